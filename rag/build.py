@@ -1,0 +1,171 @@
+"""Build: bring the index up to date with the corpus, embedding only texts it has never embedded.
+
+1. Compare every corpus file's hash with the live index: added, updated, removed, unchanged.
+   Nothing changed: nothing is written and the model is never loaded.
+2. Chunk every document (cheap, deterministic); reuse the stored text of unchanged ones.
+3. Key each passage and sentence by the hash of its normalised text. Keys the live index already
+   holds reuse its vectors; the rest (deduplicated) go to the encoder once.
+4. Write a new generation atomically (see :mod:`rag.index`).
+
+A different model drops every stored vector; different chunk settings re-chunk every document
+(vectors of identical texts under the same model stay valid and are reused).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from . import __version__
+from .chunk import chunk_text
+from .config import Settings
+from .embed import Embedder, normalize_text
+from .errors import CorpusError, IndexCorruptError, IndexMissingError
+from .index import IndexContent, IndexLock, StoredIndex, text_key, write_generation
+from .load import file_hash, read_document, scan_corpus
+from .records import BuildReport, Chunks, Document, Skipped
+
+__all__ = ["build_index", "BuildProgress"]
+
+BuildProgress = Callable[[str, int, int], None]
+"""Called with (stage, done, total); stages are "reading", "embedding" and "writing"."""
+
+
+def _open_previous(index_dir: Path, rebuild: bool) -> tuple[StoredIndex | None, str | None]:
+    if rebuild:
+        return None, "a full rebuild was asked for"
+    try:
+        return StoredIndex(index_dir), None
+    except IndexMissingError:
+        return None, "there was no index yet"
+    except IndexCorruptError as err:
+        return None, f"the previous index could not be used ({err})"
+
+
+def _load_documents(
+    settings: Settings, previous: StoredIndex | None, reuse_docs: bool, progress: BuildProgress | None
+) -> tuple[list[Document], list[str], list[str], list[str], list[str], list[Skipped]]:
+    files, skipped = scan_corpus(settings.corpus_dir)
+    stored = previous.stored_documents() if previous is not None else {}
+    documents: list[Document] = []
+    added: list[str] = []
+    updated: list[str] = []
+    unchanged: list[str] = []
+    for i, path in enumerate(files):
+        rel = path.relative_to(settings.corpus_dir).as_posix()
+        try:
+            sha = file_hash(path)
+            old = stored.get(rel)
+            if old is not None and old.sha256 == sha and reuse_docs:
+                documents.append(old)
+                unchanged.append(rel)
+            else:
+                documents.append(read_document(path, settings.corpus_dir, sha))
+                (updated if old is not None else added).append(rel)
+        except CorpusError as err:
+            skipped.append(Skipped(rel, str(err)))
+        if progress:
+            progress("reading", i + 1, len(files))
+    present = {d.doc for d in documents}
+    removed = sorted(set(stored) - present)
+    return documents, added, updated, unchanged, removed, skipped
+
+
+def build_index(
+    settings: Settings,
+    embedder: Embedder,
+    *,
+    rebuild: bool = False,
+    progress: BuildProgress | None = None,
+) -> BuildReport:
+    """Update the index in ``settings.index_dir`` from ``settings.corpus_dir``."""
+    started = time.perf_counter()
+    with IndexLock(settings.index_dir):
+        previous, reason = _open_previous(settings.index_dir, rebuild)
+        same_model = previous is not None and previous.model == embedder.name
+        if previous is not None and not same_model:
+            reason = f"the model changed ({previous.model} -> {embedder.name})"
+        elif previous is not None and previous.manifest.get("chunk") != settings.chunk.as_dict():
+            reason = "the chunk settings changed"
+        try:
+            documents, added, updated, unchanged, removed, skipped = _load_documents(
+                settings, previous, reason is None, progress
+            )
+            if previous is not None and reason is None and not (added or updated or removed):
+                return BuildReport(unchanged=tuple(unchanged), skipped=tuple(skipped),
+                                   seconds=time.perf_counter() - started)
+            chunks = [chunk_text(d.text, settings.chunk, d.body_start) for d in documents]
+            known = previous.text_keys() if previous is not None and same_model else {}
+            arrays, embedded, reused = _assemble(documents, chunks, known, previous, embedder, progress)
+        finally:
+            if previous is not None:
+                previous.close()
+        content = IndexContent(
+            documents=documents, chunks=chunks, model=embedder.name,
+            chunk_settings=settings.chunk.as_dict(), rag_version=__version__, **arrays,  # type: ignore[arg-type]
+        )
+        if progress:
+            progress("writing", 0, 1)
+        write_generation(settings.index_dir, content)
+        if progress:
+            progress("writing", 1, 1)
+    return BuildReport(
+        added=tuple(added), updated=tuple(updated), removed=tuple(removed), unchanged=tuple(unchanged),
+        skipped=tuple(skipped), embedded=embedded, reused=reused, full_rebuild=reason,
+        seconds=time.perf_counter() - started, written=True,
+    )
+
+
+def _assemble(
+    documents: list[Document],
+    chunks: list[Chunks],
+    known: dict[str, int],
+    previous: StoredIndex | None,
+    embedder: Embedder,
+    progress: BuildProgress | None,
+) -> tuple[dict[str, object], int, int]:
+    """Vectors for every passage and sentence: reused by key where known, else encoded once."""
+    row_of: dict[str, int] = {}
+    keys: list[str] = []
+    to_encode: list[str] = []
+    reuse_rows: list[int] = []  # Rows of the previous index's vectors, in order of first use.
+
+    def row(text: str) -> int:
+        key = text_key(text)
+        found = row_of.get(key)
+        if found is None:
+            found = row_of[key] = len(keys)
+            keys.append(key)
+            if key in known:
+                reuse_rows.append(known[key])
+            else:
+                reuse_rows.append(-1)
+                to_encode.append(normalize_text(text))
+        return found
+
+    passage_vec = np.array([row(d.text[s:e]) for d, c in zip(documents, chunks) for s, e in c.passages], dtype=np.int64)
+    sentence_vec = np.array([row(d.text[s:e]) for d, c in zip(documents, chunks) for s, e in c.sentences], dtype=np.int64)
+
+    def report(done: int, total: int) -> None:
+        if progress:
+            progress("embedding", done, total)
+
+    encoded = embedder.encode(to_encode, report) if to_encode else None
+    dim = encoded.shape[1] if encoded is not None else (previous.vectors.shape[1] if previous is not None else embedder.dim)
+    vectors = np.zeros((len(keys), dim), dtype=np.float32)
+    rows = np.array(reuse_rows, dtype=np.int64)
+    old = rows >= 0
+    if old.any() and previous is not None:
+        order = np.argsort(rows[old])  # Read the memory-mapped rows in file order.
+        targets = np.flatnonzero(old)[order]
+        vectors[targets] = previous.vectors[rows[old][order]]
+    if encoded is not None:
+        vectors[~old] = encoded
+    return (
+        {"text_keys": keys, "vectors": vectors, "passage_vec": passage_vec, "sentence_vec": sentence_vec},
+        len(to_encode),
+        int(old.sum()),
+    )

@@ -1,0 +1,192 @@
+"""The ``rag`` command line: a thin adapter over :class:`rag.Engine`.
+
+Every command takes ``--corpus DIR`` and ``--index DIR`` (defaults: ``RAG_CORPUS_DIR`` /
+``RAG_INDEX_DIR``, else the project's ``corpus/`` and ``index/``). Errors print one line and exit 1.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from .config import Settings
+from .errors import QuestionError, RagError
+
+__all__ = ["main"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _folders(func: F) -> F:
+    func = click.option("--index", "index_dir", type=click.Path(file_okay=False, path_type=Path),
+                        help="Index folder [env RAG_INDEX_DIR; default: index/].")(func)
+    func = click.option("--corpus", "corpus_dir", type=click.Path(file_okay=False, path_type=Path),
+                        help="Corpus folder [env RAG_CORPUS_DIR; default: corpus/].")(func)
+    return func
+
+
+def _engine(corpus_dir: Path | None, index_dir: Path | None) -> Any:
+    from .engine import Engine
+
+    return Engine(Settings.from_env().with_dirs(corpus_dir, index_dir))
+
+
+def _friendly(func: F) -> F:
+    """Turn the project's errors into one line on stderr and exit status 1."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except RagError as err:
+            click.echo(f"error: {err}", err=True)
+            sys.exit(1)
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            sys.exit(130)
+
+    return wrapper  # type: ignore[return-value]
+
+
+class _Bars:
+    """A tqdm bar per build stage, on stderr."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.bars: dict[str, Any] = {}
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        from tqdm import tqdm
+
+        bar = self.bars.get(stage)
+        if bar is None:
+            unit = "texts" if stage == "embedding" else "files" if stage == "reading" else "step"
+            bar = self.bars[stage] = tqdm(total=total, desc=stage, unit=unit, file=sys.stderr, leave=True)
+        bar.update(done - bar.n)
+
+    def close(self) -> None:
+        for bar in self.bars.values():
+            bar.close()
+
+
+def _run_build(action: Callable[[Callable[[str, int, int], None]], Any], as_json: bool, quiet: bool) -> None:
+    from .present import report_text, to_json
+
+    bars = _Bars(enabled=not quiet and not as_json)
+    try:
+        report = action(bars)
+    finally:
+        bars.close()
+    click.echo(to_json(report) if as_json else report_text(report))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="rag-quotes", prog_name="rag")
+def main() -> None:
+    """Answer questions about a folder of articles with verbatim, cited quotes."""
+
+
+@main.command()
+@_folders
+@click.option("--rebuild", is_flag=True, help="Re-chunk and re-index everything (reusing no document).")
+@click.option("--json", "as_json", is_flag=True, help="Print the build report as JSON.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
+@_friendly
+def build(corpus_dir: Path | None, index_dir: Path | None, rebuild: bool, as_json: bool, quiet: bool) -> None:
+    """Build or update the index (only new and changed documents are embedded)."""
+    engine = _engine(corpus_dir, index_dir)
+    _run_build(lambda bars: engine.build(rebuild=rebuild, progress=bars), as_json, quiet)
+
+
+@main.command()
+@click.argument("question", required=False)
+@_folders
+@click.option("--k", "k", type=click.IntRange(1, 100), default=3, show_default=True,
+              help="Maximum number of quotes, best first.")
+@click.option("--json", "as_json", is_flag=True, help="Print the answer as one JSON object.")
+@_friendly
+def ask(question: str | None, corpus_dir: Path | None, index_dir: Path | None, k: int, as_json: bool) -> None:
+    """Answer QUESTION with quotes. Without QUESTION, read one question per line from stdin and
+    print one JSON object per line."""
+    from .present import answer_text, to_json
+
+    engine = _engine(corpus_dir, index_dir)
+    if question is not None:
+        answer = engine.ask(question, k=k)
+        click.echo(to_json(answer) if as_json else answer_text(answer), nl=as_json)
+        return
+    if sys.stdin.isatty():
+        raise click.UsageError("give a QUESTION, or pipe questions in, one per line")
+    engine.index()  # Fail once, clearly, if there is no index.
+    for line in sys.stdin:
+        line = line.rstrip("\n")
+        if not line.strip():
+            continue
+        try:
+            click.echo(to_json(engine.ask(line, k=k)))
+        except QuestionError as err:
+            click.echo(json.dumps({"question": line, "error": str(err)}, ensure_ascii=False))
+        sys.stdout.flush()
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@_folders
+@click.option("--overwrite", is_flag=True, help="Replace documents of the same name.")
+@click.option("--json", "as_json", is_flag=True, help="Print the build report as JSON.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
+@_friendly
+def add(files: tuple[Path, ...], corpus_dir: Path | None, index_dir: Path | None, overwrite: bool,
+        as_json: bool, quiet: bool) -> None:
+    """Copy FILES into the corpus and update the index."""
+    engine = _engine(corpus_dir, index_dir)
+    _run_build(lambda bars: engine.add([(f, f.name) for f in files], overwrite=overwrite, progress=bars),
+               as_json, quiet)
+
+
+@main.command()
+@click.argument("docs", nargs=-1, required=True)
+@_folders
+@click.option("--json", "as_json", is_flag=True, help="Print the build report as JSON.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
+@_friendly
+def remove(docs: tuple[str, ...], corpus_dir: Path | None, index_dir: Path | None, as_json: bool, quiet: bool) -> None:
+    """Delete DOCS (paths relative to the corpus) from the corpus and update the index."""
+    engine = _engine(corpus_dir, index_dir)
+    _run_build(lambda bars: engine.remove(docs, progress=bars), as_json, quiet)
+
+
+@main.command()
+@_folders
+@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
+@_friendly
+def status(corpus_dir: Path | None, index_dir: Path | None, as_json: bool) -> None:
+    """Show the documents, passages, sentences, model and build time of the index."""
+    from .present import status_text, to_json
+
+    result = _engine(corpus_dir, index_dir).status()
+    click.echo(to_json(result) if as_json else status_text(result))
+
+
+@main.command()
+@_folders
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.option("--port", default=7860, show_default=True, type=int, help="Port to listen on.")
+@_friendly
+def serve(corpus_dir: Path | None, index_dir: Path | None, host: str, port: int) -> None:
+    """Start the web app (building the index first if it is missing or out of date)."""
+    from ui.app import serve as serve_app
+
+    serve_app(_engine(corpus_dir, index_dir), host=host, port=port)
+
+
+if __name__ == "__main__":
+    main()

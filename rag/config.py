@@ -1,0 +1,73 @@
+"""Settings: one frozen object, passed explicitly. Environment variables are read only in
+:meth:`Settings.from_env`, which the CLI and the UI call at their edges."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Mapping
+
+__all__ = ["Settings", "ChunkSettings", "RetrievalSettings", "PROJECT_ROOT"]
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class ChunkSettings:
+    """How documents are cut into passages (the citation unit) and sentences (the quote unit).
+
+    Changing any of these re-chunks every document on the next build."""
+
+    max_passage_chars: int = 1200
+    """A paragraph longer than this is split into windows of whole sentences."""
+    max_sentence_chars: int = 600
+    """A 'sentence' longer than this (a run-on list, a table row) is split at clause marks."""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"max_passage_chars": self.max_passage_chars, "max_sentence_chars": self.max_sentence_chars}
+
+
+@dataclass(frozen=True)
+class RetrievalSettings:
+    """How candidate sentences are gathered, scored and cut off. Calibrated in ``rag eval``."""
+
+    candidates: int = 100
+    """Sentences taken from each retriever (dense, lexical, passage) before scoring."""
+    passage_weight: float = 0.5
+    """Weight of the passage's similarity added to the sentence's own."""
+    lexical_weight: float = 0.25
+    """Weight of the normalised BM25 score of the sentence."""
+    abstain_below: float = 0.30
+    """If the best sentence's dense similarity is below this, the corpus does not answer."""
+    max_question_chars: int = 1000
+    """Longer questions are cut at a word boundary before anything else happens."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    corpus_dir: Path = PROJECT_ROOT / "corpus"
+    index_dir: Path = PROJECT_ROOT / "index"
+    model_path: str | None = None
+    """Path of a sentence-transformers model folder; ``None`` means the bundled all-MiniLM-L6-v2."""
+    batch_size: int = 64
+    chunk: ChunkSettings = field(default_factory=ChunkSettings)
+    retrieval: RetrievalSettings = field(default_factory=RetrievalSettings)
+
+    def with_dirs(self, corpus_dir: Path | str | None = None, index_dir: Path | str | None = None) -> "Settings":
+        """A copy with other folders (``None`` keeps the current one)."""
+        return replace(
+            self,
+            corpus_dir=Path(corpus_dir).expanduser().resolve() if corpus_dir else self.corpus_dir,
+            index_dir=Path(index_dir).expanduser().resolve() if index_dir else self.index_dir,
+        )
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
+        """Settings from ``RAG_CORPUS_DIR``, ``RAG_INDEX_DIR`` and ``RAG_MODEL_PATH``."""
+        env = os.environ if env is None else env
+        base = cls()
+        return replace(
+            base.with_dirs(env.get("RAG_CORPUS_DIR") or None, env.get("RAG_INDEX_DIR") or None),
+            model_path=env.get("RAG_MODEL_PATH") or None,
+        )

