@@ -28,7 +28,7 @@ from .index import IndexContent, IndexLock, StoredIndex, text_key, write_generat
 from .load import file_hash, read_document, scan_corpus
 from .records import BuildReport, Chunks, Document, Skipped
 
-__all__ = ["build_index", "BuildProgress"]
+__all__ = ["BuildProgress", "build_index"]
 
 BuildProgress = Callable[[str, int, int], None]
 """Called with (stage, done, total); stages are "reading", "embedding" and "writing"."""
@@ -95,8 +95,9 @@ def build_index(
                 settings, previous, reason is None, progress
             )
             if previous is not None and reason is None and not (added or updated or removed):
-                return BuildReport(unchanged=tuple(unchanged), skipped=tuple(skipped),
-                                   seconds=time.perf_counter() - started)
+                return BuildReport(
+                    unchanged=tuple(unchanged), skipped=tuple(skipped), seconds=time.perf_counter() - started
+                )
             chunks = [chunk_text(d.text, settings.chunk, d.body_start) for d in documents]
             known = previous.text_keys() if previous is not None and same_model else {}
             arrays, embedded, reused = _assemble(documents, chunks, known, previous, embedder, progress)
@@ -104,8 +105,12 @@ def build_index(
             if previous is not None:
                 previous.close()
         content = IndexContent(
-            documents=documents, chunks=chunks, model=embedder.name,
-            chunk_settings=settings.chunk.as_dict(), rag_version=__version__, **arrays,  # type: ignore[arg-type]
+            documents=documents,
+            chunks=chunks,
+            model=embedder.name,
+            chunk_settings=settings.chunk.as_dict(),
+            rag_version=__version__,
+            **arrays,  # type: ignore[arg-type]
         )
         if progress:
             progress("writing", 0, 1)
@@ -113,9 +118,16 @@ def build_index(
         if progress:
             progress("writing", 1, 1)
     return BuildReport(
-        added=tuple(added), updated=tuple(updated), removed=tuple(removed), unchanged=tuple(unchanged),
-        skipped=tuple(skipped), embedded=embedded, reused=reused, full_rebuild=reason,
-        seconds=time.perf_counter() - started, written=True,
+        added=tuple(added),
+        updated=tuple(updated),
+        removed=tuple(removed),
+        unchanged=tuple(unchanged),
+        skipped=tuple(skipped),
+        embedded=embedded,
+        reused=reused,
+        full_rebuild=reason,
+        seconds=time.perf_counter() - started,
+        written=True,
     )
 
 
@@ -147,14 +159,20 @@ def _assemble(
         return found
 
     passage_vec = np.array([row(d.text[s:e]) for d, c in zip(documents, chunks) for s, e in c.passages], dtype=np.int64)
-    sentence_vec = np.array([row(d.text[s:e]) for d, c in zip(documents, chunks) for s, e in c.sentences], dtype=np.int64)
+    sentence_vec = np.array(
+        [row(d.text[s:e]) for d, c in zip(documents, chunks) for s, e in c.sentences], dtype=np.int64
+    )
 
     def report(done: int, total: int) -> None:
         if progress:
             progress("embedding", done, total)
 
     encoded = embedder.encode(to_encode, report) if to_encode else None
-    dim = encoded.shape[1] if encoded is not None else (previous.vectors.shape[1] if previous is not None else embedder.dim)
+    dim = (
+        encoded.shape[1]
+        if encoded is not None
+        else (previous.vectors.shape[1] if previous is not None else embedder.dim)
+    )
     vectors = np.zeros((len(keys), dim), dtype=np.float32)
     rows = np.array(reuse_rows, dtype=np.int64)
     old = rows >= 0

@@ -19,7 +19,7 @@ import re
 from .config import ChunkSettings
 from .records import Chunks
 
-__all__ = ["chunk_text", "split_sentences", "split_paragraphs"]
+__all__ = ["chunk_text", "split_paragraphs", "split_sentences"]
 
 Span = tuple[int, int]
 
@@ -52,8 +52,7 @@ def _is_soft_wrapped(lines: list[str]) -> bool:
     if len(lines) < 2 or max(len(line) for line in lines) > 100:
         return False
     return any(
-        len(line.rstrip()) >= 40 and line.rstrip()[-1:] not in _TERMINAL + _CLOSERS + ":;"
-        for line in lines[:-1]
+        len(line.rstrip()) >= 40 and line.rstrip()[-1:] not in _TERMINAL + _CLOSERS + ":;" for line in lines[:-1]
     )
 
 
@@ -120,8 +119,8 @@ def _ends_sentence(text: str, punct_start: int, punct_end: int, next_pos: int) -
     if len(bare) == 1 and bare.isalpha() and word[-1:].isupper():
         return False  # An initial: "J. Smith".
     if "." in bare:  # A dotted acronym such as "U.S" (the final period is the punctuation).
-        next_word = re.match(r"[\w']+", text[next_pos:next_pos + 30])
-        return bool(next_word) and next_word.group(0).lower() in SENTENCE_STARTERS
+        next_word = re.match(r"[\w']+", text[next_pos : next_pos + 30])
+        return next_word is not None and next_word.group(0).lower() in SENTENCE_STARTERS
     return True
 
 
@@ -129,7 +128,7 @@ def _split_long(text: str, start: int, end: int, limit: int) -> list[Span]:
     """Split an over-long sentence at '; ' or ', ' (then at spaces) into pieces under ``limit``."""
     spans: list[Span] = []
     while end - start > limit:
-        window = text[start:start + limit]
+        window = text[start : start + limit]
         cut = max(window.rfind("; "), window.rfind(", "))
         if cut < limit // 3:
             cut = window.rfind(" ")
@@ -166,7 +165,7 @@ def split_sentences(text: str, start: int = 0, end: int | None = None, max_chars
 
 def _is_heading(text: str, span: Span) -> bool:
     """A short line that does not end like a sentence: a heading, byline or navigation item."""
-    line = text[span[0]:span[1]]
+    line = text[span[0] : span[1]]
     return len(line) <= 120 and "\n" not in line and line.rstrip(_CLOSERS)[-1:] not in _TERMINAL
 
 

@@ -24,10 +24,18 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _folders(func: F) -> F:
-    func = click.option("--index", "index_dir", type=click.Path(file_okay=False, path_type=Path),
-                        help="Index folder [env RAG_INDEX_DIR; default: index/].")(func)
-    func = click.option("--corpus", "corpus_dir", type=click.Path(file_okay=False, path_type=Path),
-                        help="Corpus folder [env RAG_CORPUS_DIR; default: corpus/].")(func)
+    func = click.option(
+        "--index",
+        "index_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        help="Index folder [env RAG_INDEX_DIR; default: index/].",
+    )(func)
+    func = click.option(
+        "--corpus",
+        "corpus_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        help="Corpus folder [env RAG_CORPUS_DIR; default: corpus/].",
+    )(func)
     return func
 
 
@@ -109,8 +117,9 @@ def build(corpus_dir: Path | None, index_dir: Path | None, rebuild: bool, as_jso
 @main.command()
 @click.argument("question", required=False)
 @_folders
-@click.option("--k", "k", type=click.IntRange(1, 100), default=3, show_default=True,
-              help="Maximum number of quotes, best first.")
+@click.option(
+    "--k", "k", type=click.IntRange(1, 100), default=3, show_default=True, help="Maximum number of quotes, best first."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as one JSON object.")
 @_friendly
 def ask(question: str | None, corpus_dir: Path | None, index_dir: Path | None, k: int, as_json: bool) -> None:
@@ -144,12 +153,19 @@ def ask(question: str | None, corpus_dir: Path | None, index_dir: Path | None, k
 @click.option("--json", "as_json", is_flag=True, help="Print the build report as JSON.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
 @_friendly
-def add(files: tuple[Path, ...], corpus_dir: Path | None, index_dir: Path | None, overwrite: bool,
-        as_json: bool, quiet: bool) -> None:
+def add(
+    files: tuple[Path, ...],
+    corpus_dir: Path | None,
+    index_dir: Path | None,
+    overwrite: bool,
+    as_json: bool,
+    quiet: bool,
+) -> None:
     """Copy FILES into the corpus and update the index."""
     engine = _engine(corpus_dir, index_dir)
-    _run_build(lambda bars: engine.add([(f, f.name) for f in files], overwrite=overwrite, progress=bars),
-               as_json, quiet)
+    _run_build(
+        lambda bars: engine.add([(f, f.name) for f in files], overwrite=overwrite, progress=bars), as_json, quiet
+    )
 
 
 @main.command()

@@ -4,11 +4,12 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
-__all__ = ["Settings", "ChunkSettings", "RetrievalSettings", "PROJECT_ROOT"]
+__all__ = ["PROJECT_ROOT", "ChunkSettings", "RetrievalSettings", "Settings"]
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -54,7 +55,7 @@ class Settings:
     chunk: ChunkSettings = field(default_factory=ChunkSettings)
     retrieval: RetrievalSettings = field(default_factory=RetrievalSettings)
 
-    def with_dirs(self, corpus_dir: Path | str | None = None, index_dir: Path | str | None = None) -> "Settings":
+    def with_dirs(self, corpus_dir: Path | str | None = None, index_dir: Path | str | None = None) -> Settings:
         """A copy with other folders (``None`` keeps the current one)."""
         return replace(
             self,
@@ -63,7 +64,7 @@ class Settings:
         )
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         """Settings from ``RAG_CORPUS_DIR``, ``RAG_INDEX_DIR`` and ``RAG_MODEL_PATH``."""
         env = os.environ if env is None else env
         base = cls()

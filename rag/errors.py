@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 __all__ = [
-    "RagError",
-    "QuestionError",
     "CorpusError",
-    "IndexMissingError",
     "IndexCorruptError",
     "IndexLockedError",
+    "IndexMissingError",
     "ModelError",
+    "QuestionError",
+    "RagError",
 ]
 
 

@@ -21,8 +21,8 @@ the next build removes. Nothing is pickled: arrays are ``.npy`` loaded with ``al
 from __future__ import annotations
 
 import errno
-import hashlib
 import fcntl
+import hashlib
 import json
 import os
 import shutil
@@ -41,7 +41,7 @@ from .embed import normalize_text
 from .errors import IndexCorruptError, IndexLockedError, IndexMissingError
 from .records import Chunks, Document, DocumentMeta
 
-__all__ = ["FORMAT_VERSION", "IndexContent", "StoredIndex", "IndexLock", "write_generation", "current_generation"]
+__all__ = ["FORMAT_VERSION", "IndexContent", "IndexLock", "StoredIndex", "current_generation", "write_generation"]
 
 FORMAT_VERSION = 1
 CURRENT = "CURRENT"
@@ -72,7 +72,7 @@ class IndexLock:
         self._path = index_dir / LOCK
         self._fd: int | None = None
 
-    def __enter__(self) -> "IndexLock":
+    def __enter__(self) -> IndexLock:
         self._path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
@@ -144,17 +144,33 @@ def _write_sqlite(path: Path, content: IndexContent) -> None:
             m = doc.meta
             conn.execute(
                 "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                (d_id, doc.doc, doc.sha256, doc.kind, m.title, m.publisher, m.author, m.date, m.url,
-                 doc.body_start, doc.text),
+                (
+                    d_id,
+                    doc.doc,
+                    doc.sha256,
+                    doc.kind,
+                    m.title,
+                    m.publisher,
+                    m.author,
+                    m.date,
+                    m.url,
+                    doc.body_start,
+                    doc.text,
+                ),
             )
             conn.executemany(
                 "INSERT INTO passages VALUES (?,?,?,?,?)",
-                [(p_id + i, d_id, s, e, int(content.passage_vec[p_id + i])) for i, (s, e) in enumerate(chunks.passages)],
+                [
+                    (p_id + i, d_id, s, e, int(content.passage_vec[p_id + i]))
+                    for i, (s, e) in enumerate(chunks.passages)
+                ],
             )
             conn.executemany(
                 "INSERT INTO sentences VALUES (?,?,?,?,?,?)",
-                [(s_id + i, d_id, p_id + chunks.sentence_passage[i], s, e, int(content.sentence_vec[s_id + i]))
-                 for i, (s, e) in enumerate(chunks.sentences)],
+                [
+                    (s_id + i, d_id, p_id + chunks.sentence_passage[i], s, e, int(content.sentence_vec[s_id + i]))
+                    for i, (s, e) in enumerate(chunks.sentences)
+                ],
             )
             p_id += len(chunks.passages)
             s_id += len(chunks.sentences)
@@ -193,8 +209,8 @@ def write_generation(index_dir: Path, content: IndexContent) -> str:
         "generation": name,
         "counts": {
             "documents": len(content.documents),
-            "passages": int(len(content.passage_vec)),
-            "sentences": int(len(content.sentence_vec)),
+            "passages": len(content.passage_vec),
+            "sentences": len(content.sentence_vec),
             "texts": len(content.text_keys),
         },
         "documents": {d.doc: {"sha256": d.sha256, "kind": d.kind} for d in content.documents},
@@ -250,12 +266,17 @@ class StoredIndex:
         try:
             self._conn = sqlite3.connect(f"file:{gen / 'meta.sqlite'}?mode=ro", uri=True, check_same_thread=False)
             self._db_lock = threading.Lock()
-            sent = np.array(self._conn.execute("SELECT doc_id, passage_id, start, end, vec FROM sentences ORDER BY id").fetchall(),
-                            dtype=np.int64).reshape(-1, 5)
-            pas = np.array(self._conn.execute("SELECT doc_id, start, end, vec FROM passages ORDER BY id").fetchall(),
-                           dtype=np.int64).reshape(-1, 4)
+            sent = np.array(
+                self._conn.execute("SELECT doc_id, passage_id, start, end, vec FROM sentences ORDER BY id").fetchall(),
+                dtype=np.int64,
+            ).reshape(-1, 5)
+            pas = np.array(
+                self._conn.execute("SELECT doc_id, start, end, vec FROM passages ORDER BY id").fetchall(),
+                dtype=np.int64,
+            ).reshape(-1, 4)
             docs = self._conn.execute(
-                "SELECT id, doc, sha256, kind, title, publisher, author, date, url, body_start FROM documents ORDER BY id"
+                "SELECT id, doc, sha256, kind, title, publisher, author, date, url, body_start "
+                "FROM documents ORDER BY id"
             ).fetchall()
             self.vectors = np.load(gen / "vectors.npy", mmap_mode="r", allow_pickle=False)
             self.sentence_index = dense.load(gen / "sentences.faiss", nprobe)
@@ -265,9 +286,7 @@ class StoredIndex:
             raise IndexCorruptError(f"index at {gen} is damaged ({err}); {_fix(index_dir)}") from err
         self.sentence_doc, self.sentence_passage, self.sentence_start, self.sentence_end, self.sentence_vec = sent.T
         self.passage_doc, self.passage_start, self.passage_end, self.passage_vec = pas.T
-        self.documents = [
-            DocRecord(r[0], r[1], r[2], r[3], DocumentMeta(*r[4:9]), r[9]) for r in docs
-        ]
+        self.documents = [DocRecord(r[0], r[1], r[2], r[3], DocumentMeta(*r[4:9]), r[9]) for r in docs]
         self._texts: dict[int, str] = {}
         self._verify_counts()
 
@@ -277,7 +296,9 @@ class StoredIndex:
         except FileNotFoundError as err:
             raise IndexCorruptError(f"{self.path / 'manifest.json'} is missing; {_fix(self.index_dir)}") from err
         except (OSError, ValueError) as err:
-            raise IndexCorruptError(f"{self.path / 'manifest.json'} is unreadable ({err}); {_fix(self.index_dir)}") from err
+            raise IndexCorruptError(
+                f"{self.path / 'manifest.json'} is unreadable ({err}); {_fix(self.index_dir)}"
+            ) from err
         if manifest.get("format_version") != FORMAT_VERSION:
             raise IndexCorruptError(
                 f"index at {self.path} has format {manifest.get('format_version')}, this version reads "
@@ -313,7 +334,9 @@ class StoredIndex:
         if len(self.vectors) and self.vectors.shape[1] != self.manifest.get("dim"):
             problems.append("vector dimension differs from the manifest")
         if problems:
-            raise IndexCorruptError(f"index at {self.path} is inconsistent ({'; '.join(problems)}); {_fix(self.index_dir)}")
+            raise IndexCorruptError(
+                f"index at {self.path} is inconsistent ({'; '.join(problems)}); {_fix(self.index_dir)}"
+            )
 
     @property
     def model(self) -> str:

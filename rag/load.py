@@ -23,7 +23,7 @@ from typing import Any
 from .errors import CorpusError
 from .records import Document, DocumentMeta, Skipped
 
-__all__ = ["SUPPORTED_SUFFIXES", "SIDECAR_SUFFIX", "MAX_FILE_BYTES", "scan_corpus", "read_document", "sidecar_path"]
+__all__ = ["MAX_FILE_BYTES", "SIDECAR_SUFFIX", "SUPPORTED_SUFFIXES", "read_document", "scan_corpus", "sidecar_path"]
 
 SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".html", ".htm", ".pdf"})
 SIDECAR_SUFFIX = ".meta.json"
@@ -48,8 +48,12 @@ def scan_corpus(corpus_dir: Path) -> tuple[list[Path], list[Skipped]]:
         if path.name.endswith(SIDECAR_SUFFIX) or path.name.lower() in {"readme", "license"}:
             continue
         if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-            skipped.append(Skipped(rel.as_posix(), f"unsupported type {path.suffix or '(none)'!r}; "
-                                   f"use one of {', '.join(sorted(SUPPORTED_SUFFIXES))}"))
+            skipped.append(
+                Skipped(
+                    rel.as_posix(),
+                    f"unsupported type {path.suffix or '(none)'!r}; use one of {', '.join(sorted(SUPPORTED_SUFFIXES))}",
+                )
+            )
             continue
         files.append(path)
     return files, skipped
@@ -110,10 +114,43 @@ def _markdown(text: str) -> tuple[DocumentMeta, int]:
     return DocumentMeta(**meta), body_start
 
 
-_BLOCK_TAGS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "td", "th",
-               "dt", "dd", "figcaption", "caption", "div", "section", "article")
-_DROP_TAGS = ("script", "style", "noscript", "template", "nav", "header", "footer", "aside", "form",
-              "svg", "iframe", "button", "select", "head")
+_BLOCK_TAGS = (
+    "p",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "li",
+    "blockquote",
+    "pre",
+    "td",
+    "th",
+    "dt",
+    "dd",
+    "figcaption",
+    "caption",
+    "div",
+    "section",
+    "article",
+)
+_DROP_TAGS = (
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "nav",
+    "header",
+    "footer",
+    "aside",
+    "form",
+    "svg",
+    "iframe",
+    "button",
+    "select",
+    "head",
+)
 
 
 def _html(raw: str, name: str) -> tuple[str, DocumentMeta]:
@@ -191,7 +228,9 @@ def read_document(path: Path, corpus_dir: Path, sha256: str | None = None) -> Do
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            raise CorpusError(f"{name}: {size / 2**20:.0f} MiB is over the {MAX_FILE_BYTES // 2**20} MiB limit; split it")
+            raise CorpusError(
+                f"{name}: {size / 2**20:.0f} MiB is over the {MAX_FILE_BYTES // 2**20} MiB limit; split it"
+            )
         data = path.read_bytes()
     except FileNotFoundError as err:
         raise CorpusError(f"{name}: vanished while reading; run the build again") from err
@@ -216,7 +255,9 @@ def read_document(path: Path, corpus_dir: Path, sha256: str | None = None) -> Do
             else:
                 meta = DocumentMeta(title=_first_line_title(text))
     if not text[body_start:].strip():
-        raise CorpusError(f"{name}: has no text to index" + (" (a scanned PDF needs OCR first)" if kind == "pdf" else ""))
+        raise CorpusError(
+            f"{name}: has no text to index" + (" (a scanned PDF needs OCR first)" if kind == "pdf" else "")
+        )
     side = _sidecar(path, name)
     merged = {f: getattr(meta, f) for f in _META_FIELDS}
     merged.update(side)

@@ -39,18 +39,27 @@ def report_text(report: BuildReport) -> str:
     if not report.written:
         text = f"index is up to date ({len(report.unchanged)} documents unchanged)"
     else:
-        parts = [f"{len(report.added)} added", f"{len(report.updated)} updated",
-                 f"{len(report.removed)} removed", f"{len(report.unchanged)} unchanged"]
-        text = (f"index updated: {', '.join(parts)}; embedded {report.embedded} texts, "
-                f"reused {report.reused} in {report.seconds:.1f} s")
+        parts = [
+            f"{len(report.added)} added",
+            f"{len(report.updated)} updated",
+            f"{len(report.removed)} removed",
+            f"{len(report.unchanged)} unchanged",
+        ]
+        text = (
+            f"index updated: {', '.join(parts)}; embedded {report.embedded} texts, "
+            f"reused {report.reused} in {report.seconds:.1f} s"
+        )
         if report.full_rebuild:
             text += f"\nfull rebuild because {report.full_rebuild}"
     for name, docs in (("added", report.added), ("updated", report.updated), ("removed", report.removed)):
         for doc in docs:
             text += f"\n  {name}: {doc}"
     for skipped in report.skipped:
-        text += f"\n  skipped: {skipped.reason}" if skipped.reason.startswith(skipped.doc) else \
-            f"\n  skipped: {skipped.doc}: {skipped.reason}"
+        text += (
+            f"\n  skipped: {skipped.reason}"
+            if skipped.reason.startswith(skipped.doc)
+            else f"\n  skipped: {skipped.doc}: {skipped.reason}"
+        )
     return text
 
 

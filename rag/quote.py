@@ -16,7 +16,7 @@ from .index import StoredIndex
 from .records import Answer, CitedPassage, Quote
 from .retrieve import Candidate
 
-__all__ = ["ABSTENTION", "answer_from_candidates", "abstention"]
+__all__ = ["ABSTENTION", "abstention", "answer_from_candidates"]
 
 ABSTENTION = "The articles do not answer this question."
 
@@ -41,7 +41,7 @@ def answer_from_candidates(
         if len(chosen) >= k:
             break
         sid = cand.sentence_id
-        text = index.document_text(int(index.sentence_doc[sid]))[index.sentence_start[sid]:index.sentence_end[sid]]
+        text = index.document_text(int(index.sentence_doc[sid]))[index.sentence_start[sid] : index.sentence_end[sid]]
         key = normalize_text(text)
         if key in seen:
             continue  # The same sentence in two documents (or twice in one) is quoted once.
@@ -67,8 +67,17 @@ def answer_from_candidates(
         doc = index.documents[int(index.passage_doc[pid])]
         start, end = int(index.passage_start[pid]), int(index.passage_end[pid])
         passages.append(
-            CitedPassage(n, doc.doc, doc.title, doc.meta.url, index.document_text(doc.id)[start:end], start, end,
-                         tuple(sorted(spans[pid])), doc.meta)
+            CitedPassage(
+                n,
+                doc.doc,
+                doc.title,
+                doc.meta.url,
+                index.document_text(doc.id)[start:end],
+                start,
+                end,
+                tuple(sorted(spans[pid])),
+                doc.meta,
+            )
         )
     answer = " ".join(f"{q.text} [{q.n}]" for q in quotes)
     return Answer(question, False, answer, tuple(quotes), tuple(passages))

@@ -6,15 +6,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = [
-    "DocumentMeta",
-    "Document",
-    "Chunks",
-    "Quote",
-    "CitedPassage",
     "Answer",
-    "Skipped",
     "BuildReport",
+    "Chunks",
+    "CitedPassage",
+    "Document",
+    "DocumentMeta",
     "IndexStatus",
+    "Quote",
+    "Skipped",
 ]
 
 

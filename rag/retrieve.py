@@ -52,7 +52,9 @@ def prepare_question(question: str, max_chars: int) -> str:
     return cleaned
 
 
-def retrieve(index: StoredIndex, question: str, query_vector: np.ndarray, settings: RetrievalSettings) -> list[Candidate]:
+def retrieve(
+    index: StoredIndex, question: str, query_vector: np.ndarray, settings: RetrievalSettings
+) -> list[Candidate]:
     """Candidate sentences for ``question``, best first."""
     n = settings.candidates
     if len(index.sentence_vec) == 0:

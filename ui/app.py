@@ -7,7 +7,6 @@ from typing import Any
 import gradio as gr
 
 from rag import Engine, RagError
-from rag.present import answer_text
 
 __all__ = ["create_app", "serve"]
 

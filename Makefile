@@ -1,0 +1,50 @@
+# Everything is idempotent: run any target on a fresh machine or again on a set-up one.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+HOST   ?= 127.0.0.1
+PORT   ?= 7860
+
+.PHONY: setup serve index test test-fast lint bench eval browser-deps clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# torch first, pinned to the CPU build, so nothing later pulls the CUDA one.
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+index: setup
+	$(BIN)/rag build
+
+## Set up, build the index if missing or stale, and serve the app on http://$(HOST):$(PORT)
+serve: setup
+	$(BIN)/rag serve --host $(HOST) --port $(PORT)
+
+# Debian's Chromium for the end-to-end browser test (Playwright drives /usr/bin/chromium).
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the browser test"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+## Set up and run the whole test suite
+test: setup browser-deps
+	$(BIN)/python -m pytest
+
+test-fast: setup
+	$(BIN)/python -m pytest -m "not slow and not browser"
+
+lint: setup
+	bash scripts/lint
+
+bench: setup
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) index .pytest_cache .mypy_cache .ruff_cache tests/artifacts

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from rag import Engine, Settings
+from rag.config import PROJECT_ROOT
+from rag.embed import SentenceTransformerEmbedder
+
+SEED_CORPUS = PROJECT_ROOT / "corpus"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reads the developer's own corpus/index settings or reaches a model hub."""
+    for var in ("RAG_CORPUS_DIR", "RAG_INDEX_DIR", "RAG_MODEL_PATH"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
+
+
+@pytest.fixture(scope="session")
+def embedder() -> SentenceTransformerEmbedder:
+    """The real all-MiniLM-L6-v2, loaded once for the whole run."""
+    return SentenceTransformerEmbedder()
+
+
+def copy_seed_corpus(dest: Path) -> Path:
+    shutil.copytree(SEED_CORPUS, dest)
+    return dest
+
+
+@pytest.fixture(scope="session")
+def seed_engine(tmp_path_factory: pytest.TempPathFactory, embedder: SentenceTransformerEmbedder) -> Iterator[Engine]:
+    """The five seed articles, indexed once with the real model (read-only for tests)."""
+    root = tmp_path_factory.mktemp("seed")
+    settings = Settings().with_dirs(copy_seed_corpus(root / "corpus"), root / "index")
+    engine = Engine(settings, embedder)
+    engine.build()
+    yield engine
+
+
+@pytest.fixture
+def fresh_corpus(tmp_path: Path) -> Settings:
+    """A private copy of the seed corpus and an empty index folder."""
+    return Settings().with_dirs(copy_seed_corpus(tmp_path / "corpus"), tmp_path / "index")

@@ -1,0 +1,127 @@
+"""The ``rag`` command line, run as a user runs it: the installed console script, real model."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from rag import Settings
+
+RAG = [sys.executable, "-m", "rag.cli"]
+
+
+def run(args: list[str], settings: Settings, stdin: str | None = None, env: dict[str, str] | None = None):
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run(
+        [*RAG, *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=full_env,
+        cwd=settings.corpus_dir.parent,
+    )
+
+
+def folders(settings: Settings) -> list[str]:
+    return ["--corpus", str(settings.corpus_dir), "--index", str(settings.index_dir)]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    from .conftest import copy_seed_corpus
+
+    root = tmp_path_factory.mktemp("cli")
+    settings = Settings().with_dirs(copy_seed_corpus(root / "corpus"), root / "index")
+    result = run(["build", "--json", *folders(settings)], settings)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert len(report["added"]) == 5 and report["written"]
+    return settings
+
+
+def test_ask_json_contract(built: Settings):
+    result = run(
+        ["ask", "Who is expected to serve as secretary of state?", "--json", "--k", "4", *folders(built)], built
+    )
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    assert set(answer) == {"question", "abstained", "answer", "quotes", "passages"}
+    assert answer["abstained"] is False and 1 <= len(answer["quotes"]) <= 4
+    for quote in answer["quotes"]:
+        assert set(quote) == {"n", "text", "doc", "title", "start", "end", "score"}
+        text = (built.corpus_dir / quote["doc"]).read_text(encoding="utf-8")
+        assert text[quote["start"] : quote["end"]] == quote["text"]
+    for passage in answer["passages"]:
+        assert set(passage) == {"n", "doc", "title", "url", "text", "start", "end", "quote_spans"}
+        for s, e in passage["quote_spans"]:
+            assert passage["text"][s:e] in {q["text"] for q in answer["quotes"]}
+
+
+def test_ask_reads_questions_from_stdin_one_json_per_line(built: Settings):
+    questions = "Who is Terrence Matsuo?\n\nHow do I bake sourdough bread?\n   \n\x01\n"
+    result = run(["ask", "--k", "2", *folders(built)], built, stdin=questions)
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [line["question"] for line in lines] == ["Who is Terrence Matsuo?", "How do I bake sourdough bread?", "\x01"]
+    assert lines[0]["abstained"] is False and "Matsuo" in lines[0]["quotes"][0]["text"]
+    assert lines[1]["abstained"] is True and lines[1]["quotes"] == []
+    assert "error" in lines[2]
+
+
+def test_text_output_has_numbered_citations(built: Settings):
+    result = run(["ask", "Who is Terrence Matsuo?", *folders(built)], built)
+    assert result.returncode == 0
+    assert "[1]" in result.stdout and "001_e9bcd94228df86bd.txt" in result.stdout
+
+
+def test_status_and_env_defaults(built: Settings):
+    env = {"RAG_CORPUS_DIR": str(built.corpus_dir), "RAG_INDEX_DIR": str(built.index_dir)}
+    result = run(["status", "--json"], built, env=env)
+    assert result.returncode == 0, result.stderr
+    status = json.loads(result.stdout)
+    assert status["documents"] == 5 and status["sentences"] > 100 and status["model"] == "all-MiniLM-L6-v2"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["ask", "   "], "question is empty"),
+        (["remove", "nope.txt"], "not in the corpus"),
+        (["remove", "../outside.txt"], "not inside the corpus"),
+    ],
+)
+def test_user_mistakes_are_one_line_errors(built: Settings, args: list[str], message: str):
+    result = run([*args, *folders(built)], built)
+    assert result.returncode == 1
+    assert message in result.stderr and "Traceback" not in result.stderr
+    assert len([line for line in result.stderr.splitlines() if line.startswith("error:")]) == 1
+
+
+def test_missing_index_names_the_fix(tmp_path: Path):
+    settings = Settings().with_dirs(tmp_path / "corpus", tmp_path / "index")
+    result = run(["ask", "anything?", *folders(settings)], settings)
+    assert result.returncode == 1 and "rag build" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_add_and_remove(built: Settings, tmp_path: Path):
+    article = tmp_path / "fisheries.md"
+    article.write_text(
+        "# Fisheries deal\n\nJapan and Korea signed a fisheries pact covering the East Sea squid catch.\n",
+        encoding="utf-8",
+    )
+    result = run(["add", str(article), "--json", *folders(built)], built)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["added"] == ["fisheries.md"] and report["embedded"] == 2
+    again = run(["add", str(article), *folders(built)], built)
+    assert again.returncode == 1 and "already in the corpus" in again.stderr
+    answer = json.loads(run(["ask", "What did the fisheries pact cover?", "--json", *folders(built)], built).stdout)
+    assert answer["quotes"][0]["doc"] == "fisheries.md"
+    result = run(["remove", "fisheries.md", "--json", *folders(built)], built)
+    assert json.loads(result.stdout)["removed"] == ["fisheries.md"]
