@@ -81,8 +81,11 @@ class SentenceTransformerEmbedder:
             raise ModelError(
                 f"model folder {path} does not exist: set RAG_MODEL_PATH to a sentence-transformers folder"
             )
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
 
+        hf_logging.disable_progress_bar()
         try:
             return SentenceTransformer(path, device="cpu")
         except (OSError, ValueError) as err:

@@ -18,6 +18,7 @@ from .config import Settings
 from .corpus import add_files, remove_documents, resolve_document
 from .embed import Embedder, SentenceTransformerEmbedder
 from .errors import IndexCorruptError, IndexMissingError, RagError
+from .followup import retrieval_text
 from .index import StoredIndex, current_generation
 from .quote import answer_from_candidates
 from .records import Answer, BuildReport, DocumentMeta, IndexStatus
@@ -56,14 +57,18 @@ class Engine:
     def encode_question(self, question: str) -> np.ndarray:
         return self.embedder.encode([question])[0]
 
-    def ask(self, question: str, k: int = 3) -> Answer:
-        """Quotes that answer ``question`` (at most ``k``, best first), or an abstention."""
+    def ask(self, question: str, k: int = 3, previous: str | None = None) -> Answer:
+        """Quotes that answer ``question`` (at most ``k``, best first), or an abstention.
+
+        ``previous`` is the question asked before in the same conversation: a short follow-up
+        ("and what did Japan say?") is retrieved together with it (see :mod:`rag.followup`)."""
         if k < 1:
             raise RagError(f"k must be at least 1, not {k}")
         rs = self.settings.retrieval
         cleaned = prepare_question(question, rs.max_question_chars)
+        query = retrieval_text(cleaned, prepare_question(previous, rs.max_question_chars) if previous else None)
         index = self.index()
-        candidates = retrieve(index, cleaned, self.encode_question(cleaned), rs)
+        candidates = retrieve(index, query, self.encode_question(query), rs)
         return answer_from_candidates(index, cleaned, candidates, k, rs)
 
     def status(self) -> IndexStatus:

@@ -102,3 +102,13 @@ def test_other_scripts_get_an_answer_or_an_abstention(seed_engine: Engine, quest
 def test_emoji_only_question_gets_a_clear_message(seed_engine: Engine):
     with pytest.raises(QuestionError, match="no words"):
         seed_engine.ask("🤝🇯🇵🇰🇷?")
+
+
+def test_follow_up_is_read_with_the_previous_question(seed_engine: Engine):
+    previous = "What did Fleitz say about the alliance with Japan and South Korea?"
+    alone = seed_engine.ask("And what did he say about China?")
+    follow = seed_engine.ask("And what did he say about China?", previous=previous)
+    assert follow.question == "And what did he say about China?"
+    assert not follow.abstained
+    assert any("Fleitz" in p.text or "He expressed" in q.text for p in follow.passages for q in follow.quotes)
+    assert [q.text for q in follow.quotes] != [q.text for q in alone.quotes]
