@@ -194,14 +194,27 @@ def status(corpus_dir: Path | None, index_dir: Path | None, as_json: bool) -> No
 
 @main.command()
 @_folders
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind (other machines: 0.0.0.0).")
 @click.option("--port", default=7860, show_default=True, type=int, help="Port to listen on.")
 @_friendly
 def serve(corpus_dir: Path | None, index_dir: Path | None, host: str, port: int) -> None:
-    """Start the web app (building the index first if it is missing or out of date)."""
+    """Start the web app (building the index first if it is missing or out of date).
+
+    Set RAG_AUTH=user:password to require a login; without it, serving on an address other
+    machines can reach prints a warning."""
+    import os
+
     from ui.app import serve as serve_app
 
-    serve_app(_engine(corpus_dir, index_dir), host=host, port=port)
+    auth = None
+    if os.environ.get("RAG_AUTH"):
+        user, sep, password = os.environ["RAG_AUTH"].partition(":")
+        if not sep or not user or not password:
+            raise RagError("RAG_AUTH must look like user:password (both non-empty); fix it or unset it")
+        auth = (user, password)
+    engine = _engine(corpus_dir, index_dir)
+    _run_build(lambda bars: engine.build(progress=bars), as_json=False, quiet=False)
+    serve_app(engine, host=host, port=port, auth=auth)
 
 
 if __name__ == "__main__":

@@ -1,30 +1,400 @@
-"""The Gradio app: a thin adapter over :class:`rag.Engine` (filled in by the UI work)."""
+"""The Gradio app: a thin adapter over :class:`rag.Engine`.
+
+The page asks questions in a conversation (a short follow-up is read with the question before it),
+shows each answer as quotations with citation markers beside the cited passages, opens the full
+article at a passage, and manages the corpus (upload, remove, rebuild with progress).
+
+Every action is also a named API endpoint, usable from ``gradio_client``:
+
+- ``/ask`` (question, previous question = "") → the JSON object of ``rag ask --json``
+- ``/list`` → the documents, ``/status`` → the index status (as ``rag status --json``)
+- ``/article`` (doc, start, end) → the article as escaped HTML with that span highlighted
+- ``/upload`` (files, overwrite) , ``/remove`` (doc), ``/rebuild`` → a one-line report each
+
+:func:`serve` runs it; the CLI's ``rag serve`` builds the index first and reads ``RAG_AUTH``.
+"""
 
 from __future__ import annotations
 
+import functools
+import ipaddress
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
-from rag import Engine, RagError
+from rag import Answer, Engine, RagError
+from rag.errors import IndexMissingError
+from rag.load import MAX_FILE_BYTES, scan_corpus
+from rag.present import report_text
+from rag.records import BuildReport, DocumentMeta
 
-__all__ = ["create_app", "serve"]
+from .render import (
+    DocumentRow,
+    article_html,
+    conversation_html,
+    documents_html,
+    passages_html,
+    status_html,
+)
+
+__all__ = ["create_app", "exposure_warning", "launch", "serve"]
+
+ASSETS = Path(__file__).resolve().parent / "assets"
+UPLOAD_TYPES = [".txt", ".md", ".html"]
+"""What the page offers to upload (``rag/corpus.py`` decides what is accepted)."""
+
+# Scripts of the page's HTML components: clicks on citation markers and "open" buttons become
+# events carrying data; the article panel scrolls its highlighted passage into view.
+_CONVERSATION_JS = """
+element.addEventListener('click', (e) => {
+  const cite = e.target.closest('.rq-cite');
+  if (!cite) return;
+  const turn = cite.closest('.rq-turn');
+  trigger('click', {turn: Number(turn.dataset.turn), n: Number(cite.dataset.n)});
+});
+"""
+_PASSAGES_JS = """
+element.addEventListener('click', (e) => {
+  const b = e.target.closest('.rq-open');
+  if (b) trigger('click', {doc: b.dataset.doc, start: Number(b.dataset.start), end: Number(b.dataset.end)});
+});
+watch('value', () => {
+  const card = element.querySelector('.rq-focus');
+  if (card) card.scrollIntoView({block: 'nearest', behavior: 'smooth'});
+});
+"""
+_ARTICLE_JS = """
+watch('value', () => {
+  const hit = element.querySelector('#rq-hit');
+  if (hit) hit.scrollIntoView({block: 'center', behavior: 'smooth'});
+});
+"""
+
+
+def _examples() -> list[dict[str, str]]:
+    """Example questions for the bundled articles, each with the document that answers it."""
+    data: list[dict[str, str]] = json.loads((ASSETS / "examples.json").read_text(encoding="utf-8"))
+    return data
+
+
+def _theme() -> gr.themes.Base:
+    # System fonts only: the page must not fetch anything from the internet.
+    return gr.themes.Soft(
+        primary_hue="indigo",
+        neutral_hue="slate",
+        font=["Inter", "system-ui", "-apple-system", "Segoe UI", "Roboto", "sans-serif"],
+        font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "monospace"],
+    )
+
+
+def _guard(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn the project's errors into ``gr.Error`` (a message on the page, an error for clients)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except RagError as err:
+            raise gr.Error(str(err), print_exception=False) from err
+
+    return wrapper
+
+
+def _progress(progress: gr.Progress) -> Callable[[str, int, int], None]:
+    def update(stage: str, done: int, total: int) -> None:
+        progress((done, total), desc=stage, unit="texts" if stage == "embedding" else "steps")
+
+    return update
+
+
+def _report(report: BuildReport, what: str) -> str:
+    return f"{what}. {report_text(report)}"
+
+
+class _Actions:
+    """What the page and the API do, each a call on the engine."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def answer(self, question: str, previous: str | None = None) -> Answer:
+        return self.engine.ask(question or "", previous=previous or None)
+
+    def documents(self) -> list[DocumentRow]:
+        """Corpus files and indexed documents: indexed, waiting for a rebuild, or deleted."""
+        corpus_dir = self.engine.settings.corpus_dir
+        files = {p.relative_to(corpus_dir).as_posix() for p in scan_corpus(corpus_dir)[0]}
+        indexed = self.engine.status().docs
+        rows: list[DocumentRow] = []
+        for doc in indexed:
+            meta, _ = self.engine.document(doc)
+            rows.append((doc, meta, "indexed" if doc in files else "deleted from the folder: rebuild"))
+        rows += [(doc, DocumentMeta(), "not indexed yet: rebuild") for doc in sorted(files - set(indexed))]
+        return rows
+
+    def removable(self) -> list[str]:
+        corpus_dir = self.engine.settings.corpus_dir
+        return [p.relative_to(corpus_dir).as_posix() for p in scan_corpus(corpus_dir)[0]]
+
+    def article(self, doc: str, start: int, end: int) -> str:
+        meta, text = self.engine.document(doc)
+        return article_html(doc, meta, text, int(start), int(end))
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def upload(self, files: list[str] | None, overwrite: bool, progress: Callable[[str, int, int], None]) -> str:
+        if not files:
+            raise RagError("no file chosen: pick one or more .txt, .md or .html files first")
+        pairs = [(Path(f), Path(f).name) for f in files]
+        report = self.engine.add(pairs, overwrite=overwrite, progress=progress)
+        return _report(report, f"Added {', '.join(name for _, name in pairs)}")
+
+    def remove(self, doc: str | None, progress: Callable[[str, int, int], None]) -> str:
+        if not doc:
+            raise RagError("no document chosen: pick the document to remove first")
+        return _report(self.engine.remove([doc], progress=progress), f"Removed {doc}")
+
+    def rebuild(self, progress: Callable[[str, int, int], None]) -> str:
+        return _report(self.engine.build(progress=progress), "Rebuilt")
 
 
 def create_app(engine: Engine) -> gr.Blocks:
-    def ask(question: str) -> dict[str, Any]:
-        try:
-            return engine.ask(question).to_dict()
-        except RagError as err:
-            raise gr.Error(str(err)) from err
+    """The page and its API endpoints, over ``engine`` (whose index should be built)."""
+    act = _Actions(engine)
 
-    with gr.Blocks(title="Quoted answers") as app:
-        question = gr.Textbox(label="Question")
-        out = gr.JSON(label="Answer")
-        question.submit(ask, question, out, api_name="ask")
+    # -- API endpoints that return data (the page renders the same calls as HTML) ----------
+
+    @_guard
+    def ask(question: str, previous: str = "") -> dict[str, Any]:
+        """Answer a question with verbatim quotes: the JSON object of `rag ask --json`.
+        `previous` is the question asked before it in the same conversation, if any."""
+        return act.answer(question, previous).to_dict()
+
+    @_guard
+    def list_documents() -> list[dict[str, Any]]:
+        """The documents in the corpus and whether the index holds them."""
+        return [
+            {"doc": doc, **vars(meta), "state": state} for doc, meta, state in act.documents()
+        ]
+
+    @_guard
+    def status() -> dict[str, Any]:
+        """The index status, as `rag status --json`."""
+        return engine.status().to_dict()
+
+    @_guard
+    def article(doc: str, start: int = 0, end: int = 0) -> str:
+        """A whole article as escaped HTML, with characters start..end highlighted."""
+        return act.article(doc, start, end)
+
+    # -- page handlers ---------------------------------------------------------------------
+
+    @_guard
+    def chat(question: str, turns: list[Answer]) -> tuple[str, str, list[Answer], str, dict[str, Any]]:
+        previous = turns[-1].question if turns else None
+        answer = act.answer(question, previous)
+        turns = [*turns, answer]
+        return conversation_html(turns), passages_html(answer), turns, "", answer.to_dict()
+
+    def new_conversation() -> tuple[str, str, list[Answer], str, None]:
+        return conversation_html([]), passages_html(None), [], "", None
+
+    @_guard
+    def show_turn(turns: list[Answer], evt: gr.EventData) -> str:
+        turn = int(getattr(evt, "turn", -1))
+        if not 0 <= turn < len(turns):
+            return passages_html(turns[-1] if turns else None)
+        return passages_html(turns[turn], focus=int(getattr(evt, "n", 0)) or None)
+
+    @_guard
+    def open_article(evt: gr.EventData) -> str:
+        return act.article(str(evt.doc), int(evt.start), int(evt.end))
+
+    def refresh() -> tuple[str, str, Any]:
+        try:
+            rows = act.documents()
+            state = engine.status()
+        except IndexMissingError:
+            rows, state = [], engine.status()
+        except RagError as err:
+            raise gr.Error(str(err), print_exception=False) from err
+        choices = act.removable()
+        return status_html(state), documents_html(rows), gr.update(choices=choices, value=None)
+
+    @_guard
+    def upload(files: list[str] | None, overwrite: bool, progress: gr.Progress = gr.Progress()) -> tuple[str, None]:
+        return act.upload(files, overwrite, _progress(progress)), None
+
+    @_guard
+    def remove(doc: str | None, progress: gr.Progress = gr.Progress()) -> str:
+        return act.remove(doc, _progress(progress))
+
+    @_guard
+    def rebuild(progress: gr.Progress = gr.Progress()) -> str:
+        return act.rebuild(_progress(progress))
+
+    indexed = set(engine.status().docs)
+    examples = [e["question"] for e in _examples() if e["doc"] in indexed]
+
+    with gr.Blocks(title="Quoted answers", analytics_enabled=False) as app:
+        with gr.Row(elem_classes="rq-header"):
+            gr.HTML(
+                '<div class="rq-brand"><h1>Quoted answers</h1><p>Answers made only of sentences that stand in '
+                "the articles, word for word, each with a citation you can check.</p></div>",
+                js_on_load=None,
+            )
+        status_bar = gr.HTML(js_on_load=None, elem_id="rq-status")
+        turns = gr.State([])
+        with gr.Tab("Ask", id="ask"):
+            with gr.Row(equal_height=False):
+                with gr.Column(scale=5, min_width=360):
+                    conversation = gr.HTML(
+                        conversation_html([]), js_on_load=_CONVERSATION_JS, elem_id="rq-conversation"
+                    )
+                    with gr.Row(equal_height=True):
+                        question = gr.Textbox(
+                            label="Question",
+                            placeholder="Ask about the articles; follow up with “and what did Japan say?”",
+                            scale=5,
+                            lines=1,
+                            max_lines=4,
+                            autofocus=True,
+                            elem_id="rq-question",
+                        )
+                        ask_btn = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="rq-ask")
+                    with gr.Row():
+                        new_btn = gr.Button("New conversation", size="sm", variant="secondary")
+                    if examples:
+                        gr.Examples(examples, inputs=question, label="Example questions about the bundled articles")
+                    with gr.Accordion("This answer as JSON (as the /ask API returns it)", open=False):
+                        answer_json = gr.JSON(label="Answer", show_label=False)
+                with gr.Column(scale=4, min_width=340):
+                    gr.Markdown("### Cited passages")
+                    passages = gr.HTML(passages_html(None), js_on_load=_PASSAGES_JS, elem_id="rq-passages")
+                    gr.Markdown("### Full article")
+                    article_panel = gr.HTML(
+                        '<div class="rq-muted">Open a cited passage to read the whole article around it.</div>',
+                        js_on_load=_ARTICLE_JS,
+                        elem_id="rq-article",
+                        max_height=520,
+                    )
+        with gr.Tab("Documents", id="documents"):
+            documents = gr.HTML(js_on_load=None, elem_id="rq-documents")
+            with gr.Row(equal_height=False):
+                with gr.Column():
+                    gr.Markdown(
+                        f"### Add articles\n`.txt`, `.md` or `.html`, up to {MAX_FILE_BYTES // 2**20} MiB each. "
+                        "They are copied into the corpus folder and indexed right away."
+                    )
+                    files = gr.File(
+                        label="Files", file_count="multiple", file_types=UPLOAD_TYPES, type="filepath", height=140
+                    )
+                    overwrite = gr.Checkbox(label="Replace a document of the same name", value=False)
+                    upload_btn = gr.Button("Upload and index", variant="primary")
+                with gr.Column():
+                    gr.Markdown("### Remove an article\nDeletes the file from the corpus folder and updates the index.")
+                    doc_choice = gr.Dropdown(label="Document", choices=[], value=None, allow_custom_value=True)
+                    remove_btn = gr.Button("Remove", variant="stop")
+                    gr.Markdown(
+                        "### Rebuild the index\nPicks up files added to or changed in the corpus folder directly; "
+                        "only new or changed documents are embedded."
+                    )
+                    rebuild_btn = gr.Button("Rebuild index")
+            message = gr.Textbox(label="Result", interactive=False, lines=3, elem_id="rq-message")
+
+        # Data endpoints for API clients.
+        gr.api(ask, api_name="ask", concurrency_limit=2)
+        gr.api(list_documents, api_name="list")
+        gr.api(status, api_name="status")
+        gr.api(article, api_name="article")
+
+        # The page.
+        chat_args: dict[str, Any] = {
+            "fn": chat,
+            "inputs": [question, turns],
+            "outputs": [conversation, passages, turns, question, answer_json],
+            "api_visibility": "private",
+            "concurrency_limit": 2,
+        }
+        question.submit(**chat_args)
+        ask_btn.click(**chat_args)
+        new_btn.click(
+            new_conversation, None, [conversation, passages, turns, question, answer_json], api_visibility="private"
+        )
+        conversation.click(show_turn, turns, passages, api_visibility="private")
+        passages.click(open_article, None, article_panel, api_visibility="private")
+
+        corpus_events: dict[str, Any] = {"concurrency_id": "corpus", "concurrency_limit": 1}
+        outputs_refresh = [status_bar, documents, doc_choice]
+        upload_btn.click(upload, [files, overwrite], [message, files], api_name="upload", **corpus_events).then(
+            refresh, None, outputs_refresh, api_visibility="private"
+        )
+        remove_btn.click(remove, doc_choice, message, api_name="remove", **corpus_events).then(
+            refresh, None, outputs_refresh, api_visibility="private"
+        )
+        rebuild_btn.click(rebuild, None, message, api_name="rebuild", **corpus_events).then(
+            refresh, None, outputs_refresh, api_visibility="private"
+        )
+        app.load(refresh, None, outputs_refresh, api_visibility="private")
     return app
 
 
-def serve(engine: Engine, host: str = "127.0.0.1", port: int = 7860) -> None:
-    engine.build()
-    create_app(engine).launch(server_name=host, server_port=port)
+def exposure_warning(host: str, auth: tuple[str, str] | None) -> str | None:
+    """A warning when ``host`` lets other machines reach the app and no login is required."""
+    if auth is not None:
+        return None
+    try:
+        loopback = ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        loopback = host == "localhost"
+    if loopback:
+        return None
+    return (
+        f"warning: serving on {host} without a login: anyone who can reach this machine can read, add and "
+        "remove documents; set RAG_AUTH=user:password or bind 127.0.0.1"
+    )
+
+
+def launch(
+    engine: Engine,
+    host: str = "127.0.0.1",
+    port: int = 7860,
+    auth: tuple[str, str] | None = None,
+    *,
+    block: bool = True,
+) -> gr.Blocks:
+    """Start the app on ``host:port`` (with a login if ``auth`` is given). With ``block=False``
+    it runs in the background and the returned app's ``close()`` stops it."""
+    app = create_app(engine)
+    app.queue(default_concurrency_limit=1)
+    app.launch(
+        server_name=host,
+        server_port=port,
+        auth=auth,
+        auth_message="Sign in to ask questions about the articles.",
+        max_file_size=MAX_FILE_BYTES,
+        prevent_thread_lock=not block,
+        quiet=not block,
+        footer_links=["api"],
+        ssr_mode=False,
+        mcp_server=False,
+        theme=_theme(),
+        css_paths=[ASSETS / "app.css"],
+        show_error=True,
+    )
+    return app
+
+
+def serve(engine: Engine, host: str = "127.0.0.1", port: int = 7860, auth: tuple[str, str] | None = None) -> None:
+    """Serve the app until interrupted (the index should be built: ``rag serve`` does that)."""
+    warning = exposure_warning(host, auth)
+    if warning:
+        print(warning, file=sys.stderr)
+    launch(engine, host, port, auth, block=True)
+

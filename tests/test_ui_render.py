@@ -1,0 +1,129 @@
+"""The page's HTML: source text is escaped everywhere, quotes and passages are marked, links are
+only web links; and the server warns before exposing an open app. No model needed."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.records import Answer, CitedPassage, DocumentMeta, IndexStatus, Quote
+from ui.app import exposure_warning
+from ui.render import (
+    answer_html,
+    article_html,
+    conversation_html,
+    documents_html,
+    esc,
+    passages_html,
+    safe_url,
+    status_html,
+)
+
+HOSTILE = "<script>alert(1)</script><img src=x onerror=alert(2)> ${7*7} {{value}} \"q\" 'a' & done"
+
+
+def hostile_answer() -> Answer:
+    passage_text = f"Before. {HOSTILE} After."
+    start = passage_text.index(HOSTILE)
+    quote = Quote(1, HOSTILE, "a<b>.txt", HOSTILE, 100 + start, 100 + start + len(HOSTILE), 0.9)
+    meta = DocumentMeta(title=HOSTILE, publisher=HOSTILE, author=None, date="2025", url="javascript:alert(3)")
+    passage = CitedPassage(
+        1, "a<b>.txt", HOSTILE, meta.url, passage_text, 100, 100 + len(passage_text),
+        ((start, start + len(HOSTILE)),), meta,
+    )
+    return Answer(HOSTILE, False, f"{HOSTILE} [1]", (quote,), (passage,))
+
+
+def assert_inert(page: str) -> None:
+    for raw in ("<script", "<img", "${", "{{", "javascript:", "<b>"):
+        assert raw not in page
+
+
+def test_esc_neutralises_markup_and_template_syntax():
+    assert esc(HOSTILE) == (
+        "&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt; &#36;&#123;7*7&#125; "
+        "&#123;&#123;value&#125;&#125; &quot;q&quot; &#x27;a&#x27; &amp; done"
+    )
+
+
+def test_every_view_of_hostile_source_text_is_inert():
+    answer = hostile_answer()
+    meta = answer.passages[0].meta
+    for page in (
+        answer_html(answer),
+        conversation_html([answer]),
+        passages_html(answer),
+        article_html("a<b>.txt", meta, f"x {HOSTILE} y", 2, 2 + len(HOSTILE)),
+        documents_html([("a<b>.txt", meta, "indexed")]),
+    ):
+        assert_inert(page)
+        assert esc(HOSTILE) in page
+
+
+def test_quotes_are_quotations_with_citation_markers():
+    page = answer_html(hostile_answer())
+    assert page.count('<blockquote class="rq-quote">') == 1
+    assert f"“{esc(HOSTILE)}”</span>" in page
+    assert '<button class="rq-cite" data-n="1"' in page and ">[1]</button>" in page
+
+
+def test_passage_marks_exactly_the_quoted_span():
+    page = passages_html(hostile_answer(), focus=1)
+    assert f'Before. <mark class="rq-hl">{esc(HOSTILE)}</mark> After.' in page
+    assert "rq-focus" in page and 'data-start="100"' in page
+
+
+def test_article_anchors_the_passage():
+    text = "First paragraph.\n\nThe cited passage.\n\nLast one."
+    start = text.index("The cited")
+    page = article_html("doc.txt", DocumentMeta(url="https://example.org/a?b=1&c=2"), text, start, start + 18)
+    assert '<mark class="rq-hit" id="rq-hit">The cited passage.</mark>' in page
+    assert 'href="https://example.org/a?b=1&amp;c=2"' in page
+
+
+def test_abstention_is_shown_as_such():
+    page = answer_html(Answer("Who won the 1950 World Cup?", True, "The articles do not answer this question."))
+    assert "No answer in the articles" in page and "rq-quote" not in page
+    assert "do not answer" in passages_html(Answer("q", True, "x"))
+
+
+@pytest.mark.parametrize(
+    ("url", "safe"),
+    [
+        ("https://example.org/x", "https://example.org/x"),
+        ("http://example.org", "http://example.org"),
+        ("javascript:alert(1)", None),
+        ("data:text/html,<b>x</b>", None),
+        ("//evil.example", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_only_web_links_become_links(url, safe):
+    assert safe_url(url) == safe
+
+
+def test_status_line_and_missing_index():
+    built = IndexStatus("c", "i", True, 5, 86, 210, "all-MiniLM-L6-v2", "2025-01-01T00:00:00+00:00", "gen-1")
+    line = status_html(built)
+    assert "<b>5</b> documents" in line and "<b>86</b> passages" in line and "all-MiniLM-L6-v2" in line
+    assert "No index yet" in status_html(IndexStatus("c", "i", False))
+
+
+@pytest.mark.parametrize(
+    ("host", "auth", "warns"),
+    [
+        ("127.0.0.1", None, False),
+        ("localhost", None, False),
+        ("::1", None, False),
+        ("0.0.0.0", None, True),
+        ("192.168.1.20", None, True),
+        ("::", None, True),
+        ("my-host.example", None, True),
+        ("0.0.0.0", ("user", "pw"), False),
+    ],
+)
+def test_exposure_warning(host, auth, warns):
+    warning = exposure_warning(host, auth)
+    assert (warning is not None) == warns
+    if warning:
+        assert host in warning and "RAG_AUTH" in warning

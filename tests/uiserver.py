@@ -1,0 +1,53 @@
+"""Start the real web app for the UI tests: a private copy of the seed corpus and of its index
+(built once per run by the ``seed_engine`` fixture), the real model, a free local port."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import gradio as gr
+
+from rag import Engine, Settings
+from ui.app import launch
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass(frozen=True)
+class Running:
+    engine: Engine
+    app: gr.Blocks
+    url: str
+
+    @property
+    def corpus_dir(self) -> Path:
+        return self.engine.settings.corpus_dir
+
+
+def private_engine(seed: Engine, root: Path) -> Engine:
+    """An engine over a writable copy of ``seed``'s corpus and index (no re-embedding)."""
+    settings = Settings().with_dirs(root / "corpus", root / "index")
+    shutil.copytree(seed.settings.corpus_dir, settings.corpus_dir)
+    shutil.copytree(seed.settings.index_dir, settings.index_dir, ignore=shutil.ignore_patterns(".lock"))
+    engine = Engine(settings, seed.embedder)
+    assert not engine.build().written  # The copied index is up to date.
+    return engine
+
+
+@contextmanager
+def running_app(engine: Engine, auth: tuple[str, str] | None = None) -> Iterator[Running]:
+    port = free_port()
+    app = launch(engine, "127.0.0.1", port, auth, block=False)
+    try:
+        yield Running(engine, app, f"http://127.0.0.1:{port}/")
+    finally:
+        app.close()

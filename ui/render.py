@@ -1,0 +1,174 @@
+"""Render answers, cited passages, articles, documents and status as HTML for the web app.
+
+Every piece of source text (quotes, passages, titles, metadata, document names, URLs) goes through
+:func:`esc` before it reaches the page, so an article holding ``<script>`` or markup shows as text.
+Links are made only from ``http(s)`` URLs.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from urllib.parse import urlsplit
+
+from rag.records import Answer, CitedPassage, DocumentMeta, IndexStatus
+
+__all__ = [
+    "DocumentRow",
+    "answer_html",
+    "article_html",
+    "conversation_html",
+    "documents_html",
+    "esc",
+    "passages_html",
+    "safe_url",
+    "status_html",
+]
+
+DocumentRow = tuple[str, DocumentMeta, str]
+"""A document as listed on the page: its name, its metadata, and its state (indexed or not yet)."""
+
+
+def esc(text: object) -> str:
+    """``text`` as inert HTML: markup escaped, and the characters of template syntax too
+    (``$ { }``), since Gradio's HTML component fills the value into a template."""
+    return html.escape(str(text), quote=True).replace("$", "&#36;").replace("{", "&#123;").replace("}", "&#125;")
+
+
+def safe_url(url: str | None) -> str | None:
+    """``url`` if it is a plain web link (http or https), else ``None``."""
+    if not url:
+        return None
+    parts = urlsplit(url.strip())
+    return url.strip() if parts.scheme in {"http", "https"} and parts.netloc else None
+
+
+def _byline(meta: DocumentMeta) -> str:
+    return " · ".join(esc(x) for x in (meta.publisher, meta.author, meta.date) if x)
+
+
+def _with_marks(text: str, spans: Sequence[tuple[int, int]], css: str = "rq-hl") -> str:
+    """``text`` escaped, with each ``(start, end)`` span wrapped in ``<mark>``."""
+    out: list[str] = []
+    pos = 0
+    for start, end in sorted(spans):
+        start = max(start, pos)
+        if end <= start:
+            continue
+        out.append(esc(text[pos:start]))
+        out.append(f'<mark class="{css}">{esc(text[start:end])}</mark>')
+        pos = end
+    out.append(esc(text[pos:]))
+    return "".join(out)
+
+
+def answer_html(answer: Answer) -> str:
+    """The answer: each quote as a quotation with its citation marker, or the abstention."""
+    if answer.abstained:
+        return (
+            '<div class="rq-abstain" role="status"><strong>No answer in the articles.</strong> '
+            f"{esc(answer.answer)} Nothing is quoted rather than something loosely related.</div>"
+        )
+    quotes = "".join(
+        f'<blockquote class="rq-quote"><span class="rq-qtext">“{esc(q.text)}”</span> '
+        f'<button class="rq-cite" data-n="{q.n}" title="{esc(q.title)}">[{q.n}]</button></blockquote>'
+        for q in answer.quotes
+    )
+    return f'<div class="rq-answer">{quotes}</div>'
+
+
+def conversation_html(turns: Sequence[Answer]) -> str:
+    """The conversation so far: each question, then its answer."""
+    if not turns:
+        return (
+            '<div class="rq-empty">Ask a question about the articles. Answers are made only of '
+            "sentences that stand in them, word for word, each with a numbered citation.</div>"
+        )
+    parts = []
+    for i, answer in enumerate(turns):
+        latest = " rq-latest" if i == len(turns) - 1 else ""
+        parts.append(
+            f'<div class="rq-turn{latest}" data-turn="{i}">'
+            f'<div class="rq-question"><span class="rq-label">Question</span> {esc(answer.question)}</div>'
+            f"{answer_html(answer)}</div>"
+        )
+    return f'<div class="rq-conversation">{"".join(parts)}</div>'
+
+
+def _passage_card(p: CitedPassage, focus: bool) -> str:
+    url = safe_url(p.url or p.meta.url)
+    link = (
+        f'<a class="rq-source" href="{esc(url)}" target="_blank" rel="noopener noreferrer">{esc(url)}</a>'
+        if url
+        else '<span class="rq-muted">no URL known</span>'
+    )
+    byline = _byline(p.meta)
+    return (
+        f'<article class="rq-passage{" rq-focus" if focus else ""}" id="rq-passage-{p.n}" data-n="{p.n}">'
+        f'<header><span class="rq-num">[{p.n}]</span> <span class="rq-title">{esc(p.title)}</span></header>'
+        + (f'<div class="rq-byline">{byline}</div>' if byline else "")
+        + f'<div class="rq-where">{link} <span class="rq-muted">{esc(p.doc)}, characters {p.start}–{p.end}</span>'
+        f"</div>"
+        f'<p class="rq-ptext">{_with_marks(p.text, p.quote_spans)}</p>'
+        f'<button class="rq-open" data-doc="{esc(p.doc)}" data-start="{p.start}" data-end="{p.end}">'
+        "Open the full article at this passage</button></article>"
+    )
+
+
+def passages_html(answer: Answer | None, focus: int | None = None) -> str:
+    """The passages an answer cites, numbered, with the quoted sentences highlighted (and the
+    passage numbered ``focus`` marked, so the page scrolls to it)."""
+    if answer is None:
+        return '<div class="rq-muted">The passages cited by an answer appear here.</div>'
+    if answer.abstained:
+        return '<div class="rq-muted">Nothing cited: the articles do not answer this question.</div>'
+    return f'<div class="rq-passages">{"".join(_passage_card(p, p.n == focus) for p in answer.passages)}</div>'
+
+
+def article_html(doc: str, meta: DocumentMeta, text: str, start: int, end: int) -> str:
+    """A whole article, escaped, with the passage ``text[start:end]`` highlighted and anchored."""
+    start, end = max(0, min(start, len(text))), max(0, min(end, len(text)))
+    url = safe_url(meta.url)
+    byline = _byline(meta)
+    head = (
+        f'<header class="rq-article-head"><div class="rq-title">{esc(meta.title or doc)}</div>'
+        + (f'<div class="rq-byline">{byline}</div>' if byline else "")
+        + (f'<a class="rq-source" href="{esc(url)}" target="_blank" rel="noopener noreferrer">{esc(url)}</a>' if url else "")
+        + f'<div class="rq-muted">{esc(doc)} · highlighted: characters {start}–{end}</div></header>'
+    )
+    body = (
+        f"{esc(text[:start])}<mark class=\"rq-hit\" id=\"rq-hit\">{esc(text[start:end])}</mark>{esc(text[end:])}"
+        if end > start
+        else esc(text)
+    )
+    return f'<div class="rq-article">{head}<div class="rq-article-text">{body}</div></div>'
+
+
+def documents_html(rows: Sequence[DocumentRow]) -> str:
+    """The documents table: name, title, publisher, date, and whether the index holds it."""
+    if not rows:
+        return '<div class="rq-muted">The corpus folder holds no documents.</div>'
+    body = "".join(
+        f"<tr><td><code>{esc(doc)}</code></td><td>{esc(meta.title or '')}</td><td>{esc(meta.publisher or '')}</td>"
+        f"<td>{esc(meta.date or '')}</td>"
+        f'<td class="{"" if state == "indexed" else "rq-warn"}">{esc(state)}</td></tr>'
+        for doc, meta, state in rows
+    )
+    return (
+        '<table class="rq-docs"><thead><tr><th>Document</th><th>Title</th><th>Publisher</th><th>Date</th>'
+        f"<th>Index</th></tr></thead><tbody>{body}</tbody></table>"
+    )
+
+
+def status_html(status: IndexStatus) -> str:
+    """One line: documents, passages, sentences, model and build time of the live index."""
+    if not status.built:
+        return (
+            '<div class="rq-status rq-warn">No index yet: add documents and press <em>Rebuild index</em> '
+            "in the Documents tab.</div>"
+        )
+    return (
+        f'<div class="rq-status"><span><b>{status.documents}</b> documents</span>'
+        f"<span><b>{status.passages}</b> passages</span><span><b>{status.sentences}</b> sentences</span>"
+        f"<span>model <b>{esc(status.model)}</b></span><span>built {esc(status.built_at)}</span></div>"
+    )
