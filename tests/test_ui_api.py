@@ -75,7 +75,7 @@ def test_follow_up_is_read_with_the_previous_question(client: Client, server: Ru
 
 
 def test_empty_question_is_a_clear_error(client: Client):
-    with pytest.raises(Exception, match="(?i)question"):
+    with pytest.raises(Exception, match=r"(?i)question"):
         client.predict("   ", api_name="/ask")
 
 
@@ -187,7 +187,9 @@ def _text(p: Path) -> None:
         ("noext", _text, "(?i)unsupported type|invalid file type"),
     ],
 )
-def test_bad_upload_is_refused_and_changes_nothing(client: Client, server: Running, tmp_path: Path, name, write, message):
+def test_bad_upload_is_refused_and_changes_nothing(
+    client: Client, server: Running, tmp_path: Path, name, write, message
+):
     before = corpus_listing(server)
     status = server.engine.status()
     path = tmp_path / name
@@ -205,7 +207,7 @@ def test_too_large_upload_is_refused(client: Client, server: Running, tmp_path: 
     path = tmp_path / "huge.txt"
     with path.open("wb") as f:
         f.truncate(MAX_FILE_BYTES + 1)
-    with pytest.raises(Exception, match="(?i)size|limit"):
+    with pytest.raises(Exception, match=r"(?i)size|limit"):
         client.predict([handle_file(path)], False, api_name="/upload")
     assert corpus_listing(server) == before
 
@@ -265,4 +267,6 @@ def test_serve_refuses_malformed_credentials(tmp_path: Path):
         timeout=120,
     )
     assert result.returncode == 1
-    assert result.stderr.strip().splitlines() == ["error: RAG_AUTH must look like user:password (both non-empty); fix it or unset it"]
+    assert result.stderr.strip().splitlines() == [
+        "error: RAG_AUTH must look like user:password (both non-empty); fix it or unset it"
+    ]

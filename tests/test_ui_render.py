@@ -27,8 +27,15 @@ def hostile_answer() -> Answer:
     quote = Quote(1, HOSTILE, "a<b>.txt", HOSTILE, 100 + start, 100 + start + len(HOSTILE), 0.9)
     meta = DocumentMeta(title=HOSTILE, publisher=HOSTILE, author=None, date="2025", url="javascript:alert(3)")
     passage = CitedPassage(
-        1, "a<b>.txt", HOSTILE, meta.url, passage_text, 100, 100 + len(passage_text),
-        ((start, start + len(HOSTILE)),), meta,
+        1,
+        "a<b>.txt",
+        HOSTILE,
+        meta.url,
+        passage_text,
+        100,
+        100 + len(passage_text),
+        ((start, start + len(HOSTILE)),),
+        meta,
     )
     return Answer(HOSTILE, False, f"{HOSTILE} [1]", (quote,), (passage,))
 
@@ -127,3 +134,14 @@ def test_exposure_warning(host, auth, warns):
     assert (warning is not None) == warns
     if warning:
         assert host in warning and "RAG_AUTH" in warning
+
+
+def test_article_marks_the_quotes_inside_the_passage():
+    text = "Intro. First quoted. Not quoted. Second quoted. Outro."
+    start, end = text.index("First"), text.index(" Outro")
+    quotes = [(text.index("First"), text.index(" Not")), (text.index("Second"), end)]
+    page = article_html("d.txt", DocumentMeta(), text, start, end, quotes)
+    assert page.endswith(
+        'Intro. <mark class="rq-hit" id="rq-hit"><mark class="rq-hl">First quoted.</mark> Not quoted. '
+        '<mark class="rq-hl">Second quoted.</mark></mark> Outro.</div></div>'
+    )

@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import ipaddress
 import json
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -60,7 +61,8 @@ element.addEventListener('click', (e) => {
 _PASSAGES_JS = """
 element.addEventListener('click', (e) => {
   const b = e.target.closest('.rq-open');
-  if (b) trigger('click', {doc: b.dataset.doc, start: Number(b.dataset.start), end: Number(b.dataset.end)});
+  if (b) trigger('click', {doc: b.dataset.doc, start: Number(b.dataset.start), end: Number(b.dataset.end),
+                          quotes: b.dataset.quotes});
 });
 watch('value', () => {
   const card = element.querySelector('.rq-focus');
@@ -142,9 +144,11 @@ class _Actions:
         corpus_dir = self.engine.settings.corpus_dir
         return [p.relative_to(corpus_dir).as_posix() for p in scan_corpus(corpus_dir)[0]]
 
-    def article(self, doc: str, start: int, end: int) -> str:
+    def article(self, doc: str, start: int, end: int, quotes: str = "") -> str:
+        """``quotes``: the quoted sentences' offsets as ``"start-end,start-end"``, marked too."""
         meta, text = self.engine.document(doc)
-        return article_html(doc, meta, text, int(start), int(end))
+        spans = [(int(s), int(e)) for s, e in re.findall(r"(\d+)-(\d+)", quotes)]
+        return article_html(doc, meta, text, int(start), int(end), spans)
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -179,9 +183,7 @@ def create_app(engine: Engine) -> gr.Blocks:
     @_guard
     def list_documents() -> list[dict[str, Any]]:
         """The documents in the corpus and whether the index holds them."""
-        return [
-            {"doc": doc, **vars(meta), "state": state} for doc, meta, state in act.documents()
-        ]
+        return [{"doc": doc, **vars(meta), "state": state} for doc, meta, state in act.documents()]
 
     @_guard
     def status() -> dict[str, Any]:
@@ -214,7 +216,7 @@ def create_app(engine: Engine) -> gr.Blocks:
 
     @_guard
     def open_article(evt: gr.EventData) -> str:
-        return act.article(str(evt.doc), int(evt.start), int(evt.end))
+        return act.article(str(evt.doc), int(evt.start), int(evt.end), str(getattr(evt, "quotes", "") or ""))
 
     def refresh() -> tuple[str, str, Any]:
         try:
@@ -227,16 +229,21 @@ def create_app(engine: Engine) -> gr.Blocks:
         choices = act.removable()
         return status_html(state), documents_html(rows), gr.update(choices=choices, value=None)
 
+    # A gr.Progress() default is how Gradio gives a handler a progress bar.
     @_guard
-    def upload(files: list[str] | None, overwrite: bool, progress: gr.Progress = gr.Progress()) -> tuple[str, None]:
+    def upload(
+        files: list[str] | None,
+        overwrite: bool,
+        progress: gr.Progress = gr.Progress(),  # noqa: B008
+    ) -> tuple[str, None]:
         return act.upload(files, overwrite, _progress(progress)), None
 
     @_guard
-    def remove(doc: str | None, progress: gr.Progress = gr.Progress()) -> str:
+    def remove(doc: str | None, progress: gr.Progress = gr.Progress()) -> str:  # noqa: B008
         return act.remove(doc, _progress(progress))
 
     @_guard
-    def rebuild(progress: gr.Progress = gr.Progress()) -> str:
+    def rebuild(progress: gr.Progress = gr.Progress()) -> str:  # noqa: B008
         return act.rebuild(_progress(progress))
 
     indexed = set(engine.status().docs)
@@ -282,7 +289,6 @@ def create_app(engine: Engine) -> gr.Blocks:
                         '<div class="rq-muted">Open a cited passage to read the whole article around it.</div>',
                         js_on_load=_ARTICLE_JS,
                         elem_id="rq-article",
-                        max_height=520,
                     )
         with gr.Tab("Documents", id="documents"):
             documents = gr.HTML(js_on_load=None, elem_id="rq-documents")
@@ -397,4 +403,3 @@ def serve(engine: Engine, host: str = "127.0.0.1", port: int = 7860, auth: tuple
     if warning:
         print(warning, file=sys.stderr)
     launch(engine, host, port, auth, block=True)
-

@@ -110,7 +110,8 @@ def _passage_card(p: CitedPassage, focus: bool) -> str:
         + f'<div class="rq-where">{link} <span class="rq-muted">{esc(p.doc)}, characters {p.start}–{p.end}</span>'
         f"</div>"
         f'<p class="rq-ptext">{_with_marks(p.text, p.quote_spans)}</p>'
-        f'<button class="rq-open" data-doc="{esc(p.doc)}" data-start="{p.start}" data-end="{p.end}">'
+        f'<button class="rq-open" data-doc="{esc(p.doc)}" data-start="{p.start}" data-end="{p.end}" '
+        f'data-quotes="{",".join(f"{p.start + s}-{p.start + e}" for s, e in p.quote_spans)}">'
         "Open the full article at this passage</button></article>"
     )
 
@@ -125,22 +126,32 @@ def passages_html(answer: Answer | None, focus: int | None = None) -> str:
     return f'<div class="rq-passages">{"".join(_passage_card(p, p.n == focus) for p in answer.passages)}</div>'
 
 
-def article_html(doc: str, meta: DocumentMeta, text: str, start: int, end: int) -> str:
-    """A whole article, escaped, with the passage ``text[start:end]`` highlighted and anchored."""
+def article_html(
+    doc: str, meta: DocumentMeta, text: str, start: int, end: int, quotes: Sequence[tuple[int, int]] = ()
+) -> str:
+    """A whole article, escaped, with the passage ``text[start:end]`` highlighted and anchored, and
+    the quoted sentences in it (``quotes``, offsets in ``text``) marked more strongly."""
     start, end = max(0, min(start, len(text))), max(0, min(end, len(text)))
     url = safe_url(meta.url)
     byline = _byline(meta)
     head = (
         f'<header class="rq-article-head"><div class="rq-title">{esc(meta.title or doc)}</div>'
         + (f'<div class="rq-byline">{byline}</div>' if byline else "")
-        + (f'<a class="rq-source" href="{esc(url)}" target="_blank" rel="noopener noreferrer">{esc(url)}</a>' if url else "")
+        + (
+            f'<a class="rq-source" href="{esc(url)}" target="_blank" rel="noopener noreferrer">{esc(url)}</a>'
+            if url
+            else ""
+        )
         + f'<div class="rq-muted">{esc(doc)} · highlighted: characters {start}–{end}</div></header>'
     )
-    body = (
-        f"{esc(text[:start])}<mark class=\"rq-hit\" id=\"rq-hit\">{esc(text[start:end])}</mark>{esc(text[end:])}"
-        if end > start
-        else esc(text)
-    )
+    if end > start:
+        inner = [(max(s, start) - start, min(e, end) - start) for s, e in quotes if s < end and e > start]
+        body = (
+            f'{esc(text[:start])}<mark class="rq-hit" id="rq-hit">{_with_marks(text[start:end], inner)}</mark>'
+            f"{esc(text[end:])}"
+        )
+    else:
+        body = esc(text)
     return f'<div class="rq-article">{head}<div class="rq-article-text">{body}</div></div>'
 
 
@@ -160,6 +171,13 @@ def documents_html(rows: Sequence[DocumentRow]) -> str:
     )
 
 
+def _when(iso: str | None) -> str:
+    """``2025-01-09T12:56:51+00:00`` as ``2025-01-09 12:56 UTC``."""
+    if iso and len(iso) >= 16 and iso[10] == "T" and iso.endswith("+00:00"):
+        return f"{iso[:10]} {iso[11:16]} UTC"
+    return iso or "?"
+
+
 def status_html(status: IndexStatus) -> str:
     """One line: documents, passages, sentences, model and build time of the live index."""
     if not status.built:
@@ -170,5 +188,5 @@ def status_html(status: IndexStatus) -> str:
     return (
         f'<div class="rq-status"><span><b>{status.documents}</b> documents</span>'
         f"<span><b>{status.passages}</b> passages</span><span><b>{status.sentences}</b> sentences</span>"
-        f"<span>model <b>{esc(status.model)}</b></span><span>built {esc(status.built_at)}</span></div>"
+        f"<span>model <b>{esc(status.model)}</b></span><span>built {esc(_when(status.built_at))}</span></div>"
     )
