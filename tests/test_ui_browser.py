@@ -9,6 +9,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -29,6 +30,7 @@ ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+FIRST_QUESTION = "Who is expected to serve as secretary of state?"
 MARKUP_ARTICLE = (
     "Harbour notes\n\nThe Orvane harbour accord was signed by <b>four harbour cities</b> "
     '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2"> in the spring.\n'
@@ -55,6 +57,8 @@ def page(server: Running) -> Iterator:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         context = browser.new_context(viewport={"width": 1400, "height": 1000})
         page = context.new_page()
+        page.requested_hosts = set()  # type: ignore[attr-defined]
+        page.on("request", lambda request: page.requested_hosts.add(urlsplit(request.url).hostname))
         page.set_default_timeout(60_000)
         page.goto(server.url)
         page.wait_for_selector("#rq-status .rq-status")
@@ -71,8 +75,8 @@ def ask(page, question: str) -> None:
 
 
 def test_question_gets_a_quoted_answer_with_highlighted_passage(page, server: Running):
-    expected = server.engine.ask("Who is expected to serve as secretary of state?")
-    ask(page, "Who is expected to serve as secretary of state?")
+    expected = server.engine.ask(FIRST_QUESTION)
+    ask(page, FIRST_QUESTION)
     latest = page.locator(".rq-turn.rq-latest")
     quotes = latest.locator("blockquote.rq-quote")
     assert quotes.count() == len(expected.quotes)
@@ -99,12 +103,20 @@ def test_question_gets_a_quoted_answer_with_highlighted_passage(page, server: Ru
 
 
 def test_follow_up_in_the_same_conversation(page, server: Running):
-    previous = page.locator(".rq-turn.rq-latest .rq-question").inner_text().removeprefix("Question").strip()
+    previous = FIRST_QUESTION  # Asked by the test before.
     ask(page, "And what did Japan say?")
     expected = server.engine.ask("And what did Japan say?", previous=previous)
     assert page.locator(".rq-turn").count() >= 2
     latest = page.locator(".rq-turn.rq-latest blockquote.rq-quote")
     assert latest.first.inner_text().startswith(f"“{expected.quotes[0].text}”")
+
+    # A citation marker of the earlier answer brings back that answer's passages, focused.
+    earlier = server.engine.ask(previous)
+    last = earlier.quotes[-1]
+    page.locator(".rq-turn").nth(-2).locator(".rq-cite").last.click()
+    focused = page.locator(f"#rq-passages .rq-passage.rq-focus#rq-passage-{last.n}")
+    focused.wait_for()
+    assert last.text in focused.inner_text()
 
 
 def test_abstention_is_shown(page):
@@ -140,3 +152,7 @@ def test_documents_tab_lists_the_corpus(page, server: Running):
     assert "The Prospect for US-Korea-Japan Trilateralism" in table.inner_text()
     page.screenshot(path=str(ARTIFACTS / "ui-documents.png"), full_page=True)
     page.get_by_role("tab", name="Ask").click()
+
+
+def test_page_loads_nothing_from_the_internet(page):
+    assert page.requested_hosts == {"127.0.0.1"}
