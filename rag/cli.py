@@ -204,14 +204,14 @@ def serve(corpus_dir: Path | None, index_dir: Path | None, host: str, port: int)
     machines can reach prints a warning."""
     import os
 
-    from ui.app import serve as serve_app
-
     auth = None
     if os.environ.get("RAG_AUTH"):
         user, sep, password = os.environ["RAG_AUTH"].partition(":")
         if not sep or not user or not password:
             raise RagError("RAG_AUTH must look like user:password (both non-empty); fix it or unset it")
         auth = (user, password)
+    from ui.app import serve as serve_app
+
     engine = _engine(corpus_dir, index_dir)
     _run_build(lambda bars: engine.build(progress=bars), as_json=False, quiet=False)
     serve_app(engine, host=host, port=port, auth=auth)
