@@ -156,3 +156,24 @@ def test_documents_tab_lists_the_corpus(page, server: Running):
 
 def test_page_loads_nothing_from_the_internet(page):
     assert page.requested_hosts == {"127.0.0.1"}
+
+
+def test_upload_from_the_page_then_ask_about_it(page, server: Running, tmp_path: Path):
+    article = tmp_path / "lumora.md"
+    article.write_text(
+        "# Vestrand opens the Lumora tidal bridge\n\n"
+        "The Lumora tidal bridge in Vestrand was designed by the engineer Katja Holm.\n",
+        encoding="utf-8",
+    )
+    page.get_by_role("tab", name="Documents").click()
+    page.locator("#rq-documents table.rq-docs").wait_for()
+    page.locator("input[type=file]").set_input_files(str(article))
+    page.get_by_role("button", name="Upload and index").click()
+    page.wait_for_function("document.querySelector('#rq-message textarea').value.includes('1 added')")
+    page.wait_for_function("document.querySelector('#rq-documents').innerText.includes('lumora.md')")
+    assert (server.corpus_dir / "lumora.md").read_text(encoding="utf-8") == article.read_text(encoding="utf-8")
+
+    page.get_by_role("tab", name="Ask").click()
+    ask(page, "Who designed the Lumora tidal bridge?")
+    assert "Katja Holm" in page.locator(".rq-turn.rq-latest blockquote.rq-quote").first.inner_text()
+    assert "lumora.md" in page.locator("#rq-passages .rq-passage").first.inner_text()
