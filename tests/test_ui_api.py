@@ -104,7 +104,7 @@ def test_upload_then_ask_about_the_new_article_then_remove(client: Client, serve
 
     path = tmp_path / "lumora.md"
     path.write_text(NEW_ARTICLE, encoding="utf-8")
-    message, _ = client.predict([handle_file(path)], False, api_name="/upload")
+    message = client.predict([handle_file(path)], False, api_name="/upload")
     assert "lumora.md" in message and "1 added" in message
     assert (server.corpus_dir / "lumora.md").read_text(encoding="utf-8") == NEW_ARTICLE
 
@@ -118,7 +118,7 @@ def test_upload_then_ask_about_the_new_article_then_remove(client: Client, serve
     # The same name again is refused unless replacing is asked for.
     with pytest.raises(Exception, match="already in the corpus"):
         client.predict([handle_file(path)], False, api_name="/upload")
-    message, _ = client.predict([handle_file(path)], True, api_name="/upload")
+    message = client.predict([handle_file(path)], True, api_name="/upload")
     assert "up to date" in message  # Same content: nothing to re-embed.
 
     message = client.predict("lumora.md", api_name="/remove")

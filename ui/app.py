@@ -28,7 +28,6 @@ from typing import Any
 import gradio as gr
 
 from rag import Answer, Engine, RagError
-from rag.errors import IndexMissingError
 from rag.load import MAX_FILE_BYTES, scan_corpus
 from rag.present import report_text
 from rag.records import BuildReport, DocumentMeta
@@ -128,10 +127,14 @@ class _Actions:
     def answer(self, question: str, previous: str | None = None) -> Answer:
         return self.engine.ask(question or "", previous=previous or None)
 
+    def files(self) -> list[str]:
+        """The indexable files in the corpus folder, as paths relative to it."""
+        corpus_dir = self.engine.settings.corpus_dir
+        return [p.relative_to(corpus_dir).as_posix() for p in scan_corpus(corpus_dir)[0]]
+
     def documents(self) -> list[DocumentRow]:
         """Corpus files and indexed documents: indexed, waiting for a rebuild, or deleted."""
-        corpus_dir = self.engine.settings.corpus_dir
-        files = {p.relative_to(corpus_dir).as_posix() for p in scan_corpus(corpus_dir)[0]}
+        files = set(self.files())
         indexed = self.engine.status().docs
         rows: list[DocumentRow] = []
         for doc in indexed:
@@ -139,10 +142,6 @@ class _Actions:
             rows.append((doc, meta, "indexed" if doc in files else "deleted from the folder: rebuild"))
         rows += [(doc, DocumentMeta(), "not indexed yet: rebuild") for doc in sorted(files - set(indexed))]
         return rows
-
-    def removable(self) -> list[str]:
-        corpus_dir = self.engine.settings.corpus_dir
-        return [p.relative_to(corpus_dir).as_posix() for p in scan_corpus(corpus_dir)[0]]
 
     def article(self, doc: str, start: int, end: int, quotes: str = "") -> str:
         """``quotes``: the quoted sentences' offsets as ``"start-end,start-end"``, marked too."""
@@ -218,16 +217,10 @@ def create_app(engine: Engine) -> gr.Blocks:
     def open_article(evt: gr.EventData) -> str:
         return act.article(str(evt.doc), int(evt.start), int(evt.end), str(getattr(evt, "quotes", "") or ""))
 
+    @_guard
     def refresh() -> tuple[str, str, Any]:
-        try:
-            rows = act.documents()
-            state = engine.status()
-        except IndexMissingError:
-            rows, state = [], engine.status()
-        except RagError as err:
-            raise gr.Error(str(err), print_exception=False) from err
-        choices = act.removable()
-        return status_html(state), documents_html(rows), gr.update(choices=choices, value=None)
+        rows = act.documents()
+        return status_html(engine.status()), documents_html(rows), gr.update(choices=act.files(), value=None)
 
     # A gr.Progress() default is how Gradio gives a handler a progress bar.
     @_guard
@@ -235,8 +228,8 @@ def create_app(engine: Engine) -> gr.Blocks:
         files: list[str] | None,
         overwrite: bool,
         progress: gr.Progress = gr.Progress(),  # noqa: B008
-    ) -> tuple[str, None]:
-        return act.upload(files, overwrite, _progress(progress)), None
+    ) -> str:
+        return act.upload(files, overwrite, _progress(progress))
 
     @_guard
     def remove(doc: str | None, progress: gr.Progress = gr.Progress()) -> str:  # noqa: B008
@@ -338,9 +331,9 @@ def create_app(engine: Engine) -> gr.Blocks:
 
         corpus_events: dict[str, Any] = {"concurrency_id": "corpus", "concurrency_limit": 1}
         outputs_refresh = [status_bar, documents, doc_choice]
-        upload_btn.click(upload, [files, overwrite], [message, files], api_name="upload", **corpus_events).then(
-            refresh, None, outputs_refresh, api_visibility="private"
-        )
+        upload_btn.click(upload, [files, overwrite], message, api_name="upload", **corpus_events).success(
+            lambda: None, None, files, api_visibility="private"
+        ).then(refresh, None, outputs_refresh, api_visibility="private")
         remove_btn.click(remove, doc_choice, message, api_name="remove", **corpus_events).then(
             refresh, None, outputs_refresh, api_visibility="private"
         )
