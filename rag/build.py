@@ -23,7 +23,7 @@ from .chunk import chunk_text
 from .config import Settings
 from .embed import Embedder, normalize_text
 from .errors import CorpusError, IndexCorruptError, IndexMissingError
-from .index import IndexContent, IndexLock, StoredIndex, text_key, write_generation
+from .index import IndexContent, IndexLock, StoredIndex, remove_leftovers, text_key, write_generation
 from .load import file_hash, read_document, scan_corpus
 from .records import BuildReport, Chunks, Document, Skipped
 
@@ -91,6 +91,7 @@ def build_index(
     """Update the index in ``settings.index_dir`` from ``settings.corpus_dir``."""
     started = time.perf_counter()
     with IndexLock(settings.index_dir):
+        remove_leftovers(settings.index_dir)  # What a killed build left, even if nothing is written now.
         previous, reason = _open_previous(settings, rebuild)
         same_model = previous is not None and previous.model == embedder.name
         if previous is not None and not same_model:

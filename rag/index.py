@@ -56,6 +56,7 @@ __all__ = [
     "StoredIndex",
     "current_generation",
     "rebuild_hint",
+    "remove_leftovers",
     "write_generation",
 ]
 
@@ -233,7 +234,7 @@ def _seal(folder: Path) -> dict[str, dict[str, Any]]:
     return table
 
 
-def _remove_leftovers(index_dir: Path) -> None:
+def remove_leftovers(index_dir: Path) -> None:
     """Remove what a killed build left behind: unfinished generations and pointer files."""
     for stale in index_dir.glob("gen-*.tmp*"):
         shutil.rmtree(stale, ignore_errors=True)
@@ -280,7 +281,7 @@ def write_generation(index_dir: Path, content: IndexContent) -> str:
     happens to this process; an error before the swap removes the unfinished folder and leaves the
     previous index as it was."""
     index_dir.mkdir(parents=True, exist_ok=True)
-    _remove_leftovers(index_dir)
+    remove_leftovers(index_dir)
     try:
         previous = current_generation(index_dir)
     except IndexCorruptError:
@@ -376,8 +377,9 @@ class StoredIndex:
         self.manifest = self._read_manifest()
         self._check_files()
         conn = None
+        reading = "meta.sqlite"
         try:
-            conn = sqlite3.connect(f"file:{gen / 'meta.sqlite'}?mode=ro&immutable=1", uri=True, check_same_thread=False)
+            conn = sqlite3.connect(f"file:{gen / reading}?mode=ro&immutable=1", uri=True, check_same_thread=False)
             sent = np.array(
                 conn.execute("SELECT doc_id, passage_id, start, end, vec FROM sentences ORDER BY id").fetchall(),
                 dtype=np.int64,
@@ -390,14 +392,18 @@ class StoredIndex:
                 "SELECT id, doc, sha256, kind, title, publisher, author, date, url, body_start "
                 "FROM documents ORDER BY id"
             ).fetchall()
-            self.vectors = np.load(gen / "vectors.npy", mmap_mode="r", allow_pickle=False)
-            self.sentence_index = dense.load(gen / "sentences.faiss", nprobe)
-            self.passage_index = dense.load(gen / "passages.faiss", nprobe)
-            self.lexical = lexical.load(gen / "lexical")
+            reading = "vectors.npy"
+            self.vectors = np.load(gen / reading, mmap_mode="r", allow_pickle=False)
+            reading = "sentences.faiss"
+            self.sentence_index = dense.load(gen / reading, nprobe)
+            reading = "passages.faiss"
+            self.passage_index = dense.load(gen / reading, nprobe)
+            reading = "lexical"
+            self.lexical = lexical.load(gen / reading)
         except (sqlite3.DatabaseError, ValueError, OSError, RuntimeError, KeyError, TypeError) as err:
             if conn is not None:
                 conn.close()
-            raise IndexCorruptError(f"index at {gen} is damaged ({err}); {self._hint}") from err
+            raise self._damaged(f"{gen / reading} is damaged ({err})") from err
         self._conn = conn
         self._db_lock = threading.Lock()
         self.sentence_doc, self.sentence_passage, self.sentence_start, self.sentence_end, self.sentence_vec = sent.T
