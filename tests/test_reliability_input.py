@@ -109,6 +109,9 @@ def test_a_corpus_of_bad_files_builds_what_it_can(tmp_path: Path):
         _, text = engine.document(quote.doc)
         assert text[quote.start : quote.end] == quote.text
         assert len(quote.text) <= settings.chunk.max_sentence_chars
+    for passage in answer.passages:
+        if passage.doc == "one-line.txt":
+            assert len(passage.text) <= settings.chunk.max_passage_chars
     seoul = engine.ask("Where did the leaders of Japan and South Korea meet?", k=3)
     assert [q.text for q in seoul.quotes].count("The leaders of Japan and South Korea met in Seoul on Friday.") == 1, (
         "duplicate documents are quoted once"
