@@ -272,6 +272,8 @@ def _write_files(folder: Path, content: IndexContent, name: str) -> None:
         fh.write(json.dumps(manifest, indent=1, ensure_ascii=False))
         fh.flush()
         os.fsync(fh.fileno())
+    for directory in [folder, *(p for p in folder.rglob("*") if p.is_dir())]:
+        _fsync_dir(directory)  # The files' names, too, are on disk before the folder is renamed.
 
 
 def write_generation(index_dir: Path, content: IndexContent) -> str:
