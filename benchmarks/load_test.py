@@ -2,6 +2,7 @@
 
     python benchmarks/load_test.py                      # 20 clients, 60 s, seed corpus
     python benchmarks/load_test.py --clients 5 --seconds 10
+    python benchmarks/load_test.py --engine-only --out benchmarks/results/engine_only.json
 
 Starts the app (``ui.app.create_app(engine)``) in a separate process on 127.0.0.1 and a free port,
 over the given corpus (default: the seed corpus, indexed into a temporary folder). Then N
@@ -61,6 +62,34 @@ def serve(corpus: Path, index: Path, port: int) -> None:
     engine.build()
     engine.ask(QUESTIONS[0])  # Load the model before the clients arrive.
     create_app(engine).launch(server_name="127.0.0.1", server_port=port, quiet=True)
+
+
+def engine_only(corpus: Path, seconds: float, out: Path) -> None:
+    """The engine alone, in this process and one thread, asking in a loop: memory without the app."""
+    sys.path.insert(0, str(ROOT))
+    from rag import Engine, QuestionError, Settings
+
+    with tempfile.TemporaryDirectory(prefix="rag-load-") as tmp:
+        engine = Engine(Settings().with_dirs(corpus, Path(tmp) / "index"))
+        engine.build()
+        engine.ask(QUESTIONS[0])
+        pool = QUESTIONS * 3 + REFUSED
+        samples: list[list[float]] = []
+        started = time.monotonic()
+        asked = 0
+        while time.monotonic() - started < seconds:
+            try:
+                engine.ask(pool[asked % len(pool)])
+            except QuestionError:
+                pass
+            asked += 1
+            if asked % 50 == 0:
+                samples.append([round(time.monotonic() - started, 1), round(rss_mib(os.getpid()), 1)])
+    result = {"mode": "engine-only", "questions": asked, "seconds": seconds, "rss_samples": samples}
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=1), encoding="utf-8")
+    first, last = samples[0][1] if samples else None, samples[-1][1] if samples else None
+    print(f"engine only: {asked} questions in {seconds:.0f} s; RSS {first} -> {last} MiB; written to {out}")
 
 
 def rss_mib(pid: int) -> float:
@@ -141,6 +170,9 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, default=ROOT / "corpus")
     parser.add_argument("--index", type=Path, help="Index folder (default: a temporary one, removed after).")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "load_test.json")
+    parser.add_argument(
+        "--engine-only", action="store_true", help="Ask the engine directly in one thread, without the app."
+    )
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -149,6 +181,9 @@ def main() -> None:
 
     if args.serve:
         serve(args.corpus.resolve(), args.index.resolve(), args.port)
+        return
+    if args.engine_only:
+        engine_only(args.corpus.resolve(), args.seconds, args.out)
         return
 
     tmp = Path(tempfile.mkdtemp(prefix="rag-load-"))
