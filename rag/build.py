@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
 
@@ -24,7 +23,7 @@ from .chunk import chunk_text
 from .config import Settings
 from .embed import Embedder, normalize_text
 from .errors import CorpusError, IndexCorruptError, IndexMissingError
-from .index import IndexContent, IndexLock, StoredIndex, text_key, write_generation
+from .index import IndexContent, IndexLock, StoredIndex, remove_leftovers, text_key, write_generation
 from .load import file_hash, read_document, scan_corpus
 from .records import BuildReport, Chunks, Document, Skipped
 
@@ -34,15 +33,23 @@ BuildProgress = Callable[[str, int, int], None]
 """Called with (stage, done, total); stages are "reading", "embedding" and "writing"."""
 
 
-def _open_previous(index_dir: Path, rebuild: bool) -> tuple[StoredIndex | None, str | None]:
+def _open_previous(settings: Settings, rebuild: bool) -> tuple[StoredIndex | None, str | None]:
+    """The live index to update, checksums verified (its texts and vectors are reused, so damage
+    must not carry over); ``None`` and why if everything is to be rebuilt."""
     if rebuild:
         return None, "a full rebuild was asked for"
     try:
-        return StoredIndex(index_dir), None
+        previous = StoredIndex(settings.index_dir, corpus_dir=settings.corpus_dir)
     except IndexMissingError:
         return None, "there was no index yet"
     except IndexCorruptError as err:
         return None, f"the previous index could not be used ({err})"
+    try:
+        previous.verify()
+    except IndexCorruptError as err:
+        previous.close()
+        return None, f"the previous index could not be used ({err})"
+    return previous, None
 
 
 def _load_documents(
@@ -84,7 +91,8 @@ def build_index(
     """Update the index in ``settings.index_dir`` from ``settings.corpus_dir``."""
     started = time.perf_counter()
     with IndexLock(settings.index_dir):
-        previous, reason = _open_previous(settings.index_dir, rebuild)
+        remove_leftovers(settings.index_dir)  # What a killed build left, even if nothing is written now.
+        previous, reason = _open_previous(settings, rebuild)
         same_model = previous is not None and previous.model == embedder.name
         if previous is not None and not same_model:
             reason = f"the model changed ({previous.model} -> {embedder.name})"

@@ -183,13 +183,21 @@ def remove(docs: tuple[str, ...], corpus_dir: Path | None, index_dir: Path | Non
 @main.command()
 @_folders
 @click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
+@click.option("--verify", is_flag=True, help="Also check every index file against its checksum.")
 @_friendly
-def status(corpus_dir: Path | None, index_dir: Path | None, as_json: bool) -> None:
+def status(corpus_dir: Path | None, index_dir: Path | None, as_json: bool, verify: bool) -> None:
     """Show the documents, passages, sentences, model and build time of the index."""
     from .present import status_text, to_json
 
-    result = _engine(corpus_dir, index_dir).status()
-    click.echo(to_json(result) if as_json else status_text(result))
+    engine = _engine(corpus_dir, index_dir)
+    result = engine.status()
+    checked = engine.verify() if verify and result.built else None
+    if as_json:
+        click.echo(to_json({**result.to_dict(), "verified_bytes": checked} if verify else result))
+        return
+    click.echo(status_text(result))
+    if checked is not None:
+        click.echo(f"checksums: every index file matches its manifest ({checked / 2**20:.1f} MiB checked)")
 
 
 @main.command()

@@ -17,7 +17,7 @@ from .build import BuildProgress, build_index
 from .config import Settings
 from .corpus import add_files, remove_documents, resolve_document
 from .embed import Embedder, SentenceTransformerEmbedder
-from .errors import IndexCorruptError, IndexMissingError, RagError
+from .errors import IndexMissingError, RagError
 from .followup import retrieval_text
 from .index import StoredIndex, current_generation
 from .quote import answer_from_candidates
@@ -38,20 +38,13 @@ class Engine:
 
     def index(self) -> StoredIndex:
         """The live index, reopened if a build has swapped in a new generation since."""
-        gen = current_generation(self.settings.index_dir)
+        s = self.settings
+        gen = current_generation(s.index_dir, s.corpus_dir)
         with self._lock:
             if gen is None:
-                where = self.settings.index_dir
-                raise IndexMissingError(f"no index in {where}: build it with `rag build --index {where}`")
+                raise IndexMissingError(f"no index in {s.index_dir}: build it with `rag build --index {s.index_dir}`")
             if self._index is None or self._index.path != gen:
-                fresh = StoredIndex(self.settings.index_dir)
-                if fresh.model != self.embedder.name:
-                    fresh.close()
-                    raise IndexCorruptError(
-                        f"the index in {self.settings.index_dir} was built with {fresh.model}, "
-                        f"not {self.embedder.name}; rebuild it with `rag build --rebuild`"
-                    )
-                self._index = fresh
+                self._index = StoredIndex(s.index_dir, corpus_dir=s.corpus_dir, expected_model=self.embedder.name)
             return self._index
 
     def encode_question(self, question: str) -> np.ndarray:
@@ -90,6 +83,11 @@ class Engine:
             generation=m["generation"],
             docs=tuple(d.doc for d in index.documents),
         )
+
+    def verify(self) -> int:
+        """Check every file of the live index against its checksum (``rag status --verify``).
+        Returns the bytes checked; raises :class:`IndexCorruptError` naming the fix."""
+        return self.index().verify()
 
     def document(self, doc: str) -> tuple[DocumentMeta, str]:
         """An indexed document's metadata and the text its offsets index."""

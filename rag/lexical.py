@@ -34,8 +34,8 @@ class LexicalIndex:
         """BM25 score of every sentence for ``query`` (zeros when no query term is indexed)."""
         import bm25s
 
-        if self.n_docs == 0:
-            return np.zeros(0, dtype=np.float32)
+        if self.retriever is None:
+            return np.zeros(self.n_docs, dtype=np.float32)
         tokens = bm25s.tokenize(query, stopwords="en", return_ids=False, show_progress=False)[0]
         if not tokens:
             return np.zeros(self.n_docs, dtype=np.float32)
@@ -44,19 +44,21 @@ class LexicalIndex:
 
 def build_and_save(texts: Sequence[str], path: Path) -> None:
     path.mkdir(parents=True, exist_ok=True)
-    if not texts:
-        (path / _EMPTY_MARK).write_text(json.dumps({"n_docs": 0}), encoding="utf-8")
+    tokens = tokenize(texts) if texts else None
+    if tokens is None or not tokens.vocab:
+        # No sentence has a single indexable term (or there are none): every BM25 score is zero.
+        (path / _EMPTY_MARK).write_text(json.dumps({"n_docs": len(texts)}), encoding="utf-8")
         return
     import bm25s
 
     retriever = bm25s.BM25()
-    retriever.index(tokenize(texts), show_progress=False)
+    retriever.index(tokens, show_progress=False)
     retriever.save(str(path), show_progress=False)
 
 
 def load(path: Path) -> LexicalIndex:
     if (path / _EMPTY_MARK).is_file():
-        return LexicalIndex(None, 0)
+        return LexicalIndex(None, int(json.loads((path / _EMPTY_MARK).read_text(encoding="utf-8"))["n_docs"]))
     if not (path / "params.index.json").is_file():
         raise OSError(f"{path} holds no lexical index")
     import bm25s

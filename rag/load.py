@@ -67,6 +67,8 @@ def file_hash(path: Path) -> str:
         side = sidecar_path(path)
         if side.is_file():
             digest.update(b"\0sidecar\0" + side.read_bytes())
+    except FileNotFoundError as err:
+        raise CorpusError(f"{path.name}: vanished while reading; run the build again") from err
     except OSError as err:
         raise CorpusError(f"cannot read {path}: {err.strerror or err}") from err
     return digest.hexdigest()
@@ -78,7 +80,10 @@ def _decode(data: bytes, name: str) -> str:
             return data.decode("utf-16")
         except UnicodeDecodeError as err:
             raise CorpusError(f"{name}: broken UTF-16 text ({err.reason}); re-save it as UTF-8") from err
-    if b"\0" in data[:8192]:
+    if b"\0" in data:
+        head = data[:4096]
+        if len(head) >= 4 and (head[1::2].count(0) > len(head) * 0.4 or head[0::2].count(0) > len(head) * 0.4):
+            raise CorpusError(f"{name}: looks like UTF-16 without a byte-order mark; re-save it as UTF-8")
         raise CorpusError(f"{name}: looks binary (NUL bytes), not text; convert it to .txt, .md, .html or .pdf")
     try:
         return data.decode("utf-8")
@@ -88,7 +93,7 @@ def _decode(data: bytes, name: str) -> str:
 
 def _first_line_title(text: str) -> str | None:
     for line in text.splitlines():
-        line = line.strip().lstrip("#").strip()
+        line = line.strip().lstrip("\ufeff#").strip()
         if line:
             return line if len(line) <= 150 else None
     return None
