@@ -1,36 +1,56 @@
 """Dense search backend: FAISS, inner product over unit vectors (= cosine similarity).
 
-The index type follows the size: exact (``IndexFlatIP``) up to :data:`EXACT_LIMIT` vectors, where
-an exhaustive scan is still a few milliseconds; beyond it an inverted-file index with 8-bit scalar
-quantisation (``IVF{n},SQ8``), which keeps memory near a quarter of the raw float32 vectors.
+The index type follows the size (figures from ``benchmarks/run.py``, README "Performance"):
+
+- up to :data:`EXACT_LIMIT` vectors, exact search (``IndexFlatIP``): a single-query scan of
+  100k x 384 floats takes a few milliseconds, there is nothing to train and nothing is missed;
+- beyond it, an inverted file with 8-bit scalar quantisation (``IVF{nlist},SQ8``): memory is a
+  quarter of the raw float32 vectors and a query scans ``nprobe / nlist`` of them. ``nlist`` grows
+  with the square root of the size; k-means is trained on a fixed-size sample so a build stays
+  linear in the size.
+
+The retriever re-scores every candidate with its exact float32 vector, so quantisation changes
+only which candidates are found, never their scores.
 """
 
 from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-import faiss
 import numpy as np
 
-__all__ = ["DEFAULT_NPROBE", "EXACT_LIMIT", "build", "load", "save", "search"]
+if TYPE_CHECKING:
+    import faiss
+
+__all__ = ["DEFAULT_NPROBE", "EXACT_LIMIT", "build", "describe", "ivf_of", "load", "nlist_for", "save", "search"]
 
 EXACT_LIMIT = 100_000
-DEFAULT_NPROBE = 32
+DEFAULT_NPROBE = 16
+TRAIN_PER_LIST = 40
+"""k-means training points per inverted list (FAISS warns below 39)."""
+
+
+def nlist_for(n: int) -> int:
+    """Inverted lists for ``n`` vectors: about sqrt(n), so a list holds about sqrt(n) vectors."""
+    return max(64, int(math.sqrt(n)))
 
 
 def build(vectors: np.ndarray) -> faiss.Index:
     """An index over ``vectors`` (row i gets id i)."""
+    import faiss
+
     vectors = np.ascontiguousarray(vectors, dtype=np.float32)
     n, dim = vectors.shape if vectors.ndim == 2 else (0, 384)
     index: faiss.Index
     if n <= EXACT_LIMIT:
         index = faiss.IndexFlatIP(dim)
     else:
-        nlist = int(4 * math.sqrt(n))
+        nlist = nlist_for(n)
         index = faiss.index_factory(dim, f"IVF{nlist},SQ8", faiss.METRIC_INNER_PRODUCT)
         rng = np.random.default_rng(0)
-        sample = vectors[rng.choice(n, size=min(n, nlist * 64), replace=False)]
+        sample = vectors[np.sort(rng.choice(n, size=min(n, nlist * TRAIN_PER_LIST), replace=False))]
         index.train(sample)
         faiss.extract_index_ivf(index).nprobe = DEFAULT_NPROBE
     if n:
@@ -38,14 +58,37 @@ def build(vectors: np.ndarray) -> faiss.Index:
     return index
 
 
+def ivf_of(index: faiss.Index) -> Any:
+    """The inverted-file part of ``index`` (to set ``nprobe``), or ``None`` for exact search."""
+    import faiss
+
+    try:
+        return faiss.extract_index_ivf(index)
+    except RuntimeError:
+        return None
+
+
+def describe(index: faiss.Index) -> str:
+    """``"Flat"`` or ``"IVF{nlist},SQ8 nprobe={nprobe}"``."""
+    ivf = ivf_of(index)
+    if ivf is None:
+        return "Flat"
+    return f"IVF{ivf.nlist},SQ8 nprobe={ivf.nprobe}"
+
+
 def save(index: faiss.Index, path: Path) -> None:
+    import faiss
+
     faiss.write_index(index, str(path))
 
 
 def load(path: Path, nprobe: int | None = None) -> faiss.Index:
+    import faiss
+
     index = faiss.read_index(str(path))
-    if isinstance(index, faiss.IndexIVF) or "IVF" in type(index).__name__:
-        faiss.extract_index_ivf(index).nprobe = nprobe or DEFAULT_NPROBE
+    ivf = ivf_of(index)
+    if ivf is not None:
+        ivf.nprobe = nprobe or DEFAULT_NPROBE
     return index
 
 
