@@ -10,6 +10,7 @@ chooses for that size, searched one query at a time as ``rag ask`` does.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -52,7 +53,7 @@ def _recall(found: np.ndarray, truth: np.ndarray) -> float:
     return float(np.mean([len(set(f[:k]) & set(t)) / k for f, t in zip(found, truth)]))
 
 
-def flat_latency(vectors: np.ndarray, queries: np.ndarray, sizes: list[int], k: int = 100) -> list[dict[str, Any]]:
+def flat_latency(vectors: np.ndarray, queries: np.ndarray, sizes: Sequence[int], k: int = 100) -> list[dict[str, Any]]:
     """Exact search p50 at several sizes (what the exact-search threshold is chosen from)."""
     import faiss
 
@@ -67,7 +68,11 @@ def flat_latency(vectors: np.ndarray, queries: np.ndarray, sizes: list[int], k: 
 
 
 def run_scale(
-    topics: np.ndarray, queries: np.ndarray, n: int, nprobes: tuple[int, ...] = (8, 16, 32, 64)
+    topics: np.ndarray,
+    queries: np.ndarray,
+    n: int,
+    nprobes: tuple[int, ...] = (4, 8, 16, 32, 64),
+    flat_sizes: Sequence[int] = (),
 ) -> dict[str, Any]:
     """Build the index :func:`rag.dense.build` picks for ``n`` synthetic vectors; measure build
     time, memory, and per-query latency and recall@10 / @100 against exact search per nprobe."""
@@ -78,6 +83,7 @@ def run_scale(
     generate_s = time.perf_counter() - t
     queries = np.ascontiguousarray(queries, dtype=np.float32)
 
+    flat = flat_latency(vectors, queries, [s for s in flat_sizes if s < n])
     exact = faiss.IndexFlatIP(vectors.shape[1])
     exact.add(vectors)
     _, truth = exact.search(queries, 100)
@@ -98,6 +104,7 @@ def run_scale(
         "raw_float32_bytes": int(vectors.nbytes),
         "exact_p50_ms": float(np.percentile(flat_times, 50)),
         "queries": len(queries),
+        "flat": flat,
         "nprobe": [],
     }
     ivf = dense.ivf_of(index)
