@@ -36,7 +36,12 @@ def synthetic_vectors(topics: np.ndarray, n: int, seed: int = 0, chunk: int = 10
 
 
 def _latencies(index: Any, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Search one query at a time; (milliseconds per query, ids [queries, k])."""
+    """Search one query at a time, on one thread as :func:`rag.dense.search` does;
+    (milliseconds per query, ids [queries, k])."""
+    import faiss
+
+    threads = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(1)
     times = np.empty(len(queries))
     ids = np.empty((len(queries), k), dtype=np.int64)
     index.search(queries[:1], k)  # Warm-up.
@@ -45,6 +50,7 @@ def _latencies(index: Any, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.
         _, found = index.search(q.reshape(1, -1), k)
         times[i] = (time.perf_counter() - t) * 1000
         ids[i] = found[0]
+    faiss.omp_set_num_threads(threads)
     return times, ids
 
 

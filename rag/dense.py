@@ -94,9 +94,15 @@ def load(path: Path, nprobe: int | None = None) -> faiss.Index:
 
 def search(index: faiss.Index, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """Top ``k`` (scores, ids) for one query vector; ids of -1 (fewer than k vectors) dropped."""
+    import faiss
+
     k = min(k, index.ntotal)
     if k <= 0:
         return np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int64)
+    # One query is scanned by one thread anyway; more only wait on each other, which costs tens
+    # of milliseconds when other processes keep the cores busy. (Per calling thread: a build in
+    # another thread keeps its threads.)
+    faiss.omp_set_num_threads(1)
     scores, ids = index.search(np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32), k)
     keep = ids[0] >= 0
     return scores[0][keep], ids[0][keep]
