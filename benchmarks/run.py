@@ -534,10 +534,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         "questions": sample_questions(questions, len(questions)),
         "embedder": embedder,
         "n_latency": 50 if args.quick else 200,
-        "n_quality": 200 if args.quick else 1000,
-        "cold_runs": 3 if args.quick else 5,
+        "n_quality": 200 if args.quick else 500,
+        "cold_runs": 3,
         "scale_n": args.scale_n or (200_000 if args.quick else 1_000_000),
-        "flat_sizes": [10_000, 50_000, 100_000, 200_000] + ([] if args.quick else [500_000]),
+        "flat_sizes": [10_000, 25_000, 50_000, 100_000, 200_000] + ([] if args.quick else [500_000]),
         "peer_python": args.peer_python,
         "results": {},
     }
