@@ -120,16 +120,15 @@ class SentenceTransformerEmbedder:
 
     def encode(self, texts: Sequence[str], progress: ProgressFn | None = None) -> np.ndarray:
         total = len(texts)
-        if 0 < total <= LIGHT_MAX_TEXTS and self.light is not None:
-            self.texts_encoded += total
+        self.texts_encoded += total
+        if total == 0:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        if total <= LIGHT_MAX_TEXTS and self.light is not None:
             vectors = self.light.encode(texts)
             if progress:
                 progress(total, total)
             return np.asarray(vectors, dtype=np.float32)
         model = self.model
-        self.texts_encoded += total
-        if total == 0:
-            return np.zeros((0, self.dim), dtype=np.float32)
         # Longest first, in slices of a few batches: each batch holds texts of about one length,
         # so little is spent on padding, and progress is reported as slices finish.
         order = np.argsort([-len(t) for t in texts], kind="stable")
