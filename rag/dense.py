@@ -2,12 +2,15 @@
 
 The index type follows the size (figures from ``benchmarks/run.py``, README "Performance"):
 
-- up to :data:`EXACT_LIMIT` vectors, exact search (``IndexFlatIP``): a single-query scan of
-  100k x 384 floats takes a few milliseconds, there is nothing to train and nothing is missed;
+- up to :data:`EXACT_LIMIT` vectors, exact search (``IndexFlatIP``): nothing to train, nothing
+  missed, and a single-query scan of 50k x 384 floats stays under about 10 ms (measured 3 ms at
+  25k, 10 ms at 50k, 18 ms at 100k, 150 ms at 1M on the 2-core benchmark machine), i.e. no more
+  than the question's own encoding;
 - beyond it, an inverted file with 8-bit scalar quantisation (``IVF{nlist},SQ8``): memory is a
   quarter of the raw float32 vectors and a query scans ``nprobe / nlist`` of them. ``nlist`` grows
-  with the square root of the size; k-means is trained on a fixed-size sample so a build stays
-  linear in the size.
+  with the square root of the size; k-means is trained on ``40 * nlist`` sampled vectors. At 1M
+  vectors (IVF1000,SQ8, nprobe 16): 1.4 ms a query, recall@10 0.975 against exact search,
+  375 MiB, built in 26 s; nprobe 8 is 0.95, 32 is 0.985 for twice the time.
 
 The retriever re-scores every candidate with its exact float32 vector, so quantisation changes
 only which candidates are found, never their scores.
@@ -26,7 +29,7 @@ if TYPE_CHECKING:
 
 __all__ = ["DEFAULT_NPROBE", "EXACT_LIMIT", "build", "describe", "ivf_of", "load", "nlist_for", "save", "search"]
 
-EXACT_LIMIT = 100_000
+EXACT_LIMIT = 50_000
 DEFAULT_NPROBE = 16
 TRAIN_PER_LIST = 40
 """k-means training points per inverted list (FAISS warns below 39)."""

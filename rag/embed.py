@@ -134,6 +134,8 @@ class SentenceTransformerEmbedder:
         order = np.argsort([-len(t) for t in texts], kind="stable")
         out = np.empty((total, int(model.get_embedding_dimension())), dtype=np.float32)
         step = self._batch_size * 8
+        if progress:
+            progress(0, total)
         for start in range(0, total, step):
             rows = order[start : start + step]
             out[rows] = model.encode(
