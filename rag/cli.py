@@ -39,10 +39,17 @@ def _folders(func: F) -> F:
     return func
 
 
-def _engine(corpus_dir: Path | None, index_dir: Path | None) -> Any:
+def _engine(
+    corpus_dir: Path | None, index_dir: Path | None, *, ray: bool = False, ray_address: str | None = None
+) -> Any:
     from .engine import Engine
 
-    return Engine(Settings.from_env().with_dirs(corpus_dir, index_dir))
+    settings = Settings.from_env().with_dirs(corpus_dir, index_dir)
+    if ray:
+        from .embed_ray import RayEmbedder
+
+        return Engine(settings, RayEmbedder(settings.model_path, settings.batch_size, address=ray_address))
+    return Engine(settings)
 
 
 def _friendly(func: F) -> F:
@@ -107,10 +114,31 @@ def main() -> None:
 @click.option("--rebuild", is_flag=True, help="Re-chunk and re-index everything (reusing no document).")
 @click.option("--json", "as_json", is_flag=True, help="Print the build report as JSON.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
+@click.option(
+    "--engine",
+    "engine_name",
+    type=click.Choice(["local", "ray"]),
+    default="local",
+    show_default=True,
+    help="Where texts are embedded: this process, or Ray Data (needs `pip install 'rag-quotes[ray]'`).",
+)
+@click.option(
+    "--ray-address",
+    envvar="RAY_ADDRESS",
+    help="Ray cluster to embed on with --engine ray [env RAY_ADDRESS; default: a local Ray].",
+)
 @_friendly
-def build(corpus_dir: Path | None, index_dir: Path | None, rebuild: bool, as_json: bool, quiet: bool) -> None:
+def build(
+    corpus_dir: Path | None,
+    index_dir: Path | None,
+    rebuild: bool,
+    as_json: bool,
+    quiet: bool,
+    engine_name: str,
+    ray_address: str | None,
+) -> None:
     """Build or update the index (only new and changed documents are embedded)."""
-    engine = _engine(corpus_dir, index_dir)
+    engine = _engine(corpus_dir, index_dir, ray=engine_name == "ray", ray_address=ray_address)
     _run_build(lambda bars: engine.build(rebuild=rebuild, progress=bars), as_json, quiet)
 
 

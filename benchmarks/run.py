@@ -1,0 +1,576 @@
+"""The performance benchmark: one command, a table on stdout, JSON in ``benchmarks/results/``.
+
+    python benchmarks/run.py            # everything (about 15-25 min on 2 cores)
+    python benchmarks/run.py --quick    # smaller corpus, fewer questions, 200k vectors (a few min)
+    python benchmarks/run.py --only latency,coldstart
+
+Sections (each one's figures are in the JSON under its name):
+
+- ``build``: full build of the SQuAD dev half (48 documents) against the model's own ``encode``
+  of exactly the texts the build gave the encoder, in the same run; counts texts embedded twice.
+- ``incremental``: one document added to the other 47; its cost against its own encoding and
+  against the full build.
+- ``latency``: warm ``Engine.ask`` end to end, and the question encoder alone, on the bundled
+  corpus and on the SQuAD index.
+- ``coldstart``: ``rag ask`` and ``rag status`` from a shell; ``rag serve`` to its first answer.
+- ``scale``: the dense index at 1M synthetic vectors (see ``benchmarks/scale.py``).
+- ``peer``: LangChain + FAISS + HuggingFace embeddings on the same corpus and questions, in its
+  own virtual environment (``--peer-python``), with the same scoring as ours.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+
+from benchmarks.corpora import SEED_QUESTIONS, Question, sample_questions, write_squad_corpus  # noqa: E402
+from benchmarks.scale import run_scale  # noqa: E402
+from benchmarks.scoring import Span, recall_at  # noqa: E402
+from rag import Engine, Settings  # noqa: E402
+from rag.embed import ProgressFn, SentenceTransformerEmbedder  # noqa: E402
+
+SECTIONS = ("build", "incremental", "latency", "coldstart", "scale", "peer")
+RESULTS = ROOT / "benchmarks" / "results"
+PEER_PYTHON = next(
+    (str(p) for p in (ROOT / ".peer-venv/bin/python", Path("/work/peer-venv/bin/python")) if p.exists()),
+    str(ROOT / ".peer-venv/bin/python"),
+)
+
+
+class RecordingEmbedder:
+    """The real embedder, remembering every text it is given (to re-encode the same texts alone
+    and to check that none is embedded twice)."""
+
+    def __init__(self, inner: SentenceTransformerEmbedder) -> None:
+        self.inner = inner
+        self.texts: list[str] = []
+
+    @property
+    def name(self) -> str:
+        return self.inner.name
+
+    @property
+    def dim(self) -> int:
+        return self.inner.dim
+
+    def encode(self, texts: Sequence[str], progress: ProgressFn | None = None) -> np.ndarray:
+        self.texts.extend(texts)
+        return self.inner.encode(texts, progress)
+
+
+class StageClock:
+    """A build progress callback that notes when each stage first and last reports."""
+
+    def __init__(self) -> None:
+        self.start = time.perf_counter()
+        self.first: dict[str, float] = {}
+        self.last: dict[str, float] = {}
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        now = time.perf_counter() - self.start
+        self.first.setdefault(stage, now)
+        self.last[stage] = now
+
+
+def pct(values: Sequence[float], q: float) -> float:
+    return float(np.percentile(np.asarray(values, dtype=np.float64), q)) if values else float("nan")
+
+
+def pure_encode_seconds(embedder: SentenceTransformerEmbedder, texts: list[str]) -> float:
+    """The model's own ``encode`` on ``texts``, one call, same batch size, no project code."""
+    if not texts:
+        return 0.0
+    t = time.perf_counter()
+    embedder.model.encode(
+        texts, batch_size=64, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+    )
+    return time.perf_counter() - t
+
+
+# -- sections ---------------------------------------------------------------------------------
+
+
+def bench_build(ctx: dict[str, Any]) -> dict[str, Any]:
+    embedder: SentenceTransformerEmbedder = ctx["embedder"]
+    recorder = RecordingEmbedder(embedder)
+    settings = Settings().with_dirs(ctx["squad_dir"], ctx["work"] / "squad-index")
+    shutil.rmtree(settings.index_dir, ignore_errors=True)
+    clock = StageClock()
+    t = time.perf_counter()
+    report = Engine(settings, recorder).build(rebuild=True, progress=clock)
+    build_s = time.perf_counter() - t
+    encode_s = pure_encode_seconds(embedder, recorder.texts)
+    status = Engine(settings, embedder).status()
+    manifest_texts = Engine(settings, embedder).index().manifest["counts"]["texts"]
+    embed_span = clock.last.get("embedding", 0.0) - clock.first.get("embedding", 0.0)
+    return {
+        "documents": status.documents,
+        "passages": status.passages,
+        "sentences": status.sentences,
+        "texts_encoded": len(recorder.texts),
+        "distinct_texts_encoded": len(set(recorder.texts)),
+        "index_texts": manifest_texts,
+        "embedded_twice": len(recorder.texts) - len(set(recorder.texts)),
+        "build_s": build_s,
+        "pure_encode_s": encode_s,
+        "build_over_encode": build_s / encode_s if encode_s else float("nan"),
+        "stages_s": {
+            "read+chunk (until the first embedding report)": clock.first.get("embedding", 0.0),
+            "embedding (first to last report)": embed_span,
+            "writing": clock.last.get("writing", 0.0) - clock.first.get("writing", 0.0),
+        },
+        "sentences_per_s": status.sentences / build_s,
+        "passages_per_s": status.passages / build_s,
+        "texts_per_s_build": len(recorder.texts) / build_s,
+        "texts_per_s_encode": len(recorder.texts) / encode_s if encode_s else float("nan"),
+        "report_embedded": report.embedded,
+    }
+
+
+def _full_build_s(ctx: dict[str, Any]) -> float:
+    """The full SQuAD build's seconds: from the build section of this run, else built now."""
+    if "build" not in ctx["results"]:
+        ctx["results"]["build"] = bench_build(ctx)
+    return float(ctx["results"]["build"]["build_s"])
+
+
+def bench_incremental(ctx: dict[str, Any]) -> dict[str, Any]:
+    """Take the full index, remove one document (nothing to embed), then add it back."""
+    embedder: SentenceTransformerEmbedder = ctx["embedder"]
+    full_s = _full_build_s(ctx)
+    corpus, index_dir = ctx["work"] / "incr-corpus", ctx["work"] / "incr-index"
+    for path in (corpus, index_dir):
+        shutil.rmtree(path, ignore_errors=True)
+    shutil.copytree(ctx["squad_dir"], corpus)
+    shutil.copytree(ctx["work"] / "squad-index", index_dir)
+    docs = sorted(corpus.glob("*.txt"))
+    held = docs[len(docs) // 2]
+    spare = ctx["work"] / held.name
+    shutil.move(held, spare)
+    recorder = RecordingEmbedder(embedder)
+    engine = Engine(Settings().with_dirs(corpus, index_dir), recorder)
+    t = time.perf_counter()
+    engine.build()
+    remove_s = time.perf_counter() - t
+    before = engine.status()
+    recorder.texts.clear()
+    t = time.perf_counter()
+    report = engine.add([(spare, spare.name)])
+    add_s = time.perf_counter() - t
+    own_encode_s = pure_encode_seconds(embedder, recorder.texts)
+    spare.unlink()
+    return {
+        "documents_before": before.documents,
+        "added": spare.name,
+        "remove_s": remove_s,
+        "texts_encoded_by_add": len(recorder.texts),
+        "reused": report.reused,
+        "full_build_s": full_s,
+        "add_s": add_s,
+        "own_encode_s": own_encode_s,
+        "overhead_s": add_s - own_encode_s,
+        "add_over_full": add_s / full_s,
+    }
+
+
+def _latency(engine: Engine, questions: Sequence[str], rounds: int) -> dict[str, Any]:
+    for q in questions[:3]:
+        engine.ask(q)  # Warm: index open, encoder loaded.
+    e2e: list[float] = []
+    enc: list[float] = []
+    abstained = 0
+    for _ in range(rounds):
+        for q in questions:
+            t = time.perf_counter()
+            engine.encode_question(q)
+            enc.append((time.perf_counter() - t) * 1000)
+            t = time.perf_counter()
+            answer = engine.ask(q)
+            e2e.append((time.perf_counter() - t) * 1000)
+            abstained += answer.abstained
+    return {
+        "questions": len(questions) * rounds,
+        "abstained": abstained,
+        "e2e_p50_ms": pct(e2e, 50),
+        "e2e_p95_ms": pct(e2e, 95),
+        "encode_p50_ms": pct(enc, 50),
+        "encode_p95_ms": pct(enc, 95),
+        "e2e_over_encode_p50": pct(e2e, 50) / pct(enc, 50),
+    }
+
+
+def bench_latency(ctx: dict[str, Any]) -> dict[str, Any]:
+    embedder: SentenceTransformerEmbedder = ctx["embedder"]
+    seed = Engine(ctx["seed_settings"], embedder)
+    seed.build()
+    squad = Engine(Settings().with_dirs(ctx["squad_dir"], ctx["work"] / "squad-index"), embedder)
+    squad.build()
+    questions = [q.text for q in ctx["questions"][: ctx["n_latency"]]]
+    return {
+        "seed": _latency(seed, SEED_QUESTIONS, rounds=max(1, ctx["n_latency"] // len(SEED_QUESTIONS))),
+        "squad": {**_latency(squad, questions, rounds=1), "sentences": squad.status().sentences},
+    }
+
+
+def _timed_run(cmd: list[str], env: dict[str, str]) -> tuple[float, str]:
+    t = time.perf_counter()
+    out = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
+    if out.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed: {out.stderr[-500:]}")
+    return time.perf_counter() - t, out.stderr
+
+
+def _import_profile(cmd: list[str], env: dict[str, str], top: int = 8) -> list[tuple[str, float]]:
+    """The slowest top-level imports of ``cmd`` (``python -X importtime``), in seconds."""
+    _, err = _timed_run([cmd[0], "-X", "importtime", *cmd[1:]], env)
+    rows = []
+    for line in err.splitlines():
+        if line.startswith("import time:") and "|" in line:
+            _, cumulative, name = (p.strip() for p in line.split("|"))
+            if cumulative.isdigit() and not name.startswith(" "):
+                rows.append((name, int(cumulative) / 1e6))
+    top_level = [(n, s) for n, s in rows if "." not in n]
+    return sorted(top_level, key=lambda r: -r[1])[:top]
+
+
+def bench_coldstart(ctx: dict[str, Any]) -> dict[str, Any]:
+    s: Settings = ctx["seed_settings"]
+    Engine(s, ctx["embedder"]).build()
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1"}
+    folders = ["--corpus", str(s.corpus_dir), "--index", str(s.index_dir)]
+    py = sys.executable
+    ask = [py, "-m", "rag.cli", "ask", SEED_QUESTIONS[0], *folders]
+    runs = ctx["cold_runs"]
+    ask_s = [_timed_run(ask, env)[0] for _ in range(runs)]
+    status_s = [_timed_run([py, "-m", "rag.cli", "status", *folders], env)[0] for _ in range(runs)]
+    python_s = [_timed_run([py, "-c", "pass"], env)[0] for _ in range(runs)]
+    model_path = ctx["embedder"].model_dir()
+    torch_path = (
+        "from sentence_transformers import SentenceTransformer;"
+        f"SentenceTransformer({model_path!r}, device='cpu').encode(['warm up'])"
+    )
+    torch_s = [_timed_run([py, "-c", torch_path], env)[0] for _ in range(runs)]
+    return {
+        "runs": runs,
+        "python_startup_s": statistics.median(python_s),
+        "rag_ask_s": statistics.median(ask_s),
+        "rag_ask_all_s": ask_s,
+        "rag_status_s": statistics.median(status_s),
+        "torch_model_load_and_encode_s": statistics.median(torch_s),
+        "rag_ask_imports_s": _import_profile(ask, env),
+        "serve": _serve_first_answer(ctx, env, folders),
+    }
+
+
+def _serve_first_answer(ctx: dict[str, Any], env: dict[str, str], folders: list[str]) -> dict[str, Any]:
+    """Seconds from starting ``rag serve`` to its HTTP server answering, and to its first answer."""
+    port = 7800 + os.getpid() % 150
+    url = f"http://127.0.0.1:{port}/"
+    t = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "rag.cli", "serve", "--port", str(port), *folders],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    result: dict[str, Any] = {}
+    try:
+        deadline = t + 240
+        while time.perf_counter() < deadline:
+            if proc.poll() is not None:
+                return {"error": f"rag serve exited: {(proc.stderr.read() if proc.stderr else '')[-300:]}"}
+            try:
+                with urllib.request.urlopen(url, timeout=2) as reply:
+                    if reply.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.2)
+        result["http_up_s"] = time.perf_counter() - t
+        from gradio_client import Client
+
+        client = Client(url, verbose=False)
+        endpoint = (
+            "/ask" if "/ask" in client.view_api(print_info=False, return_format="dict")["named_endpoints"] else None
+        )
+        if endpoint is None:
+            result["error"] = "the app has no /ask endpoint"
+            return result
+        client.predict(SEED_QUESTIONS[0], api_name=endpoint)
+        result["first_answer_s"] = time.perf_counter() - t
+    except Exception as err:  # The UI is not this benchmark's subject: report, go on.
+        result["error"] = f"{type(err).__name__}: {err}"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    return result
+
+
+def bench_scale(ctx: dict[str, Any]) -> dict[str, Any]:
+    embedder: SentenceTransformerEmbedder = ctx["embedder"]
+    squad = Engine(Settings().with_dirs(ctx["squad_dir"], ctx["work"] / "squad-index"), embedder)
+    squad.build()
+    topics = np.asarray(squad.index().vectors, dtype=np.float32)
+    queries = np.stack([embedder.encode([q.text])[0] for q in ctx["questions"][:200]])
+    return run_scale(topics, queries, ctx["scale_n"], flat_sizes=ctx["flat_sizes"])
+
+
+def _our_spans(engine: Engine, questions: Sequence[Question], k: int) -> tuple[list[list[Span]], list[list[Span]]]:
+    sentences, passages = [], []
+    for q in questions:
+        answer = engine.ask(q.text, k=k)
+        sentences.append([(x.doc, x.start, x.end) for x in answer.quotes])
+        by_n = {p.n: p for p in answer.passages}
+        passages.append([(by_n[x.n].doc, by_n[x.n].start, by_n[x.n].end) for x in answer.quotes])
+    return sentences, passages
+
+
+def bench_peer(ctx: dict[str, Any]) -> dict[str, Any]:
+    embedder: SentenceTransformerEmbedder = ctx["embedder"]
+    questions: list[Question] = ctx["questions"][: ctx["n_quality"]]
+    peer_python = ctx["peer_python"]
+    if not Path(peer_python).exists():
+        return {"error": f"no peer environment at {peer_python} (see benchmarks/README.md)"}
+    qfile = ctx["work"] / "peer-questions.json"
+    qfile.write_text(json.dumps([q.text for q in questions]), encoding="utf-8")
+    out = ctx["work"] / "peer-result.json"
+    cmd = [peer_python, str(ROOT / "benchmarks" / "peer_langchain.py"), "--corpus", str(ctx["squad_dir"])]
+    cmd += ["--model", embedder.model_dir(), "--questions", str(qfile), "--k", "5", "--out", str(out)]
+    run = subprocess.run(cmd, capture_output=True, text=True, timeout=1800, env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    if run.returncode != 0:
+        return {"error": run.stderr[-800:]}
+    peer = json.loads(out.read_text(encoding="utf-8"))
+    peer_spans = [[(d, int(s), int(e)) for d, s, e in r] for r in peer["results"]]
+
+    # Ours: the full build of the same folder (build section of this run), the same questions.
+    build_s = _full_build_s(ctx)
+    engine = Engine(Settings().with_dirs(ctx["squad_dir"], ctx["work"] / "squad-index"), embedder)
+    engine.ask(questions[0].text)
+    lat = []
+    for q in questions:
+        t = time.perf_counter()
+        engine.ask(q.text, k=5)
+        lat.append((time.perf_counter() - t) * 1000)
+    sentences, passages = _our_spans(engine, questions, 5)
+    ks = (1, 5)
+    return {
+        "questions": len(questions),
+        "ours": {
+            "build_s": build_s,
+            "p50_ms": pct(lat, 50),
+            "p95_ms": pct(lat, 95),
+            "passage": recall_at(questions, passages, ks),
+            "sentence": recall_at(questions, sentences, ks),
+            "units": f"{engine.status().passages} passages + {engine.status().sentences} sentences",
+        },
+        "peer": {
+            "name": "LangChain FAISS + HuggingFaceEmbeddings (1000/200-char chunks)",
+            "build_s": peer["build_s"],
+            "p50_ms": pct(peer["latency_ms"], 50),
+            "p95_ms": pct(peer["latency_ms"], 95),
+            "passage": recall_at(questions, peer_spans, ks),
+            "units": f"{peer['chunks']} chunks",
+            "model_load_s": peer["model_load_s"],
+        },
+    }
+
+
+# -- table ------------------------------------------------------------------------------------
+
+
+def table(results: dict[str, Any]) -> str:
+    rows: list[tuple[str, str, str]] = []
+
+    def add(what: str, value: str, target: str = "") -> None:
+        rows.append((what, value, target))
+
+    if b := results.get("build"):
+        add("build: documents / passages / sentences", f"{b['documents']} / {b['passages']} / {b['sentences']}")
+        add("build: total", f"{b['build_s']:.1f} s", "")
+        add("build: model encode of the same texts", f"{b['pure_encode_s']:.1f} s")
+        add("build / pure encode", f"{b['build_over_encode']:.2f}x", "≤ 1.2x")
+        add("build: sentences/s, passages/s", f"{b['sentences_per_s']:.0f}, {b['passages_per_s']:.0f}")
+        add("build: texts/s (build vs encode)", f"{b['texts_per_s_build']:.0f} vs {b['texts_per_s_encode']:.0f}")
+        add("build: texts embedded twice", f"{b['embedded_twice']} (of {b['texts_encoded']})", "0")
+    if i := results.get("incremental"):
+        add(
+            f"add 1 document to {i['documents_before']}",
+            f"{i['add_s']:.2f} s ({i['texts_encoded_by_add']} texts)",
+        )
+        add("  its own encoding / overhead", f"{i['own_encode_s']:.2f} s / {i['overhead_s']:.2f} s", "small constant")
+        add("  add / full rebuild", f"{i['add_over_full']:.3f} ({i['full_build_s']:.1f} s full)")
+    if lat := results.get("latency"):
+        for name in ("seed", "squad"):
+            r = lat[name]
+            add(f"ask p50 / p95, {name} index (warm)", f"{r['e2e_p50_ms']:.1f} / {r['e2e_p95_ms']:.1f} ms", "")
+            add(
+                f"  encoder alone p50, {name}",
+                f"{r['encode_p50_ms']:.1f} ms ({r['e2e_over_encode_p50']:.2f}x)",
+                "e2e ≤ 1.5x encoder" + ("; ≤ 30 ms" if name == "seed" else ""),
+            )
+    if c := results.get("coldstart"):
+        add("rag ask from a shell (median)", f"{c['rag_ask_s']:.2f} s", "≤ 3 s")
+        add("  python start alone / rag status", f"{c['python_startup_s']:.2f} s / {c['rag_status_s']:.2f} s")
+        add("  (avoided) torch + model load + encode", f"{c['torch_model_load_and_encode_s']:.2f} s")
+        srv = c["serve"]
+        if "first_answer_s" in srv:
+            add("rag serve: HTTP up / first answer", f"{srv['http_up_s']:.1f} s / {srv['first_answer_s']:.1f} s")
+        else:
+            add("rag serve", srv.get("error", "?")[:70])
+    if s := results.get("scale"):
+        add(f"scale: {s['n']:,} vectors, index", s["index"])
+        add("  build / index size", f"{s['build_s']:.1f} s / {s['index_bytes'] / 2**20:.0f} MiB", "≤ 1 GiB")
+        add("  exact search p50 (float32 flat)", f"{s['exact_p50_ms']:.1f} ms")
+        for r in s["nprobe"]:
+            mark = " (default)" if r["default"] else ""
+            add(
+                f"  nprobe {r['nprobe']}{mark}: p50 / recall@10 / @100",
+                f"{r['p50_ms']:.2f} ms / {r['recall@10']:.3f} / {r['recall@100']:.3f}",
+                "≤ 20 ms, ≥ 0.95" if r["default"] else "",
+            )
+        for f in s.get("flat", []):
+            add(f"  flat p50 at {f['n']:,}", f"{f['p50_ms']:.2f} ms")
+    if p := results.get("peer"):
+        if "error" in p:
+            add("peer", p["error"][:70])
+        else:
+            o, q = p["ours"], p["peer"]
+            add(f"peer ({p['questions']} SQuAD questions)", "ours | LangChain")
+            add("  build", f"{o['build_s']:.1f} s | {q['build_s']:.1f} s")
+            add(
+                "  query p50 / p95",
+                f"{o['p50_ms']:.1f} / {o['p95_ms']:.1f} ms | {q['p50_ms']:.1f} / {q['p95_ms']:.1f} ms",
+            )
+            add(
+                "  passage R@1 / R@5",
+                f"{o['passage']['R@1']:.3f} / {o['passage']['R@5']:.3f} | "
+                f"{q['passage']['R@1']:.3f} / {q['passage']['R@5']:.3f}",
+            )
+            add("  sentence R@1 / R@5 (ours)", f"{o['sentence']['R@1']:.3f} / {o['sentence']['R@5']:.3f}")
+    w1 = max(len(r[0]) for r in rows) if rows else 10
+    w2 = max(len(r[1]) for r in rows) if rows else 10
+    lines = [f"{'measure':<{w1}}  {'value':<{w2}}  target", "-" * (w1 + w2 + 12)]
+    lines += [f"{a:<{w1}}  {b:<{w2}}  {c}".rstrip() for a, b, c in rows]
+    return "\n".join(lines)
+
+
+def machine() -> dict[str, Any]:
+    cpu = "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    import torch
+
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "load_average_at_start": os.getloadavg(),
+        "python": platform.python_version(),
+        "torch_threads": torch.get_num_threads(),
+        "platform": platform.platform(),
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--quick", action="store_true", help="Smaller corpus and fewer questions (a few minutes).")
+    parser.add_argument("--only", default=",".join(SECTIONS), help=f"Comma-separated sections of {SECTIONS}.")
+    parser.add_argument("--peer-python", default=PEER_PYTHON, help="Python of the peer's virtual environment.")
+    parser.add_argument("--scale-n", type=int, help="Vectors for the scale section (default 1M, quick 200k).")
+    parser.add_argument("--out", type=Path, help="JSON result path (default benchmarks/results/bench-DATE.json).")
+    args = parser.parse_args(argv)
+    sections = [s.strip() for s in args.only.split(",") if s.strip()]
+    unknown = set(sections) - set(SECTIONS)
+    if unknown:
+        parser.error(f"unknown sections {sorted(unknown)}; choose from {SECTIONS}")
+
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    work = RESULTS / "work"
+    work.mkdir(parents=True, exist_ok=True)
+    questions = write_squad_corpus(work / "squad", parts=2)
+    if args.quick:  # A quarter of the documents and their questions.
+        keep = sorted({q.doc for q in questions})[:12]
+        for path in (work / "squad").glob("*.txt"):
+            if path.name not in keep:
+                path.unlink()
+        questions = [q for q in questions if q.doc in keep]
+    seed_settings = Settings().with_dirs(work / "seed-corpus", work / "seed-index")
+    shutil.rmtree(seed_settings.corpus_dir, ignore_errors=True)
+    shutil.copytree(ROOT / "corpus", seed_settings.corpus_dir)
+
+    embedder = SentenceTransformerEmbedder()
+    t = time.perf_counter()
+    embedder.model.encode(["warm up"])
+    model_load_s = time.perf_counter() - t
+    ctx: dict[str, Any] = {
+        "work": work,
+        "squad_dir": work / "squad",
+        "seed_settings": seed_settings,
+        "questions": sample_questions(questions, len(questions)),
+        "embedder": embedder,
+        "n_latency": 50 if args.quick else 200,
+        "n_quality": 200 if args.quick else 500,
+        "cold_runs": 3,
+        "scale_n": args.scale_n or (200_000 if args.quick else 1_000_000),
+        "flat_sizes": [10_000, 25_000, 50_000, 100_000, 200_000] + ([] if args.quick else [500_000]),
+        "peer_python": args.peer_python,
+        "results": {},
+    }
+    results: dict[str, Any] = ctx["results"]
+    results |= {
+        "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "quick": args.quick,
+        "machine": machine(),
+        "model_load_s": model_load_s,
+    }
+    benches: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+        "build": bench_build,
+        "incremental": bench_incremental,
+        "latency": bench_latency,
+        "coldstart": bench_coldstart,
+        "scale": bench_scale,
+        "peer": bench_peer,
+    }
+    for name in SECTIONS:
+        if name in sections:
+            t = time.perf_counter()
+            print(f"[{name}] ...", file=sys.stderr, flush=True)
+            results[name] = benches[name](ctx)
+            results[name]["section_s"] = time.perf_counter() - t
+            print(f"[{name}] {results[name]['section_s']:.0f} s", file=sys.stderr, flush=True)
+    results["load_average_at_end"] = os.getloadavg()
+    out = args.out or RESULTS / f"bench-{datetime.now(timezone.utc):%Y%m%d-%H%M%S}{'-quick' if args.quick else ''}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=1, default=float), encoding="utf-8")
+    print(table(results))
+    m = results["machine"]
+    print(f"\n{m['cpu']}, {m['cores']} cores, load average at start {m['load_average_at_start'][0]:.1f}; {out}")
+
+
+if __name__ == "__main__":
+    main()
