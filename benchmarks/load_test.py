@@ -4,7 +4,7 @@
     python benchmarks/load_test.py --clients 5 --seconds 10
     python benchmarks/load_test.py --engine-only --out benchmarks/results/engine_only.json
 
-Starts the app (``ui.app.create_app(engine)``) in a separate process on 127.0.0.1 and a free port,
+Starts the app (``ui.app.launch``, as ``rag serve`` does) in a separate process on 127.0.0.1 and a free port,
 over the given corpus (default: the seed corpus, indexed into a temporary folder). Then N
 ``gradio_client`` clients ask questions through the ``/ask`` endpoint in a loop until the time is
 up: answerable and off-topic questions, other scripts, and a few that must be refused (empty,
@@ -56,12 +56,12 @@ def serve(corpus: Path, index: Path, port: int) -> None:
     """The server process: build the index if needed, then serve the app on loopback."""
     sys.path.insert(0, str(ROOT))
     from rag import Engine, Settings
-    from ui.app import create_app
+    from ui.app import launch
 
     engine = Engine(Settings().with_dirs(corpus, index))
     engine.build()
     engine.ask(QUESTIONS[0])  # Load the model before the clients arrive.
-    create_app(engine).launch(server_name="127.0.0.1", server_port=port, quiet=True)
+    launch(engine, "127.0.0.1", port, block=True)  # The app exactly as `rag serve` runs it.
 
 
 def engine_only(corpus: Path, seconds: float, out: Path) -> None:
