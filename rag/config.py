@@ -39,6 +39,14 @@ class RetrievalSettings:
     """Weight of the passage's similarity added to the sentence's own."""
     lexical_weight: float = 0.25
     """Weight of the normalised BM25 score of the sentence."""
+    passage_lexical_weight: float = 0.0
+    """Weight of the normalised BM25 score of the sentence's passage."""
+    neighbor_weight: float = 0.0
+    """Weight of the best similarity of the sentences next to it in its passage."""
+    answer_type_weight: float = 0.0
+    """Weight of the answer-type cue (when → a date, how many → a number, who → a name)."""
+    coverage_weight: float = 0.0
+    """Weight of the share of the question's terms found in the sentence's passage."""
     abstain_below: float = 0.30
     """If the best sentence's dense similarity is below this, the corpus does not answer."""
     max_question_chars: int = 1000

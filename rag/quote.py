@@ -1,6 +1,7 @@
 """Quote: turn ranked candidate sentences into an answer made only of verbatim, cited sentences.
 
-- If the best sentence is not similar enough to the question, the answer is an abstention.
+- If no candidate sentence is similar enough to the question (best dense similarity below
+  ``abstain_below``), the answer is an abstention.
 - Otherwise the top ``k`` distinct sentences are quoted, best first. Each cited passage gets a
   number in order of first use; a quote's number is its passage's, so [2] always points at the
   same passage, which comes back with the spans of its quotes marked inside it.
@@ -32,7 +33,7 @@ def answer_from_candidates(
     k: int,
     settings: RetrievalSettings,
 ) -> Answer:
-    if not candidates or max(c.dense for c in candidates[:50]) < settings.abstain_below:
+    if not candidates or max(c.dense for c in candidates) < settings.abstain_below:
         return abstention(question)
 
     chosen: list[Candidate] = []

@@ -1,13 +1,22 @@
 """Retrieve: gather candidate sentences for a question and score them.
 
 Candidates come from three places: the sentences nearest the question (FAISS), every sentence of
-the passages nearest the question (FAISS), and the best BM25 matches. Each candidate is scored
+the passages nearest the question (FAISS), and the best BM25 matches. Each candidate gets a few
+features (:data:`FEATURES`), and its score is their weighted sum:
 
-    score = cos(question, sentence) + passage_weight * cos(question, passage)
-            + lexical_weight * bm25(sentence) / max bm25
+- ``dense``: cos(question, sentence), what the sentence says (weight 1);
+- ``passage``: cos(question, passage), the context it stands in;
+- ``lexical``: BM25 of the sentence / the best sentence's BM25, the exact terms it shares;
+- ``passage_lexical``: BM25 summed over the passage's sentences / the best passage's sum;
+- ``neighbor``: the best cos(question, s) of the sentences just before and after it in its
+  passage (a question often names what the previous sentence introduced);
+- ``coverage``: the share of the question's terms (stemmed, stop words dropped) found in the
+  passage;
+- ``answer_type``: 1 when the question asks for a kind of answer the sentence holds (when →
+  a year or date, how many → a number, who → a name not in the question), else 0.
 
-so a sentence is ranked by what it says, by the context it stands in, and by the exact terms it
-shares with the question. Weights live in :class:`~rag.config.RetrievalSettings`.
+The weights live in :class:`~rag.config.RetrievalSettings`; ``benchmarks/quality.py`` measures
+each feature and fits them on the tuning part of the evaluation set.
 """
 
 from __future__ import annotations
@@ -23,7 +32,9 @@ from .config import RetrievalSettings
 from .errors import QuestionError
 from .index import StoredIndex
 
-__all__ = ["Candidate", "prepare_question", "retrieve"]
+FEATURES = ("dense", "passage", "lexical", "passage_lexical", "neighbor", "answer_type", "coverage")
+
+__all__ = ["FEATURES", "Candidate", "answer_type", "candidate_features", "prepare_question", "retrieve", "weights"]
 
 
 @dataclass(frozen=True)
@@ -52,13 +63,65 @@ def prepare_question(question: str, max_chars: int) -> str:
     return cleaned
 
 
-def retrieve(
+_YEAR_OR_DATE = re.compile(
+    r"\b(1\d{3}|20\d{2})s?\b|\b(January|February|March|April|May|June|July|August|September|October|November|"
+    r"December|century|centuries|decade|BC|AD)\b"
+)
+_NUMBER = re.compile(
+    r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|"
+    r"thousand|million|billion|dozen|half)\b",
+    re.I,
+)
+_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+")
+_ASKS = (
+    ("date", re.compile(r"^(when\b|what (year|date|day|month|century|decade|time)\b|in (what|which) (year|century))|"
+                        r"\b(what|which) (year|century|decade)\b", re.I)),
+    ("number", re.compile(r"\bhow (many|much|long|far|old|large|big|high|tall|often)\b|\bwhat (percentage|"
+                          r"percent|number|amount)\b", re.I)),
+    ("name", re.compile(r"^(who|whom|whose)\b|\b(who|whom|whose)\b", re.I)),
+)
+
+
+def answer_type(question: str) -> str | None:
+    """The kind of answer ``question`` asks for: ``"date"``, ``"number"``, ``"name"`` or ``None``."""
+    for kind, pattern in _ASKS:
+        if pattern.search(question):
+            return kind
+    return None
+
+
+def _holds(kind: str, sentence: str, question_words: set[str]) -> bool:
+    if kind == "date":
+        return _YEAR_OR_DATE.search(sentence) is not None
+    if kind == "number":
+        return _NUMBER.search(sentence) is not None
+    return any(m.group(0).lower() not in question_words for m in _NAME.finditer(sentence))
+
+
+def weights(settings: RetrievalSettings) -> np.ndarray:
+    """The weight of each of :data:`FEATURES`, in order."""
+    return np.array(
+        [
+            1.0,
+            settings.passage_weight,
+            settings.lexical_weight,
+            settings.passage_lexical_weight,
+            settings.neighbor_weight,
+            settings.answer_type_weight,
+            settings.coverage_weight,
+        ],
+        dtype=np.float32,
+    )
+
+
+def candidate_features(
     index: StoredIndex, question: str, query_vector: np.ndarray, settings: RetrievalSettings
-) -> list[Candidate]:
-    """Candidate sentences for ``question``, best first."""
+) -> tuple[np.ndarray, np.ndarray]:
+    """The candidate sentence ids for ``question`` and their features, one row per candidate and
+    one column per name in :data:`FEATURES`."""
     n = settings.candidates
     if len(index.sentence_vec) == 0:
-        return []
+        return np.zeros(0, dtype=np.int64), np.zeros((0, len(FEATURES)), dtype=np.float32)
     _, sentence_ids = dense.search(index.sentence_index, query_vector, n)
     _, passage_ids = dense.search(index.passage_index, query_vector, max(1, n // 10))
     lexical_scores = index.lexical.scores(question)
@@ -66,20 +129,46 @@ def retrieve(
     top_lexical = top_lexical[lexical_scores[top_lexical] > 0]
 
     # Sentences are stored in passage order, so a passage's sentences are one contiguous run.
-    lo = np.searchsorted(index.sentence_passage, passage_ids, "left")
-    hi = np.searchsorted(index.sentence_passage, passage_ids, "right")
+    owner = index.sentence_passage
+    lo = np.searchsorted(owner, passage_ids, "left")
+    hi = np.searchsorted(owner, passage_ids, "right")
     in_passages = np.concatenate([np.arange(a, b) for a, b in zip(lo, hi)] or [np.zeros(0, np.int64)])
     ids = np.unique(np.concatenate([sentence_ids, in_passages, top_lexical]).astype(np.int64))
 
     q = query_vector.astype(np.float32).ravel()
-    sentence_sim = np.asarray(index.vectors[index.sentence_vec[ids]], dtype=np.float32) @ q
-    passage_rows = index.passage_vec[index.sentence_passage[ids]]
-    passage_sim = np.asarray(index.vectors[passage_rows], dtype=np.float32) @ q
-    top_lex = float(lexical_scores.max()) if len(lexical_scores) else 0.0
-    lex = lexical_scores[ids] / top_lex if top_lex > 0 else np.zeros(len(ids), dtype=np.float32)
-    scores = sentence_sim + settings.passage_weight * passage_sim + settings.lexical_weight * lex
+    features = np.zeros((len(ids), len(FEATURES)), dtype=np.float32)
+    features[:, 0] = np.asarray(index.vectors[index.sentence_vec[ids]], dtype=np.float32) @ q
+    features[:, 1] = np.asarray(index.vectors[index.passage_vec[owner[ids]]], dtype=np.float32) @ q
+    top_lex = float(lexical_scores.max())
+    if top_lex > 0:
+        features[:, 2] = lexical_scores[ids] / top_lex
+        by_passage = np.bincount(owner, weights=lexical_scores, minlength=len(index.passage_vec))
+        features[:, 3] = by_passage[owner[ids]] / by_passage.max()
+    n_passages = len(index.passage_vec)
+    features[:, 6] = index.lexical.coverage(question, owner, n_passages)[owner[ids]]
+    last = len(owner) - 1
+    before, after = np.maximum(ids - 1, 0), np.minimum(ids + 1, last)
+    neighbors = np.concatenate([before, after])
+    same = np.concatenate([(owner[before] == owner[ids]) & (ids > 0), (owner[after] == owner[ids]) & (ids < last)])
+    sims = np.asarray(index.vectors[index.sentence_vec[neighbors]], dtype=np.float32) @ q
+    features[:, 4] = np.where(same, sims, 0.0).reshape(2, -1).max(axis=0)
+    kind = answer_type(question)
+    if kind is not None:
+        question_words = {w.lower() for w in re.findall(r"\w+", question)}
+        for row, sid in enumerate(ids):
+            text = index.document_text(int(index.sentence_doc[sid]))[index.sentence_start[sid] : index.sentence_end[sid]]
+            features[row, 5] = float(_holds(kind, text, question_words))
+    return ids, features
+
+
+def retrieve(
+    index: StoredIndex, question: str, query_vector: np.ndarray, settings: RetrievalSettings
+) -> list[Candidate]:
+    """Candidate sentences for ``question``, best first."""
+    ids, features = candidate_features(index, question, query_vector, settings)
+    scores = features @ weights(settings)
     order = np.argsort(-scores, kind="stable")
     return [
-        Candidate(int(ids[i]), float(scores[i]), float(sentence_sim[i]), float(passage_sim[i]), float(lex[i]))
+        Candidate(int(ids[i]), float(scores[i]), float(features[i, 0]), float(features[i, 1]), float(features[i, 2]))
         for i in order
     ]
