@@ -27,7 +27,7 @@ from rag import Engine, Settings
 from rag import lexical as lexical_mod
 from rag.config import RetrievalSettings
 from rag.evaluate import Article, load_squad, split_articles, write_corpus
-from rag.retrieve import FEATURES, candidate_features
+from rag.retrieve import FEATURES, candidate_features, weights
 
 DEFAULT_DATASET = Path(__file__).resolve().parent.parent.parent / "shared" / "eval" / "squad-v1.1-dev-a.json"
 
@@ -63,7 +63,9 @@ def _encode(engine: Engine, texts: list[str], cache: Path) -> np.ndarray:
     return vectors
 
 
-def collect(engine: Engine, articles: list[Article], others: list[Article], work: Path, rs: RetrievalSettings) -> PartData:
+def collect(
+    engine: Engine, articles: list[Article], others: list[Article], work: Path, rs: RetrievalSettings
+) -> PartData:
     index = engine.index()
     doc_ids = {d.doc: d.id for d in index.documents}
     questions = [(doc_ids[a.doc], q) for a in articles for q in a.questions]
@@ -75,15 +77,17 @@ def collect(engine: Engine, articles: list[Article], others: list[Article], work
         ids, feats = candidate_features(index, q.text, vec, rs)
         starts = np.array(q.answer_starts)
         s, e = index.sentence_start[ids], index.sentence_end[ids]
-        hit = (index.sentence_doc[ids] == doc_id) & ((starts[None, :] >= s[:, None]) & (starts[None, :] < e[:, None])).any(1)
+        hit = (index.sentence_doc[ids] == doc_id) & (
+            (starts[None, :] >= s[:, None]) & (starts[None, :] < e[:, None])
+        ).any(1)
         data.features.append(feats)
         data.labels.append(hit)
         data.best_dense_answerable[i] = feats[:, 0].max() if len(feats) else -1
-        data.coverage_answerable[i] = feats[:, 6].max() if len(feats) else 0
+        data.coverage_answerable[i] = feats[:, 4].max() if len(feats) else 0
     for i, (q, vec) in enumerate(zip(out, out_vectors)):
         _, feats = candidate_features(index, q.text, vec, rs)
         data.best_dense_out_of_corpus[i] = feats[:, 0].max() if len(feats) else -1
-        data.coverage_out_of_corpus[i] = feats[:, 6].max() if len(feats) else 0
+        data.coverage_out_of_corpus[i] = feats[:, 4].max() if len(feats) else 0
     return data
 
 
@@ -197,30 +201,36 @@ def main() -> None:
     for feature, grid in (
         ("lexical", [0.1, 0.25, 0.5, 0.75, 1.0]),
         ("passage", [0.25, 0.5, 0.75, 1.0]),
-        ("passage_lexical", [0.1, 0.25, 0.5]),
-        ("neighbor", [0.1, 0.25, 0.5]),
-        ("answer_type", [0.02, 0.05, 0.1]),
-        ("coverage", [0.1, 0.25, 0.5]),
+        ("answer_type", [0.05, 0.1, 0.2, 0.3]),
+        ("coverage", [0.1, 0.25, 0.5, 0.75, 1.0]),
     ):
         scored = [(metrics(parts["tuning"]["stemmed"], w(**{**base, feature: g}))["mrr"], g) for g in grid]
         best = max(scored)[1]
-        rows.append((f"stemmed default, {feature} = {best} (best of {grid} on tuning)", "stemmed", w(**{**base, feature: best})))
+        rows.append(
+            (f"stemmed default, {feature} = {best} (best of {grid} on tuning)", "stemmed", w(**{**base, feature: best}))
+        )
     for label, columns in (
         ("fitted: dense, passage, BM25", [0, 1, 2]),
-        ("fitted: + passage BM25", [0, 1, 2, 3]),
-        ("fitted: + neighbours", [0, 1, 2, 3, 4]),
-        ("fitted: dense, passage, BM25, coverage", [0, 1, 2, 6]),
-        ("fitted: dense, passage, BM25, answer type, coverage", [0, 1, 2, 5, 6]),
-        ("fitted: all features", list(range(len(FEATURES)))),
+        ("fitted: dense, passage, BM25, coverage", [0, 1, 2, 4]),
+        ("fitted: dense, passage, BM25, answer type, coverage", [0, 1, 2, 3, 4]),
     ):
         rows.append((label, "stemmed", fit(parts["tuning"]["stemmed"], columns)))
+    rows.append(("shipped RetrievalSettings()", "stemmed", weights(rs).astype(np.float64)))
 
     results = []
     print(f"{'variant':<78} {'tuning MRR  R@1   R@5   R@10':<30} {'check MRR  R@1   R@5   R@10'}")
     for label, lex, weight in rows:
         t = metrics(parts["tuning"][lex], weight)
         c = metrics(parts["check"][lex], weight)
-        results.append({"variant": label, "lexical": lex, "weights": dict(zip(FEATURES, map(float, weight))), "tuning": t, "check": c})
+        results.append(
+            {
+                "variant": label,
+                "lexical": lex,
+                "weights": dict(zip(FEATURES, map(float, weight))),
+                "tuning": t,
+                "check": c,
+            }
+        )
         print(
             f"{label:<78} {t['mrr']:.3f} {t['r1']:.3f} {t['r5']:.3f} {t['r10']:.3f}     "
             f"{c['mrr']:.3f} {c['r1']:.3f} {c['r5']:.3f} {c['r10']:.3f}"
@@ -234,9 +244,16 @@ def main() -> None:
             calibration.append({"tuning": cal, "check": on_check})
             print(
                 f"c={c:<5} t={cal['threshold']:.3f}  tuning: answerable abstained {cal['answerable_abstained']:.3f} "
-                f"out-of-corpus refused {cal['out_of_corpus_refused']:.3f}   check: {on_check['answerable_abstained']:.3f} "
-                f"{on_check['out_of_corpus_refused']:.3f}"
+                f"out-of-corpus refused {cal['out_of_corpus_refused']:.3f}   "
+                f"check: {on_check['answerable_abstained']:.3f} {on_check['out_of_corpus_refused']:.3f}"
             )
+    shipped = {
+        "coverage_weight": rs.abstain_coverage_weight,
+        "threshold": rs.abstain_below,
+        "tuning": apply(parts["tuning"]["stemmed"], rs.abstain_coverage_weight, rs.abstain_below),
+        "check": apply(parts["check"]["stemmed"], rs.abstain_coverage_weight, rs.abstain_below),
+    }
+    print(f"shipped abstention: {shipped}")
     args.out.write_text(
         json.dumps(
             {
@@ -244,6 +261,7 @@ def main() -> None:
                 "settings": asdict(replace(rs)),
                 "results": results,
                 "calibration": calibration,
+                "shipped_abstention": shipped,
                 "seconds": round(time.perf_counter() - started, 1),
             },
             indent=1,

@@ -213,9 +213,7 @@ def status(corpus_dir: Path | None, index_dir: Path | None, as_json: bool) -> No
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @_friendly
-def eval_command(
-    dataset: Path, k: int, part: str, unanswerable: Path | None, as_json: bool, quiet: bool
-) -> None:
+def eval_command(dataset: Path, k: int, part: str, unanswerable: Path | None, as_json: bool, quiet: bool) -> None:
     """Measure answer quality on DATASET (SQuAD v1.1 format) in a temporary corpus and index."""
     from .evaluate import evaluate, report_text
     from .present import to_json

@@ -297,8 +297,11 @@ def report_text(report: EvalReport) -> str:
     )
     rows = [
         ("dataset", f"{report.dataset} ({report.part}: {report.articles} articles, {report.questions} questions)"),
-        ("sentence MRR@%d" % report.k, f"{report.mrr:.3f}"),
-        ("sentence R@1 / R@5 / R@10", f"{report.recall_at_1:.3f} / {report.recall_at_5:.3f} / {report.recall_at_10:.3f}"),
+        (f"sentence MRR@{report.k}", f"{report.mrr:.3f}"),
+        (
+            "sentence R@1 / R@5 / R@10",
+            f"{report.recall_at_1:.3f} / {report.recall_at_5:.3f} / {report.recall_at_10:.3f}",
+        ),
         ("passage R@1 / R@5", f"{report.passage_recall_at_1:.3f} / {report.passage_recall_at_5:.3f}"),
         ("answerable abstained", f"{report.abstained:.1%}"),
         ("out-of-corpus refused", refused),

@@ -29,7 +29,7 @@ def _stem_function(stemmer: str | None) -> Callable[[list[str]], list[str]] | No
         return None
     import Stemmer
 
-    return Stemmer.Stemmer(stemmer).stemWords  # type: ignore[no-any-return]
+    return Stemmer.Stemmer(stemmer).stemWords
 
 
 def tokenize(texts: Sequence[str], stemmer: str | None = STEMMER) -> Any:
@@ -62,12 +62,14 @@ class LexicalIndex:
 
     def coverage(self, query: str, groups: np.ndarray, n_groups: int) -> np.ndarray:
         """For each group of sentences (``groups[i]`` is sentence i's group, e.g. its passage), the
-        share of the query's distinct indexed-or-not terms that occur in at least one of its sentences."""
+        share of the query's distinct terms that occur in at least one of its sentences."""
         import bm25s
 
         if self.n_docs == 0:
             return np.zeros(n_groups, dtype=np.float32)
-        tokens = set(bm25s.tokenize(query, stopwords="en", stemmer=self._stem, return_ids=False, show_progress=False)[0])
+        tokens = set(
+            bm25s.tokenize(query, stopwords="en", stemmer=self._stem, return_ids=False, show_progress=False)[0]
+        )
         if not tokens:
             return np.zeros(n_groups, dtype=np.float32)
         found = np.zeros(n_groups, dtype=np.float32)

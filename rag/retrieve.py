@@ -7,16 +7,15 @@ features (:data:`FEATURES`), and its score is their weighted sum:
 - ``dense``: cos(question, sentence), what the sentence says (weight 1);
 - ``passage``: cos(question, passage), the context it stands in;
 - ``lexical``: BM25 of the sentence / the best sentence's BM25, the exact terms it shares;
-- ``passage_lexical``: BM25 summed over the passage's sentences / the best passage's sum;
-- ``neighbor``: the best cos(question, s) of the sentences just before and after it in its
-  passage (a question often names what the previous sentence introduced);
 - ``coverage``: the share of the question's terms (stemmed, stop words dropped) found in the
   passage;
 - ``answer_type``: 1 when the question asks for a kind of answer the sentence holds (when →
   a year or date, how many → a number, who → a name not in the question), else 0.
 
 The weights live in :class:`~rag.config.RetrievalSettings`; ``benchmarks/quality.py`` measures
-each feature and fits them on the tuning part of the evaluation set.
+each feature and fits the weights on the tuning part of the evaluation set (README, "Answer
+quality"). The passage's summed BM25 and the similarity of the neighbouring sentences were
+measured too and left out: they did not help.
 """
 
 from __future__ import annotations
@@ -32,7 +31,7 @@ from .config import RetrievalSettings
 from .errors import QuestionError
 from .index import StoredIndex
 
-FEATURES = ("dense", "passage", "lexical", "passage_lexical", "neighbor", "answer_type", "coverage")
+FEATURES = ("dense", "passage", "lexical", "answer_type", "coverage")
 
 __all__ = ["FEATURES", "Candidate", "answer_type", "candidate_features", "prepare_question", "retrieve", "weights"]
 
@@ -44,11 +43,17 @@ class Candidate:
     dense: float
     passage: float
     lexical: float
+    coverage: float
+
+
+_REPEATED_WORD = re.compile(r"\b(\w+)(?: \1\b){2,}")
 
 
 def prepare_question(question: str, max_chars: int) -> str:
     """The question with control characters removed and white space folded, cut at a word
-    boundary near ``max_chars``. Raises :class:`QuestionError` if nothing is left."""
+    boundary near ``max_chars``, and a word repeated three or more times in a row ("word word
+    word", pasted filler) kept once, as it would otherwise drown the question's meaning. Raises
+    :class:`QuestionError` if nothing is left."""
     if not isinstance(question, str):
         raise QuestionError("the question must be text")
     cleaned = "".join(" " if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co") else ch for ch in question)
@@ -58,6 +63,7 @@ def prepare_question(question: str, max_chars: int) -> str:
     if len(cleaned) > max_chars:
         cut = cleaned.rfind(" ", 0, max_chars + 1)
         cleaned = cleaned[: cut if cut > max_chars // 2 else max_chars]
+    cleaned = _REPEATED_WORD.sub(r"\1", cleaned)
     if not re.search(r"\w", cleaned):
         raise QuestionError("the question has no words: type a question about the articles")
     return cleaned
@@ -74,10 +80,22 @@ _NUMBER = re.compile(
 )
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+")
 _ASKS = (
-    ("date", re.compile(r"^(when\b|what (year|date|day|month|century|decade|time)\b|in (what|which) (year|century))|"
-                        r"\b(what|which) (year|century|decade)\b", re.I)),
-    ("number", re.compile(r"\bhow (many|much|long|far|old|large|big|high|tall|often)\b|\bwhat (percentage|"
-                          r"percent|number|amount)\b", re.I)),
+    (
+        "date",
+        re.compile(
+            r"^(when\b|what (year|date|day|month|century|decade|time)\b|in (what|which) (year|century))|"
+            r"\b(what|which) (year|century|decade)\b",
+            re.I,
+        ),
+    ),
+    (
+        "number",
+        re.compile(
+            r"\bhow (many|much|long|far|old|large|big|high|tall|often)\b|\bwhat (percentage|"
+            r"percent|number|amount)\b",
+            re.I,
+        ),
+    ),
     ("name", re.compile(r"^(who|whom|whose)\b|\b(who|whom|whose)\b", re.I)),
 )
 
@@ -105,8 +123,6 @@ def weights(settings: RetrievalSettings) -> np.ndarray:
             1.0,
             settings.passage_weight,
             settings.lexical_weight,
-            settings.passage_lexical_weight,
-            settings.neighbor_weight,
             settings.answer_type_weight,
             settings.coverage_weight,
         ],
@@ -142,22 +158,15 @@ def candidate_features(
     top_lex = float(lexical_scores.max())
     if top_lex > 0:
         features[:, 2] = lexical_scores[ids] / top_lex
-        by_passage = np.bincount(owner, weights=lexical_scores, minlength=len(index.passage_vec))
-        features[:, 3] = by_passage[owner[ids]] / by_passage.max()
-    n_passages = len(index.passage_vec)
-    features[:, 6] = index.lexical.coverage(question, owner, n_passages)[owner[ids]]
-    last = len(owner) - 1
-    before, after = np.maximum(ids - 1, 0), np.minimum(ids + 1, last)
-    neighbors = np.concatenate([before, after])
-    same = np.concatenate([(owner[before] == owner[ids]) & (ids > 0), (owner[after] == owner[ids]) & (ids < last)])
-    sims = np.asarray(index.vectors[index.sentence_vec[neighbors]], dtype=np.float32) @ q
-    features[:, 4] = np.where(same, sims, 0.0).reshape(2, -1).max(axis=0)
+    features[:, 4] = index.lexical.coverage(question, owner, len(index.passage_vec))[owner[ids]]
     kind = answer_type(question)
     if kind is not None:
         question_words = {w.lower() for w in re.findall(r"\w+", question)}
         for row, sid in enumerate(ids):
-            text = index.document_text(int(index.sentence_doc[sid]))[index.sentence_start[sid] : index.sentence_end[sid]]
-            features[row, 5] = float(_holds(kind, text, question_words))
+            text = index.document_text(int(index.sentence_doc[sid]))[
+                index.sentence_start[sid] : index.sentence_end[sid]
+            ]
+            features[row, 3] = float(_holds(kind, text, question_words))
     return ids, features
 
 
@@ -169,6 +178,13 @@ def retrieve(
     scores = features @ weights(settings)
     order = np.argsort(-scores, kind="stable")
     return [
-        Candidate(int(ids[i]), float(scores[i]), float(features[i, 0]), float(features[i, 1]), float(features[i, 2]))
+        Candidate(
+            int(ids[i]),
+            float(scores[i]),
+            float(features[i, 0]),
+            float(features[i, 1]),
+            float(features[i, 2]),
+            float(features[i, 4]),
+        )
         for i in order
     ]
