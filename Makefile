@@ -43,6 +43,12 @@ test-fast: setup
 lint: setup
 	bash scripts/lint
 
+EVAL_DATA ?= ../shared/eval/squad-v1.1-dev-a.json
+
+## Answer quality on a SQuAD v1.1 file (README, "Answer quality")
+eval: setup
+	$(BIN)/rag eval $(EVAL_DATA)
+
 bench: setup
 	$(BIN)/python benchmarks/run.py
 
