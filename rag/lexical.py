@@ -47,36 +47,32 @@ class LexicalIndex:
     def __post_init__(self) -> None:
         self._stem = _stem_function(self.stemmer)
 
-    def scores(self, query: str) -> np.ndarray:
-        """BM25 score of every sentence for ``query`` (zeros when no query term is indexed)."""
+    def terms(self, query: str) -> list[str]:
+        """The query's terms as the index holds them: lower-cased, stemmed, stop words dropped."""
         import bm25s
 
+        return list(bm25s.tokenize(query, stopwords="en", stemmer=self._stem, return_ids=False, show_progress=False)[0])
+
+    def scores(self, terms: Sequence[str]) -> np.ndarray:
+        """BM25 score of every sentence for the query ``terms`` (zeros when none is indexed)."""
         if self.n_docs == 0:
             return np.zeros(0, dtype=np.float32)
-        tokens = bm25s.tokenize(query, stopwords="en", stemmer=self._stem, return_ids=False, show_progress=False)[0]
-        vocab = self.retriever.vocab_dict
-        tokens = [t for t in tokens if t in vocab]
-        if not tokens:
+        known = [t for t in terms if t in self.retriever.vocab_dict]
+        if not known:
             return np.zeros(self.n_docs, dtype=np.float32)
-        return np.asarray(self.retriever.get_scores(tokens), dtype=np.float32)
+        return np.asarray(self.retriever.get_scores(known), dtype=np.float32)
 
-    def coverage(self, query: str, groups: np.ndarray, n_groups: int) -> np.ndarray:
+    def coverage(self, terms: Sequence[str], groups: np.ndarray, n_groups: int) -> np.ndarray:
         """For each group of sentences (``groups[i]`` is sentence i's group, e.g. its passage), the
-        share of the query's distinct terms that occur in at least one of its sentences."""
-        import bm25s
-
-        if self.n_docs == 0:
-            return np.zeros(n_groups, dtype=np.float32)
-        tokens = set(
-            bm25s.tokenize(query, stopwords="en", stemmer=self._stem, return_ids=False, show_progress=False)[0]
-        )
-        if not tokens:
+        share of the distinct query ``terms`` that occur in at least one of its sentences."""
+        distinct = set(terms)
+        if self.n_docs == 0 or not distinct:
             return np.zeros(n_groups, dtype=np.float32)
         found = np.zeros(n_groups, dtype=np.float32)
-        for token in tokens & self.retriever.vocab_dict.keys():
-            hits = np.flatnonzero(self.retriever.get_scores([token]) > 0)
+        for term in distinct & self.retriever.vocab_dict.keys():
+            hits = np.flatnonzero(self.retriever.get_scores([term]) > 0)
             found += np.bincount(groups[hits], minlength=n_groups) > 0
-        return found / len(tokens)
+        return found / len(distinct)
 
 
 def from_texts(texts: Sequence[str], stemmer: str | None = STEMMER) -> LexicalIndex:

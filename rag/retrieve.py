@@ -140,7 +140,8 @@ def candidate_features(
         return np.zeros(0, dtype=np.int64), np.zeros((0, len(FEATURES)), dtype=np.float32)
     _, sentence_ids = dense.search(index.sentence_index, query_vector, n)
     _, passage_ids = dense.search(index.passage_index, query_vector, max(1, n // 10))
-    lexical_scores = index.lexical.scores(question)
+    terms = index.lexical.terms(question)
+    lexical_scores = index.lexical.scores(terms)
     top_lexical = np.argpartition(-lexical_scores, min(n, len(lexical_scores) - 1))[:n]
     top_lexical = top_lexical[lexical_scores[top_lexical] > 0]
 
@@ -158,7 +159,7 @@ def candidate_features(
     top_lex = float(lexical_scores.max())
     if top_lex > 0:
         features[:, 2] = lexical_scores[ids] / top_lex
-    features[:, 4] = index.lexical.coverage(question, owner, len(index.passage_vec))[owner[ids]]
+    features[:, 4] = index.lexical.coverage(terms, owner, len(index.passage_vec))[owner[ids]]
     kind = answer_type(question)
     if kind is not None:
         question_words = {w.lower() for w in re.findall(r"\w+", question)}
