@@ -35,11 +35,15 @@ __all__ = [
     "EvalReport",
     "Part",
     "Question",
+    "Scored",
     "evaluate",
     "first_hit",
     "load_squad",
+    "mean_sentence_words",
+    "report_text",
     "score_answer",
     "split_articles",
+    "summarize",
     "write_corpus",
 ]
 
