@@ -104,8 +104,10 @@ def collect(
 
 def metrics(data: PartData, w: np.ndarray, k: int = 10) -> dict[str, float]:
     ranks = []
+    first_chars = []
     for feats, hit in zip(data.features, data.labels):
         order = np.argsort(-(feats @ w), kind="stable")[:k]
+        first_chars.append(100 * feats[order[0], 5] if len(order) else 0.0)
         pos = np.flatnonzero(hit[order])
         ranks.append(int(pos[0]) + 1 if len(pos) else 0)
     r = np.array(ranks)
@@ -114,6 +116,7 @@ def metrics(data: PartData, w: np.ndarray, k: int = 10) -> dict[str, float]:
         "r1": float(((r > 0) & (r <= 1)).mean()),
         "r5": float(((r > 0) & (r <= 5)).mean()),
         "r10": float((r > 0).mean()),
+        "first_quote_chars": float(np.mean(first_chars)),
     }
 
 
@@ -210,6 +213,7 @@ def main() -> None:
     tuning, check = split_articles(load_squad(args.dataset))
     rs = RetrievalSettings()
     parts: dict[str, dict[str, PartData]] = {}
+    parts_index_sentence_chars: dict[str, float] = {}
     check_report = harness(_engine(check, args.work / "check"), check, tuning, args.work / "check")
     print("Shipped settings on the check part, scored as `rag eval` scores (no timings):")
     print(report_text(check_report))
@@ -219,6 +223,7 @@ def main() -> None:
         engine = _engine(articles, folder)
         index = engine.index()
         stemmed = collect(engine, articles, others, folder, rs)
+        parts_index_sentence_chars[name] = float(np.mean(index.sentence_end - index.sentence_start))
         texts = [
             index.document_text(int(d))[int(s) : int(e)]
             for d, s, e in zip(index.sentence_doc, index.sentence_start, index.sentence_end)
@@ -256,10 +261,15 @@ def main() -> None:
         ("fitted: dense, passage, BM25, answer type, coverage", [0, 1, 2, 3, 4]),
     ):
         rows.append((label, "stemmed", fit(parts["tuning"]["stemmed"], columns)))
+    fitted = rows[-1][2]
+    for length in (-0.02, -0.05, -0.1, -0.15, -0.2, -0.25):
+        rows.append((f"fitted + length weight {length}", "stemmed", fitted + w(length=length)))
     rows.append(("shipped RetrievalSettings()", "stemmed", weights(rs).astype(np.float64)))
 
     results = []
-    print(f"{'variant':<78} {'tuning MRR  R@1   R@5   R@10':<30} {'check MRR  R@1   R@5   R@10'}")
+    index = parts_index_sentence_chars
+    print(f"mean sentence length in characters: tuning {index['tuning']:.1f}, check {index['check']:.1f}")
+    print(f"{'variant':<78} {'tuning MRR  R@1   R@5   R@10  1st':<34} {'check MRR  R@1   R@5   R@10  1st'}")
     for label, lex, weight in rows:
         t = metrics(parts["tuning"][lex], weight)
         c = metrics(parts["check"][lex], weight)
@@ -273,8 +283,8 @@ def main() -> None:
             }
         )
         print(
-            f"{label:<78} {t['mrr']:.3f} {t['r1']:.3f} {t['r5']:.3f} {t['r10']:.3f}     "
-            f"{c['mrr']:.3f} {c['r1']:.3f} {c['r5']:.3f} {c['r10']:.3f}"
+            f"{label:<78} {t['mrr']:.3f} {t['r1']:.3f} {t['r5']:.3f} {t['r10']:.3f} {t['first_quote_chars']:4.0f}   "
+            f"{c['mrr']:.3f} {c['r1']:.3f} {c['r5']:.3f} {c['r10']:.3f} {c['first_quote_chars']:4.0f}"
         )
     calibration = []
     print("abstain when best dense + c * best coverage < t; t chosen on tuning for a share of answerable abstentions")

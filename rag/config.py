@@ -46,6 +46,10 @@ class RetrievalSettings:
     """Weight of the answer-type cue (when → a date, how many → a number, who → a name)."""
     coverage_weight: float = 0.88
     """Weight of the share of the question's terms found in the sentence's passage."""
+    length_weight: float = -0.2
+    """Weight of the sentence's length in characters / 100 (negative: shorter is preferred). The
+    smallest penalty that keeps the first quote no longer than the corpus's mean sentence on the
+    tuning part; without it the fitted weights favour long sentences."""
     abstain_below: float = 0.627
     """The corpus does not answer when the best sentence similarity plus ``abstain_coverage_weight``
     times the best passage coverage of the question's terms is below this."""

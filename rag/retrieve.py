@@ -9,6 +9,9 @@ features (:data:`FEATURES`), and its score is their weighted sum:
 - ``lexical``: BM25 of the sentence / the best sentence's BM25, the exact terms it shares;
 - ``coverage``: the share of the question's terms (stemmed, stop words dropped) found in the
   passage;
+- ``length``: the sentence's length in characters / 100, with a negative weight, so a long
+  sentence is not preferred merely for holding more terms (quotes stay as short as the corpus's
+  sentences on average);
 - ``answer_type``: 1 when the question asks for a kind of answer the sentence holds (when →
   a year or date, how many → a number, who → a name not in the question), else 0.
 
@@ -31,7 +34,7 @@ from .config import RetrievalSettings
 from .errors import QuestionError
 from .index import StoredIndex
 
-FEATURES = ("dense", "passage", "lexical", "answer_type", "coverage")
+FEATURES = ("dense", "passage", "lexical", "answer_type", "coverage", "length")
 
 __all__ = ["FEATURES", "Candidate", "answer_type", "candidate_features", "prepare_question", "retrieve", "weights"]
 
@@ -125,6 +128,7 @@ def weights(settings: RetrievalSettings) -> np.ndarray:
             settings.lexical_weight,
             settings.answer_type_weight,
             settings.coverage_weight,
+            settings.length_weight,
         ],
         dtype=np.float32,
     )
@@ -160,6 +164,7 @@ def candidate_features(
     if top_lex > 0:
         features[:, 2] = lexical_scores[ids] / top_lex
     features[:, 4] = index.lexical.coverage(terms, owner, len(index.passage_vec))[owner[ids]]
+    features[:, 5] = (index.sentence_end[ids] - index.sentence_start[ids]) / 100.0
     kind = answer_type(question)
     if kind is not None:
         question_words = {w.lower() for w in re.findall(r"\w+", question)}
