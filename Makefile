@@ -43,6 +43,12 @@ test-fast: setup
 lint: setup
 	bash scripts/lint
 
+EVAL_DATA ?= ../shared/eval/squad-v1.1-dev-a.json
+
+## Answer quality on a SQuAD v1.1 file (README, "Answer quality")
+eval: setup
+	$(BIN)/rag eval $(EVAL_DATA)
+
 # The peer of the benchmark (LangChain + FAISS + HuggingFace embeddings) in its own venv, so the
 # product's dependencies stay clean; torch first, pinned to the CPU build.
 PEER := .peer-venv

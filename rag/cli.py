@@ -228,6 +228,47 @@ def status(corpus_dir: Path | None, index_dir: Path | None, as_json: bool, verif
         click.echo(f"checksums: every index file matches its manifest ({checked / 2**20:.1f} MiB checked)")
 
 
+@main.command("eval")
+@click.argument("dataset", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--k", "k", type=click.IntRange(1, 100), default=10, show_default=True, help="Quotes asked for per question."
+)
+@click.option(
+    "--part",
+    type=click.Choice(["check", "tuning", "all"]),
+    default="check",
+    show_default=True,
+    help="Articles to index and ask about: odd positions (check), even positions (tuning), or all.",
+)
+@click.option(
+    "--unanswerable",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="SQuAD file whose questions (articles not in the corpus) must be refused "
+    "[default: the other part's questions].",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@_friendly
+def eval_command(dataset: Path, k: int, part: str, unanswerable: Path | None, as_json: bool, quiet: bool) -> None:
+    """Measure answer quality on DATASET (SQuAD v1.1 format) in a temporary corpus and index."""
+    from .evaluate import evaluate, report_text
+    from .present import to_json
+
+    bars = _Bars(enabled=not quiet and not as_json)
+    try:
+        report = evaluate(
+            dataset,
+            Settings.from_env(),
+            k=k,
+            part=part,  # type: ignore[arg-type]
+            unanswerable=unanswerable,
+            progress=lambda done, total: bars("asking", done, total),
+        )
+    finally:
+        bars.close()
+    click.echo(to_json(report) if as_json else report_text(report))
+
+
 @main.command()
 @_folders
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind (other machines: 0.0.0.0).")

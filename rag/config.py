@@ -31,16 +31,29 @@ class ChunkSettings:
 
 @dataclass(frozen=True)
 class RetrievalSettings:
-    """How candidate sentences are gathered, scored and cut off. Calibrated in ``rag eval``."""
+    """How candidate sentences are gathered, scored and cut off.
+
+    The weights were fitted, and the abstention threshold calibrated, on the tuning part of the
+    SQuAD evaluation set with ``benchmarks/quality.py`` (README, "Answer quality")."""
 
     candidates: int = 100
     """Sentences taken from each retriever (dense, lexical, passage) before scoring."""
-    passage_weight: float = 0.5
-    """Weight of the passage's similarity added to the sentence's own."""
-    lexical_weight: float = 0.25
-    """Weight of the normalised BM25 score of the sentence."""
-    abstain_below: float = 0.30
-    """If the best sentence's dense similarity is below this, the corpus does not answer."""
+    passage_weight: float = 1.21
+    """Weight of the passage's similarity added to the sentence's own (whose weight is 1)."""
+    lexical_weight: float = 0.75
+    """Weight of the sentence's BM25 score divided by the best sentence's."""
+    answer_type_weight: float = 0.31
+    """Weight of the answer-type cue (when → a date, how many → a number, who → a name)."""
+    coverage_weight: float = 0.88
+    """Weight of the share of the question's terms found in the sentence's passage."""
+    length_weight: float = -0.2
+    """Weight of the sentence's length in characters / 100 (negative: shorter is preferred). The
+    smallest penalty that keeps the first quote no longer than the corpus's mean sentence on the
+    tuning part; without it the fitted weights favour long sentences."""
+    abstain_below: float = 0.627
+    """The corpus does not answer when the best sentence similarity plus ``abstain_coverage_weight``
+    times the best passage coverage of the question's terms is below this."""
+    abstain_coverage_weight: float = 0.3
     max_question_chars: int = 1000
     """Longer questions are cut at a word boundary before anything else happens."""
 

@@ -1,6 +1,9 @@
 """Quote: turn ranked candidate sentences into an answer made only of verbatim, cited sentences.
 
-- If the best sentence is not similar enough to the question, the answer is an abstention.
+- If no candidate is close enough to the question, the answer is an abstention: the evidence is
+  the best sentence similarity plus a small weight times the best share of the question's terms
+  found in one passage (see :func:`evidence`), and the cut-off ``abstain_below`` is calibrated
+  on data (README, "Answer quality").
 - Otherwise the top ``k`` distinct sentences are quoted, best first. Each cited passage gets a
   number in order of first use; a quote's number is its passage's, so [2] always points at the
   same passage, which comes back with the spans of its quotes marked inside it.
@@ -16,13 +19,23 @@ from .index import StoredIndex
 from .records import Answer, CitedPassage, Quote
 from .retrieve import Candidate
 
-__all__ = ["ABSTENTION", "abstention", "answer_from_candidates"]
+__all__ = ["ABSTENTION", "abstention", "answer_from_candidates", "evidence"]
 
 ABSTENTION = "The articles do not answer this question."
 
 
 def abstention(question: str) -> Answer:
     return Answer(question=question, abstained=True, answer=ABSTENTION)
+
+
+def evidence(candidates: Sequence[Candidate], settings: RetrievalSettings) -> float:
+    """How strongly the corpus answers: the best dense similarity plus ``abstain_coverage_weight``
+    times the best coverage of the question's terms among the candidates (-1 without candidates)."""
+    if not candidates:
+        return -1.0
+    best_dense = max(c.dense for c in candidates)
+    best_coverage = max(c.coverage for c in candidates)
+    return best_dense + settings.abstain_coverage_weight * best_coverage
 
 
 def answer_from_candidates(
@@ -32,7 +45,7 @@ def answer_from_candidates(
     k: int,
     settings: RetrievalSettings,
 ) -> Answer:
-    if not candidates or max(c.dense for c in candidates[:50]) < settings.abstain_below:
+    if not candidates or evidence(candidates, settings) < settings.abstain_below:
         return abstention(question)
 
     chosen: list[Candidate] = []

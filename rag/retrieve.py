@@ -1,13 +1,24 @@
 """Retrieve: gather candidate sentences for a question and score them.
 
 Candidates come from three places: the sentences nearest the question (FAISS), every sentence of
-the passages nearest the question (FAISS), and the best BM25 matches. Each candidate is scored
+the passages nearest the question (FAISS), and the best BM25 matches. Each candidate gets a few
+features (:data:`FEATURES`), and its score is their weighted sum:
 
-    score = cos(question, sentence) + passage_weight * cos(question, passage)
-            + lexical_weight * bm25(sentence) / max bm25
+- ``dense``: cos(question, sentence), what the sentence says (weight 1);
+- ``passage``: cos(question, passage), the context it stands in;
+- ``lexical``: BM25 of the sentence / the best sentence's BM25, the exact terms it shares;
+- ``coverage``: the share of the question's terms (stemmed, stop words dropped) found in the
+  passage;
+- ``length``: the sentence's length in characters / 100, with a negative weight, so a long
+  sentence is not preferred merely for holding more terms (quotes stay as short as the corpus's
+  sentences on average);
+- ``answer_type``: 1 when the question asks for a kind of answer the sentence holds (when →
+  a year or date, how many → a number, who → a name not in the question), else 0.
 
-so a sentence is ranked by what it says, by the context it stands in, and by the exact terms it
-shares with the question. Weights live in :class:`~rag.config.RetrievalSettings`.
+The weights live in :class:`~rag.config.RetrievalSettings`; ``benchmarks/quality.py`` measures
+each feature and fits the weights on the tuning part of the evaluation set (README, "Answer
+quality"). The passage's summed BM25 and the similarity of the neighbouring sentences were
+measured too and left out: they did not help.
 """
 
 from __future__ import annotations
@@ -23,7 +34,9 @@ from .config import RetrievalSettings
 from .errors import QuestionError
 from .index import StoredIndex
 
-__all__ = ["Candidate", "prepare_question", "retrieve"]
+FEATURES = ("dense", "passage", "lexical", "answer_type", "coverage", "length")
+
+__all__ = ["FEATURES", "Candidate", "answer_type", "candidate_features", "prepare_question", "retrieve", "weights"]
 
 
 @dataclass(frozen=True)
@@ -33,6 +46,7 @@ class Candidate:
     dense: float
     passage: float
     lexical: float
+    coverage: float
 
 
 def prepare_question(question: str, max_chars: int) -> str:
@@ -52,34 +66,125 @@ def prepare_question(question: str, max_chars: int) -> str:
     return cleaned
 
 
-def retrieve(
+_YEAR_OR_DATE = re.compile(
+    r"\b(1\d{3}|20\d{2})s?\b|\b(January|February|March|April|May|June|July|August|September|October|November|"
+    r"December|century|centuries|decade|BC|AD)\b"
+)
+_NUMBER = re.compile(
+    r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|"
+    r"thousand|million|billion|dozen|half)\b",
+    re.I,
+)
+_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+")
+_ASKS = (
+    (
+        "date",
+        re.compile(
+            r"^(when\b|what (year|date|day|month|century|decade|time)\b|in (what|which) (year|century))|"
+            r"\b(what|which) (year|century|decade)\b",
+            re.I,
+        ),
+    ),
+    (
+        "number",
+        re.compile(
+            r"\bhow (many|much|long|far|old|large|big|high|tall|often)\b|\bwhat (percentage|"
+            r"percent|number|amount)\b",
+            re.I,
+        ),
+    ),
+    ("name", re.compile(r"^(who|whom|whose)\b|\b(who|whom|whose)\b", re.I)),
+)
+
+
+def answer_type(question: str) -> str | None:
+    """The kind of answer ``question`` asks for: ``"date"``, ``"number"``, ``"name"`` or ``None``."""
+    for kind, pattern in _ASKS:
+        if pattern.search(question):
+            return kind
+    return None
+
+
+def _holds(kind: str, sentence: str, question_words: set[str]) -> bool:
+    if kind == "date":
+        return _YEAR_OR_DATE.search(sentence) is not None
+    if kind == "number":
+        return _NUMBER.search(sentence) is not None
+    return any(m.group(0).lower() not in question_words for m in _NAME.finditer(sentence))
+
+
+def weights(settings: RetrievalSettings) -> np.ndarray:
+    """The weight of each of :data:`FEATURES`, in order."""
+    return np.array(
+        [
+            1.0,
+            settings.passage_weight,
+            settings.lexical_weight,
+            settings.answer_type_weight,
+            settings.coverage_weight,
+            settings.length_weight,
+        ],
+        dtype=np.float32,
+    )
+
+
+def candidate_features(
     index: StoredIndex, question: str, query_vector: np.ndarray, settings: RetrievalSettings
-) -> list[Candidate]:
-    """Candidate sentences for ``question``, best first."""
+) -> tuple[np.ndarray, np.ndarray]:
+    """The candidate sentence ids for ``question`` and their features, one row per candidate and
+    one column per name in :data:`FEATURES`."""
     n = settings.candidates
     if len(index.sentence_vec) == 0:
-        return []
+        return np.zeros(0, dtype=np.int64), np.zeros((0, len(FEATURES)), dtype=np.float32)
     _, sentence_ids = dense.search(index.sentence_index, query_vector, n)
     _, passage_ids = dense.search(index.passage_index, query_vector, max(1, n // 10))
-    lexical_scores = index.lexical.scores(question)
+    terms = index.lexical.terms(question)
+    lexical_scores = index.lexical.scores(terms)
     top_lexical = np.argpartition(-lexical_scores, min(n, len(lexical_scores) - 1))[:n]
     top_lexical = top_lexical[lexical_scores[top_lexical] > 0]
 
     # Sentences are stored in passage order, so a passage's sentences are one contiguous run.
-    lo = np.searchsorted(index.sentence_passage, passage_ids, "left")
-    hi = np.searchsorted(index.sentence_passage, passage_ids, "right")
+    owner = index.sentence_passage
+    lo = np.searchsorted(owner, passage_ids, "left")
+    hi = np.searchsorted(owner, passage_ids, "right")
     in_passages = np.concatenate([np.arange(a, b) for a, b in zip(lo, hi)] or [np.zeros(0, np.int64)])
     ids = np.unique(np.concatenate([sentence_ids, in_passages, top_lexical]).astype(np.int64))
 
     q = query_vector.astype(np.float32).ravel()
-    sentence_sim = np.asarray(index.vectors[index.sentence_vec[ids]], dtype=np.float32) @ q
-    passage_rows = index.passage_vec[index.sentence_passage[ids]]
-    passage_sim = np.asarray(index.vectors[passage_rows], dtype=np.float32) @ q
-    top_lex = float(lexical_scores.max()) if len(lexical_scores) else 0.0
-    lex = lexical_scores[ids] / top_lex if top_lex > 0 else np.zeros(len(ids), dtype=np.float32)
-    scores = sentence_sim + settings.passage_weight * passage_sim + settings.lexical_weight * lex
+    features = np.zeros((len(ids), len(FEATURES)), dtype=np.float32)
+    features[:, 0] = np.asarray(index.vectors[index.sentence_vec[ids]], dtype=np.float32) @ q
+    features[:, 1] = np.asarray(index.vectors[index.passage_vec[owner[ids]]], dtype=np.float32) @ q
+    top_lex = float(lexical_scores.max())
+    if top_lex > 0:
+        features[:, 2] = lexical_scores[ids] / top_lex
+    features[:, 4] = index.lexical.coverage(terms, owner, len(index.passage_vec))[owner[ids]]
+    features[:, 5] = (index.sentence_end[ids] - index.sentence_start[ids]) / 100.0
+    kind = answer_type(question)
+    if kind is not None:
+        question_words = {w.lower() for w in re.findall(r"\w+", question)}
+        for row, sid in enumerate(ids):
+            text = index.document_text(int(index.sentence_doc[sid]))[
+                index.sentence_start[sid] : index.sentence_end[sid]
+            ]
+            features[row, 3] = float(_holds(kind, text, question_words))
+    return ids, features
+
+
+def retrieve(
+    index: StoredIndex, question: str, query_vector: np.ndarray, settings: RetrievalSettings
+) -> list[Candidate]:
+    """Candidate sentences for ``question``, best first."""
+    ids, features = candidate_features(index, question, query_vector, settings)
+    scores = features @ weights(settings)
     order = np.argsort(-scores, kind="stable")
     return [
-        Candidate(int(ids[i]), float(scores[i]), float(sentence_sim[i]), float(passage_sim[i]), float(lex[i]))
+        Candidate(
+            int(ids[i]),
+            float(scores[i]),
+            float(features[i, 0]),
+            float(features[i, 1]),
+            float(features[i, 2]),
+            float(features[i, 4]),
+        )
         for i in order
     ]

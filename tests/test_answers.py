@@ -87,10 +87,11 @@ def test_empty_questions_are_refused_clearly(seed_engine: Engine, question: str)
 
 
 def test_very_long_question_is_truncated_and_answered(seed_engine: Engine):
-    question = "What did Trump's advisers tell officials in Seoul and Tokyo? " + "word " * 20_000
-    answer = seed_engine.ask(question)
-    assert len(answer.question) <= 1000
-    assert not answer.abstained
+    # A question with a whole article pasted after it, twenty times over (about 100,000 characters).
+    pasted = (SEED_CORPUS / "000_1d6a68f3fda306c0.txt").read_text(encoding="utf-8") * 20
+    answer = seed_engine.ask("What did Trump's advisers tell officials in Seoul and Tokyo? " + pasted)
+    assert len(answer.question) <= 1000 and answer.question.startswith("What did Trump's advisers")
+    assert not answer.abstained and answer.quotes[0].doc == "000_1d6a68f3fda306c0.txt"
 
 
 @pytest.mark.parametrize("question", ["한국과 일본의 관계는?", "日米韓の協力はどうなるか", "Japan 🤝 Korea?"])

@@ -1,0 +1,87 @@
+"""Query latency of answer selection on the bundled corpus: the encoder alone vs a whole ask.
+
+    python benchmarks/quality_latency.py [--repeat 20] [--out benchmarks/quality_latency.json]
+
+The seed corpus is indexed in a temporary folder through the normal build path. Each question is
+timed ``--repeat`` times, interleaved: encoding the question only, retrieving and quoting with
+that vector (the scoring this project added), and ``Engine.ask`` end to end. The budget is an
+end-to-end p50 of at most 1.5x the encoder's and at most 30 ms. Prints a table and writes JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from rag import Engine, Settings
+from rag.config import PROJECT_ROOT
+from rag.quote import answer_from_candidates
+from rag.retrieve import retrieve
+
+QUESTIONS = [
+    "Who is expected to serve as secretary of state?",
+    "Which meeting produced the first joint statement between Japan and South Korea in 17 years?",
+    "What is the primary source of friction between Japan and South Korea?",
+    "Where did the first U.S.-Japan-South Korea Industry Ministers' Meeting take place?",
+    "Who gave a speech that shocked European allies in Munich?",
+    "How did the Camp David summit change trilateral cooperation?",
+    "When did the Camp David summit take place?",
+    "How many moons does Jupiter have?",
+    "What is the boiling point of mercury?",
+    "What do Trump's advisers say about Japan and South Korea?",
+]
+
+
+def _ms(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return 1000 * ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--out", type=Path, default=Path(__file__).with_name("quality_latency.json"))
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="rag-latency-") as tmp:
+        root = Path(tmp)
+        shutil.copytree(PROJECT_ROOT / "corpus", root / "corpus")
+        engine = Engine(Settings().with_dirs(root / "corpus", root / "index"))
+        engine.build()
+        index, rs = engine.index(), engine.settings.retrieval
+        for question in QUESTIONS:  # Warm up the model and the caches.
+            engine.ask(question)
+        timings: dict[str, list[float]] = {"encode only": [], "retrieve + quote": [], "ask (end to end)": []}
+        for _ in range(args.repeat):
+            for question in QUESTIONS:
+                started = time.perf_counter()
+                vector = engine.encode_question(question)
+                timings["encode only"].append(time.perf_counter() - started)
+                started = time.perf_counter()
+                answer_from_candidates(index, question, retrieve(index, question, vector, rs), 3, rs)
+                timings["retrieve + quote"].append(time.perf_counter() - started)
+                started = time.perf_counter()
+                engine.ask(question)
+                timings["ask (end to end)"].append(time.perf_counter() - started)
+    rows = {
+        name: {
+            "p50_ms": round(_ms(v, 0.5), 2),
+            "p95_ms": round(_ms(v, 0.95), 2),
+            "mean_ms": round(1000 * statistics.fmean(v), 2),
+        }
+        for name, v in timings.items()
+    }
+    ratio = rows["ask (end to end)"]["p50_ms"] / rows["encode only"]["p50_ms"]
+    print(f"{'stage':<20} {'p50 ms':>8} {'p95 ms':>8} {'mean ms':>8}   ({len(QUESTIONS)} questions x {args.repeat})")
+    for name, row in rows.items():
+        print(f"{name:<20} {row['p50_ms']:>8.2f} {row['p95_ms']:>8.2f} {row['mean_ms']:>8.2f}")
+    print(f"end-to-end p50 / encoder p50 = {ratio:.2f} (budget 1.5, and 30 ms)")
+    args.out.write_text(json.dumps({"stages": rows, "ratio_p50": round(ratio, 3), "repeat": args.repeat}, indent=1))
+
+
+if __name__ == "__main__":
+    main()

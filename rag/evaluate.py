@@ -1,0 +1,317 @@
+"""Evaluate: answer quality on a SQuAD v1.1-format file, through the normal build and ask paths.
+
+1. Each article becomes one ``.txt`` document in a temporary corpus: its paragraphs, separated by
+   blank lines, with the title in a ``.meta.json`` sidecar. A gold answer's offset inside its
+   paragraph plus the paragraph's offset in the document is its offset in the document.
+2. The articles are split by position into a tuning part (even positions) and a check part (odd
+   positions); the part evaluated is indexed with :meth:`Engine.build` and every question of it is
+   asked with :meth:`Engine.ask`.
+3. Questions whose article is not in the corpus (the other part, or ``--unanswerable OTHER.json``)
+   are asked too: a correct refusal is an abstention.
+
+Metrics follow the ReQA protocol: a quote is a hit when its span contains the start of a gold
+answer. Sentence-level MRR and Recall@1/5/10 over the ranked quotes, passage-level Recall@1/5 over
+the cited passages in citation order; an abstention on an answerable question is a miss.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from .config import Settings
+from .engine import Engine
+from .errors import RagError
+from .records import Answer
+
+__all__ = [
+    "Article",
+    "EvalReport",
+    "Part",
+    "Question",
+    "Scored",
+    "evaluate",
+    "first_hit",
+    "load_squad",
+    "mean_sentence_words",
+    "report_text",
+    "score_answer",
+    "split_articles",
+    "summarize",
+    "write_corpus",
+]
+
+Part = Literal["tuning", "check", "all"]
+PARAGRAPH_SEPARATOR = "\n\n"
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    text: str
+    answer_starts: tuple[int, ...]
+    """Offsets of the gold answers' first characters in the article's document."""
+
+
+@dataclass(frozen=True)
+class Article:
+    title: str
+    text: str
+    """The paragraphs joined by blank lines: the document's whole text."""
+    questions: tuple[Question, ...]
+
+    @property
+    def doc(self) -> str:
+        safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in self.title)
+        return f"{safe or 'article'}.txt"
+
+
+def load_squad(path: Path) -> list[Article]:
+    """The articles of a SQuAD v1.1-format file, with answer offsets mapped into each document."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        articles = []
+        for raw in data["data"]:
+            texts: list[str] = []
+            questions: list[Question] = []
+            offset = 0
+            for paragraph in raw["paragraphs"]:
+                context = paragraph["context"]
+                for qa in paragraph["qas"]:
+                    starts = tuple(sorted({offset + int(a["answer_start"]) for a in qa["answers"]}))
+                    questions.append(Question(str(qa["id"]), qa["question"], starts))
+                texts.append(context)
+                offset += len(context) + len(PARAGRAPH_SEPARATOR)
+            articles.append(Article(str(raw["title"]), PARAGRAPH_SEPARATOR.join(texts), tuple(questions)))
+    except OSError as err:
+        raise RagError(f"cannot read {path}: {err.strerror or err}; give a SQuAD v1.1 JSON file") from err
+    except (ValueError, KeyError, TypeError) as err:
+        raise RagError(
+            f"{path} is not a SQuAD v1.1 file ({type(err).__name__}: {err}); it needs "
+            '{"data": [{"title", "paragraphs": [{"context", "qas": [{"id", "question", "answers"}]}]}]}'
+        ) from err
+    return articles
+
+
+def split_articles(articles: Sequence[Article]) -> tuple[list[Article], list[Article]]:
+    """(tuning, check): articles at even positions tune, articles at odd positions check."""
+    return list(articles[0::2]), list(articles[1::2])
+
+
+def write_corpus(articles: Sequence[Article], folder: Path) -> None:
+    """One ``.txt`` per article (byte-exact text, so offsets hold) and a sidecar with its title."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for article in articles:
+        (folder / article.doc).write_text(article.text, encoding="utf-8", newline="")
+        (folder / f"{article.doc}.meta.json").write_text(json.dumps({"title": article.title}), encoding="utf-8")
+
+
+def first_hit(spans: Sequence[tuple[int, int]], starts: Sequence[int]) -> int | None:
+    """1-based rank of the first span that contains one of ``starts``, else ``None``."""
+    for rank, (start, end) in enumerate(spans, 1):
+        if any(start <= s < end for s in starts):
+            return rank
+    return None
+
+
+@dataclass(frozen=True)
+class Scored:
+    """One answerable question's outcome."""
+
+    abstained: bool
+    sentence_rank: int | None
+    passage_rank: int | None
+    first_quote_words: int | None
+
+
+def score_answer(answer: Answer, doc: str, starts: Sequence[int]) -> Scored:
+    """Where the first quote (and the first cited passage) holding a gold answer start is ranked."""
+    if answer.abstained:
+        return Scored(True, None, None, None)
+    quote_spans = [(q.start, q.end) if q.doc == doc else (0, 0) for q in answer.quotes]
+    passage_spans = [(p.start, p.end) if p.doc == doc else (0, 0) for p in answer.passages]
+    words = len(answer.quotes[0].text.split()) if answer.quotes else None
+    return Scored(False, first_hit(quote_spans, starts), first_hit(passage_spans, starts), words)
+
+
+@dataclass(frozen=True)
+class EvalReport:
+    dataset: str
+    part: str
+    articles: int
+    questions: int
+    k: int
+    mrr: float
+    recall_at_1: float
+    recall_at_5: float
+    recall_at_10: float
+    passage_recall_at_1: float
+    passage_recall_at_5: float
+    abstained: float
+    """Share of answerable questions abstained on (each one a miss above)."""
+    out_of_corpus_questions: int
+    out_of_corpus_refused: float | None
+    """Share of questions about articles not in the corpus that were refused."""
+    mean_quote_words: float
+    """Mean length of the first quote, in words."""
+    mean_sentence_words: float
+    """Mean length of the corpus's sentences, in words."""
+    build_seconds: float
+    latency_p50_ms: float
+    latency_p95_ms: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: round(v, 4) if isinstance(v, float) else v for k, v in asdict(self).items()}
+
+
+def _recall(ranks: Sequence[int | None], at: int) -> float:
+    return sum(r is not None and r <= at for r in ranks) / len(ranks) if ranks else 0.0
+
+
+def _percentile(values: Sequence[float], q: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def summarize(
+    scored: Sequence[Scored],
+    refused: Sequence[bool],
+    *,
+    dataset: str,
+    part: str,
+    articles: int,
+    k: int,
+    mean_sentence_words: float,
+    build_seconds: float = 0.0,
+    latencies: Sequence[float] = (),
+) -> EvalReport:
+    """The report for answerable outcomes ``scored`` and out-of-corpus outcomes ``refused``."""
+    ranks = [s.sentence_rank for s in scored]
+    passage_ranks = [s.passage_rank for s in scored]
+    words = [s.first_quote_words for s in scored if s.first_quote_words is not None]
+    n = len(scored)
+    return EvalReport(
+        dataset=dataset,
+        part=part,
+        articles=articles,
+        questions=n,
+        k=k,
+        mrr=sum(1.0 / r for r in ranks if r is not None) / n if n else 0.0,
+        recall_at_1=_recall(ranks, 1),
+        recall_at_5=_recall(ranks, 5),
+        recall_at_10=_recall(ranks, 10),
+        passage_recall_at_1=_recall(passage_ranks, 1),
+        passage_recall_at_5=_recall(passage_ranks, 5),
+        abstained=sum(s.abstained for s in scored) / n if n else 0.0,
+        out_of_corpus_questions=len(refused),
+        out_of_corpus_refused=sum(refused) / len(refused) if refused else None,
+        mean_quote_words=statistics.fmean(words) if words else 0.0,
+        mean_sentence_words=mean_sentence_words,
+        build_seconds=build_seconds,
+        latency_p50_ms=1000 * _percentile(latencies, 0.50),
+        latency_p95_ms=1000 * _percentile(latencies, 0.95),
+    )
+
+
+def mean_sentence_words(engine: Engine) -> float:
+    """Mean length in words of the indexed sentences."""
+    index = engine.index()
+    lengths = [
+        len(index.document_text(int(d))[int(s) : int(e)].split())
+        for d, s, e in zip(index.sentence_doc, index.sentence_start, index.sentence_end)
+    ]
+    return statistics.fmean(lengths) if lengths else 0.0
+
+
+def evaluate(
+    dataset: Path,
+    settings: Settings,
+    *,
+    k: int = 10,
+    part: Part = "check",
+    unanswerable: Path | None = None,
+    engine_factory: Callable[[Settings], Engine] = Engine,
+    workdir: Path | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> EvalReport:
+    """Index ``part`` of ``dataset`` in a temporary corpus and ask every question of it.
+
+    Out-of-corpus questions are those of ``unanswerable`` (articles whose title is in the corpus
+    are left out) or, without it, those of the other part of ``dataset``."""
+    articles = load_squad(dataset)
+    tuning, check = split_articles(articles)
+    chosen = {"tuning": tuning, "check": check, "all": articles}[part]
+    if unanswerable is not None:
+        titles = {a.title for a in chosen}
+        others = [a for a in load_squad(unanswerable) if a.title not in titles]
+    else:
+        others = {"tuning": check, "check": tuning, "all": []}[part]
+    if not chosen:
+        raise RagError(f"{dataset} has no articles in its {part} part; use --part all")
+    with tempfile.TemporaryDirectory(prefix="rag-eval-", dir=workdir) as tmp:
+        root = Path(tmp)
+        write_corpus(chosen, root / "corpus")
+        engine = engine_factory(settings.with_dirs(root / "corpus", root / "index"))
+        report = engine.build()
+        answerable = [(a.doc, q) for a in chosen for q in a.questions]
+        out_of_corpus = [q for a in others for q in a.questions]
+        total = len(answerable) + len(out_of_corpus)
+        scored: list[Scored] = []
+        latencies: list[float] = []
+        for i, (doc, question) in enumerate(answerable):
+            started = time.perf_counter()
+            answer = engine.ask(question.text, k=k)
+            latencies.append(time.perf_counter() - started)
+            scored.append(score_answer(answer, doc, question.answer_starts))
+            if progress:
+                progress(i + 1, total)
+        refused = []
+        for i, question in enumerate(out_of_corpus):
+            refused.append(engine.ask(question.text, k=1).abstained)
+            if progress:
+                progress(len(answerable) + i + 1, total)
+        sentence_words = mean_sentence_words(engine)
+    return summarize(
+        scored,
+        refused,
+        dataset=Path(dataset).name,
+        part=part,
+        articles=len(chosen),
+        k=k,
+        mean_sentence_words=sentence_words,
+        build_seconds=report.seconds,
+        latencies=latencies,
+    )
+
+
+def report_text(report: EvalReport) -> str:
+    """The report as a small table for the terminal."""
+    refused = (
+        f"{report.out_of_corpus_refused:.1%} of {report.out_of_corpus_questions}"
+        if report.out_of_corpus_refused is not None
+        else "n/a (no out-of-corpus questions)"
+    )
+    rows = [
+        ("dataset", f"{report.dataset} ({report.part}: {report.articles} articles, {report.questions} questions)"),
+        (f"sentence MRR@{report.k}", f"{report.mrr:.3f}"),
+        (
+            "sentence R@1 / R@5 / R@10",
+            f"{report.recall_at_1:.3f} / {report.recall_at_5:.3f} / {report.recall_at_10:.3f}",
+        ),
+        ("passage R@1 / R@5", f"{report.passage_recall_at_1:.3f} / {report.passage_recall_at_5:.3f}"),
+        ("answerable abstained", f"{report.abstained:.1%}"),
+        ("out-of-corpus refused", refused),
+        ("first quote / corpus sentence", f"{report.mean_quote_words:.1f} / {report.mean_sentence_words:.1f} words"),
+        ("build", f"{report.build_seconds:.1f} s"),
+        ("latency p50 / p95", f"{report.latency_p50_ms:.1f} / {report.latency_p95_ms:.1f} ms"),
+    ]
+    width = max(len(name) for name, _ in rows)
+    return "\n".join(f"{name:<{width}}  {value}" for name, value in rows)
