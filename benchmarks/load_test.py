@@ -114,14 +114,14 @@ def wait_until_up(url: str, proc: subprocess.Popen[bytes], timeout: float) -> No
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise SystemExit(f"the server exited with status {proc.returncode} before serving (see its log)")
+            raise RuntimeError(f"the server exited with status {proc.returncode} before serving (see its log)")
         try:
             with urllib.request.urlopen(url, timeout=2) as response:
                 if response.status == 200:
                     return
         except OSError:
             time.sleep(0.5)
-    raise SystemExit(f"the server did not answer on {url} within {timeout:.0f} s")
+    raise RuntimeError(f"the server did not answer on {url} within {timeout:.0f} s")
 
 
 def client_loop(url: str, seconds: float, offset: int, results: list[dict[str, Any]], start: threading.Barrier) -> None:
@@ -200,7 +200,10 @@ def main() -> None:
     memory: list[tuple[float, float]] = []
     results: list[dict[str, Any]] = []
     try:
-        wait_until_up(url, server, timeout=300)
+        try:
+            wait_until_up(url, server, timeout=300)
+        except RuntimeError as err:
+            raise SystemExit(str(err)) from err
         baseline = tree_rss_mib(server.pid)
         barrier = threading.Barrier(args.clients + 1)
         threads = [

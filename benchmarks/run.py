@@ -29,7 +29,6 @@ import statistics
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
@@ -41,6 +40,7 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 
 from benchmarks.corpora import SEED_QUESTIONS, Question, sample_questions, write_squad_corpus  # noqa: E402
+from benchmarks.load_test import free_port, wait_until_up  # noqa: E402
 from benchmarks.scale import run_scale  # noqa: E402
 from benchmarks.scoring import Span, recall_at  # noqa: E402
 from rag import Engine, Settings  # noqa: E402
@@ -281,7 +281,7 @@ def bench_coldstart(ctx: dict[str, Any]) -> dict[str, Any]:
 
 def _serve_first_answer(ctx: dict[str, Any], env: dict[str, str], folders: list[str]) -> dict[str, Any]:
     """Seconds from starting ``rag serve`` to its HTTP server answering, and to its first answer."""
-    port = 7800 + os.getpid() % 150
+    port = free_port()
     url = f"http://127.0.0.1:{port}/"
     t = time.perf_counter()
     proc = subprocess.Popen(
@@ -294,16 +294,7 @@ def _serve_first_answer(ctx: dict[str, Any], env: dict[str, str], folders: list[
     )
     result: dict[str, Any] = {}
     try:
-        deadline = t + 240
-        while time.perf_counter() < deadline:
-            if proc.poll() is not None:
-                return {"error": f"rag serve exited: {(proc.stderr.read() if proc.stderr else '')[-300:]}"}
-            try:
-                with urllib.request.urlopen(url, timeout=2) as reply:
-                    if reply.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.2)
+        wait_until_up(url, proc, timeout=240)
         result["http_up_s"] = time.perf_counter() - t
         from gradio_client import Client
 

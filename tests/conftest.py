@@ -33,6 +33,14 @@ def copy_seed_corpus(dest: Path) -> Path:
     return dest
 
 
+def copy_collection(settings: Settings, root: Path) -> Settings:
+    """A private copy of a built collection (corpus and index) under ``root``; nothing is re-embedded."""
+    copied = Settings().with_dirs(root / "corpus", root / "index")
+    shutil.copytree(settings.corpus_dir, copied.corpus_dir)
+    shutil.copytree(settings.index_dir, copied.index_dir, ignore=shutil.ignore_patterns(".lock"))
+    return copied
+
+
 @pytest.fixture(scope="session")
 def seed_engine(tmp_path_factory: pytest.TempPathFactory, embedder: SentenceTransformerEmbedder) -> Iterator[Engine]:
     """The five seed articles, indexed once with the real model (read-only for tests)."""

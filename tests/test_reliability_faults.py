@@ -27,7 +27,7 @@ from rag.index import StoredIndex, current_generation
 from rag.quote import answer_from_candidates
 from rag.retrieve import retrieve
 
-from .conftest import copy_seed_corpus
+from .conftest import copy_collection, copy_seed_corpus
 from .fakes import FakeEmbedder
 from .test_build import NEW_ARTICLE
 
@@ -82,10 +82,9 @@ def base(tmp_path_factory: pytest.TempPathFactory, embedder: SentenceTransformer
 def copy(base: dict[str, Any], tmp_path: Path) -> Settings:
     """A private copy of the base corpus and index, with one new article added to the corpus."""
     settings: Settings = base["settings"]
-    shutil.copytree(settings.corpus_dir, tmp_path / "corpus")
-    shutil.copytree(settings.index_dir, tmp_path / "index")
-    (tmp_path / "corpus" / "busan.txt").write_text(NEW_ARTICLE, encoding="utf-8")
-    return Settings().with_dirs(tmp_path / "corpus", tmp_path / "index")
+    copied = copy_collection(settings, tmp_path)
+    (copied.corpus_dir / "busan.txt").write_text(NEW_ARTICLE, encoding="utf-8")
+    return copied
 
 
 def start_driver(settings: Settings, point: str, marker: Path, *extra: str) -> subprocess.Popen[bytes]:

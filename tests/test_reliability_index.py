@@ -20,7 +20,7 @@ from rag.embed import SentenceTransformerEmbedder
 from rag.errors import IndexCorruptError, IndexMissingError
 from rag.index import FORMAT_VERSION, StoredIndex, current_generation
 
-from .conftest import copy_seed_corpus
+from .conftest import copy_collection, copy_seed_corpus
 from .fakes import FakeEmbedder
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,6 +35,7 @@ DATA_FILES = [
     "passages.faiss",
     "lexical/params.index.json",
     "lexical/vocab.index.json",
+    "lexical/tokenizer.json",
     "lexical/data.csc.index.npy",
     "lexical/indices.csc.index.npy",
     "lexical/indptr.csc.index.npy",
@@ -58,9 +59,7 @@ def pristine(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 def damaged(pristine: dict[str, Any], tmp_path: Path) -> Settings:
     """A private copy of the pristine corpus and index, to damage."""
     settings: Settings = pristine["settings"]
-    shutil.copytree(settings.corpus_dir, tmp_path / "corpus")
-    shutil.copytree(settings.index_dir, tmp_path / "index")
-    return Settings().with_dirs(tmp_path / "corpus", tmp_path / "index")
+    return copy_collection(settings, tmp_path)
 
 
 def live(settings: Settings) -> Path:

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import shutil
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,8 +11,10 @@ from pathlib import Path
 
 import gradio as gr
 
-from rag import Engine, Settings
+from rag import Engine
 from ui.app import launch
+
+from .conftest import copy_collection
 
 
 def free_port() -> int:
@@ -35,10 +36,7 @@ class Running:
 
 def private_engine(seed: Engine, root: Path) -> Engine:
     """An engine over a writable copy of ``seed``'s corpus and index (no re-embedding)."""
-    settings = Settings().with_dirs(root / "corpus", root / "index")
-    shutil.copytree(seed.settings.corpus_dir, settings.corpus_dir)
-    shutil.copytree(seed.settings.index_dir, settings.index_dir, ignore=shutil.ignore_patterns(".lock"))
-    engine = Engine(settings, seed.embedder)
+    engine = Engine(copy_collection(seed.settings, root), seed.embedder)
     assert not engine.build().written  # The copied index is up to date.
     return engine
 
