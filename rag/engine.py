@@ -15,7 +15,7 @@ import numpy as np
 
 from .build import BuildProgress, build_index
 from .config import Settings
-from .corpus import add_files, remove_documents, resolve_document
+from .corpus import add_files, remove_documents
 from .embed import Embedder, SentenceTransformerEmbedder
 from .errors import IndexMissingError, RagError
 from .followup import retrieval_text
@@ -113,9 +113,6 @@ class Engine:
         return self.build(progress=progress)
 
     def remove(self, docs: Iterable[str], progress: BuildProgress | None = None) -> BuildReport:
-        """Delete documents from the corpus, then update the index."""
-        docs = list(docs)
-        for doc in docs:
-            resolve_document(self.settings.corpus_dir, doc)  # All must exist before any is removed.
+        """Delete documents from the corpus (all must exist, or none is deleted), then update the index."""
         remove_documents(self.settings.corpus_dir, docs)
         return self.build(progress=progress)
