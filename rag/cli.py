@@ -70,10 +70,10 @@ def _friendly(func: F) -> F:
 
 
 class _Bars:
-    """A tqdm bar per build stage, on stderr."""
+    """A tqdm bar per build stage, on stderr (only when stderr is a terminal: logs stay readable)."""
 
     def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled
+        self.enabled = enabled and sys.stderr.isatty()
         self.bars: dict[str, Any] = {}
 
     def __call__(self, stage: str, done: int, total: int) -> None:
