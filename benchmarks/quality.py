@@ -224,10 +224,7 @@ def main() -> None:
         index = engine.index()
         stemmed = collect(engine, articles, others, folder, rs)
         parts_index_sentence_chars[name] = float(np.mean(index.sentence_end - index.sentence_start))
-        texts = [
-            index.document_text(int(d))[int(s) : int(e)]
-            for d, s, e in zip(index.sentence_doc, index.sentence_start, index.sentence_end)
-        ]
+        texts = [index.sentence_text(sid) for sid in range(len(index.sentence_doc))]
         index.lexical = lexical_mod.from_texts(texts, stemmer=None)
         parts[name] = {"stemmed": stemmed, "unstemmed": collect(engine, articles, others, folder, rs)}
 

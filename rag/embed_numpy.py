@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import math
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,8 @@ from typing import Any
 import numpy as np
 
 __all__ = ["NumpyBertEncoder", "load"]
+
+_BLAS_LIMIT_LOCK = threading.Lock()
 
 
 def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float) -> np.ndarray:
@@ -104,7 +107,9 @@ class NumpyBertEncoder:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         # One question's matrices are small: one BLAS thread is as fast when the CPU is idle and
         # several times faster when other processes keep the cores busy (threads wait on each other).
-        with self._blas.limit(limits=1):
+        # threadpoolctl's limit is process-wide and restored on exit, so overlapping calls (the app
+        # answers on several threads) would undo each other's limits: one limited section at a time.
+        with _BLAS_LIMIT_LOCK, self._blas.limit(limits=1):
             for i, text in enumerate(texts):
                 out[i] = self._encode_one(text)
         return out

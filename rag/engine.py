@@ -17,7 +17,7 @@ from .build import BuildProgress, build_index
 from .config import Settings
 from .corpus import add_files, remove_documents
 from .embed import Embedder, SentenceTransformerEmbedder
-from .errors import IndexMissingError, RagError
+from .errors import IndexMissingError, QuestionError, RagError
 from .followup import retrieval_text
 from .index import StoredIndex, current_generation
 from .quote import answer_from_candidates
@@ -59,7 +59,11 @@ class Engine:
             raise RagError(f"k must be at least 1, not {k}")
         rs = self.settings.retrieval
         cleaned = prepare_question(question, rs.max_question_chars)
-        query = retrieval_text(cleaned, prepare_question(previous, rs.max_question_chars) if previous else None)
+        try:
+            context = prepare_question(previous, rs.max_question_chars) if previous else None
+        except QuestionError:
+            context = None  # An unusable previous question is no context, not an error in this one.
+        query = retrieval_text(cleaned, context)
         index = self.index()
         candidates = retrieve(index, query, self.encode_question(query), rs)
         return answer_from_candidates(index, cleaned, candidates, k, rs)
@@ -101,8 +105,9 @@ class Engine:
 
     def build(self, *, rebuild: bool = False, progress: BuildProgress | None = None) -> BuildReport:
         report = build_index(self.settings, self.embedder, rebuild=rebuild, progress=progress)
-        with self._lock:
-            self._index = None  # Reopened on next use; the old generation stays readable meanwhile.
+        if report.written:
+            with self._lock:
+                self._index = None  # Reopened on next use; the old generation stays readable meanwhile.
         return report
 
     def add(

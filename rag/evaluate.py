@@ -224,10 +224,7 @@ def summarize(
 def mean_sentence_words(engine: Engine) -> float:
     """Mean length in words of the indexed sentences."""
     index = engine.index()
-    lengths = [
-        len(index.document_text(int(d))[int(s) : int(e)].split())
-        for d, s, e in zip(index.sentence_doc, index.sentence_start, index.sentence_end)
-    ]
+    lengths = [len(index.sentence_text(sid).split()) for sid in range(len(index.sentence_doc))]
     return statistics.fmean(lengths) if lengths else 0.0
 
 

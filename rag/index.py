@@ -528,6 +528,11 @@ class StoredIndex:
             self._texts[doc_id] = text
         return text
 
+    def sentence_text(self, sid: int) -> str:
+        """The text of sentence ``sid``: a slice of its document's text."""
+        doc_text = self.document_text(int(self.sentence_doc[sid]))
+        return doc_text[int(self.sentence_start[sid]) : int(self.sentence_end[sid])]
+
     def document_by_name(self, doc: str) -> DocRecord | None:
         return next((d for d in self.documents if d.doc == doc), None)
 

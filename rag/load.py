@@ -8,8 +8,9 @@
 
 Metadata comes from the document (HTML ``<title>`` and ``<meta>``, Markdown front matter or first
 heading, PDF info) and from an optional sidecar ``NAME.meta.json`` beside the file, which wins.
-Files that cannot be read raise :class:`~rag.errors.CorpusError`; :func:`scan_corpus` turns
-those into :class:`~rag.records.Skipped` entries so a build never stops on one bad file.
+Files that cannot be read raise :class:`~rag.errors.CorpusError`; the build (:mod:`rag.build`)
+records those as :class:`~rag.records.Skipped` entries, so it never stops on one bad file.
+:func:`scan_corpus` itself only lists files, skipping unsupported types with a reason.
 """
 
 from __future__ import annotations

@@ -48,29 +48,27 @@ def answer_from_candidates(
     if not candidates or evidence(candidates, settings) < settings.abstain_below:
         return abstention(question)
 
-    chosen: list[Candidate] = []
+    chosen: list[tuple[Candidate, str]] = []
     seen: set[str] = set()
     for cand in candidates:
         if len(chosen) >= k:
             break
-        sid = cand.sentence_id
-        text = index.document_text(int(index.sentence_doc[sid]))[index.sentence_start[sid] : index.sentence_end[sid]]
+        text = index.sentence_text(cand.sentence_id)
         key = normalize_text(text)
         if key in seen:
             continue  # The same sentence in two documents (or twice in one) is quoted once.
         seen.add(key)
-        chosen.append(cand)
+        chosen.append((cand, text))
 
     number: dict[int, int] = {}
     quotes: list[Quote] = []
     spans: dict[int, list[tuple[int, int]]] = {}
-    for cand in chosen:
+    for cand, text in chosen:
         sid = cand.sentence_id
         pid = int(index.sentence_passage[sid])
         n = number.setdefault(pid, len(number) + 1)
         doc = index.documents[int(index.sentence_doc[sid])]
         start, end = int(index.sentence_start[sid]), int(index.sentence_end[sid])
-        text = index.document_text(doc.id)[start:end]
         quotes.append(Quote(n, text, doc.doc, doc.title, start, end, cand.score))
         p_start = int(index.passage_start[pid])
         spans.setdefault(pid, []).append((start - p_start, end - p_start))

@@ -163,10 +163,7 @@ def candidate_features(
     if kind is not None:
         question_words = {w.lower() for w in re.findall(r"\w+", question)}
         for row, sid in enumerate(ids):
-            text = index.document_text(int(index.sentence_doc[sid]))[
-                index.sentence_start[sid] : index.sentence_end[sid]
-            ]
-            features[row, 3] = float(_holds(kind, text, question_words))
+            features[row, 3] = float(_holds(kind, index.sentence_text(int(sid)), question_words))
     return ids, features
 
 

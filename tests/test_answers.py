@@ -113,3 +113,8 @@ def test_follow_up_is_read_with_the_previous_question(seed_engine: Engine):
     assert not follow.abstained
     assert any("Fleitz" in p.text or "He expressed" in q.text for p in follow.passages for q in follow.quotes)
     assert [q.text for q in follow.quotes] != [q.text for q in alone.quotes]
+
+
+def test_unusable_previous_question_is_ignored_not_an_error(seed_engine: Engine):
+    answer = seed_engine.ask("Who is Terrence Matsuo?", previous="???")
+    assert not answer.abstained and "Matsuo" in answer.quotes[0].text

@@ -27,7 +27,7 @@ from typing import Any
 
 import gradio as gr
 
-from rag import Answer, Engine, RagError
+from rag import Answer, Engine, IndexMissingError, RagError
 from rag.load import MAX_FILE_BYTES, scan_corpus
 from rag.present import report_text
 from rag.records import BuildReport, DocumentMeta
@@ -135,12 +135,15 @@ class _Actions:
     def documents(self) -> list[DocumentRow]:
         """Corpus files and indexed documents: indexed, waiting for a rebuild, or deleted."""
         files = set(self.files())
-        indexed = self.engine.status().docs
-        rows: list[DocumentRow] = []
-        for doc in indexed:
-            meta, _ = self.engine.document(doc)
-            rows.append((doc, meta, "indexed" if doc in files else "deleted from the folder: rebuild"))
-        rows += [(doc, DocumentMeta(), "not indexed yet: rebuild") for doc in sorted(files - set(indexed))]
+        try:
+            records = self.engine.index().documents  # Metadata only: no document text is read.
+        except IndexMissingError:
+            records = []
+        rows: list[DocumentRow] = [
+            (r.doc, r.meta, "indexed" if r.doc in files else "deleted from the folder: rebuild") for r in records
+        ]
+        indexed = {r.doc for r in records}
+        rows += [(doc, DocumentMeta(), "not indexed yet: rebuild") for doc in sorted(files - indexed)]
         return rows
 
     def article(self, doc: str, start: int, end: int, quotes: str = "") -> str:
