@@ -37,7 +37,7 @@ from rag.evaluate import (
     summarize,
     write_corpus,
 )
-from rag.quote import answer_from_candidates
+from rag.quote import answer_from_candidates, combine_evidence
 from rag.retrieve import FEATURES, candidate_features, retrieve, weights
 
 DEFAULT_DATASET = Path(__file__).resolve().parent.parent.parent / "shared" / "eval" / "squad-v1.1-dev-a.json"
@@ -150,8 +150,8 @@ def evidence(data: PartData, coverage_weight: float) -> tuple[np.ndarray, np.nda
     """The abstention evidence (best dense similarity + coverage_weight * best coverage) of the
     answerable and the out-of-corpus questions."""
     return (
-        data.best_dense_answerable + coverage_weight * data.coverage_answerable,
-        data.best_dense_out_of_corpus + coverage_weight * data.coverage_out_of_corpus,
+        combine_evidence(data.best_dense_answerable, data.coverage_answerable, coverage_weight),
+        combine_evidence(data.best_dense_out_of_corpus, data.coverage_out_of_corpus, coverage_weight),
     )
 
 

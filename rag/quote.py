@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TypeVar
 
 from .config import RetrievalSettings
 from .embed import normalize_text
@@ -19,7 +20,9 @@ from .index import StoredIndex
 from .records import Answer, CitedPassage, Quote
 from .retrieve import Candidate
 
-__all__ = ["ABSTENTION", "abstention", "answer_from_candidates", "evidence"]
+__all__ = ["ABSTENTION", "abstention", "answer_from_candidates", "combine_evidence", "evidence"]
+
+T = TypeVar("T")
 
 ABSTENTION = "The articles do not answer this question."
 
@@ -28,14 +31,20 @@ def abstention(question: str) -> Answer:
     return Answer(question=question, abstained=True, answer=ABSTENTION)
 
 
+def combine_evidence(best_dense: T, best_coverage: T, coverage_weight: float) -> T:
+    """The abstention evidence from its parts (numbers, or numpy arrays of many questions'):
+    the best dense similarity plus ``coverage_weight`` times the best term coverage."""
+    return best_dense + coverage_weight * best_coverage  # type: ignore[operator, return-value]
+
+
 def evidence(candidates: Sequence[Candidate], settings: RetrievalSettings) -> float:
-    """How strongly the corpus answers: the best dense similarity plus ``abstain_coverage_weight``
-    times the best coverage of the question's terms among the candidates (-1 without candidates)."""
+    """How strongly the corpus answers this question (-1 without candidates); see
+    :func:`combine_evidence`. Below ``settings.abstain_below``, the answer is an abstention."""
     if not candidates:
         return -1.0
     best_dense = max(c.dense for c in candidates)
     best_coverage = max(c.coverage for c in candidates)
-    return best_dense + settings.abstain_coverage_weight * best_coverage
+    return combine_evidence(best_dense, best_coverage, settings.abstain_coverage_weight)
 
 
 def answer_from_candidates(
