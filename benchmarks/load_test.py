@@ -110,6 +110,15 @@ def tree_rss_mib(pid: int) -> float:
     return total + sum(tree_rss_mib(int(c)) for c in children)
 
 
+def stop(proc: subprocess.Popen[Any], timeout: float = 30) -> None:
+    """Terminate a server process, killing it if it does not exit within ``timeout`` seconds."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
 def wait_until_up(url: str, proc: subprocess.Popen[bytes], timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -221,11 +230,7 @@ def main() -> None:
                 break  # A client is stuck: report what there is.
         elapsed = time.monotonic() - started
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop(server)
         log.close()
         shutil.rmtree(tmp, ignore_errors=True)
 

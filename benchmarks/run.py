@@ -40,7 +40,7 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 
 from benchmarks.corpora import SEED_QUESTIONS, Question, sample_questions, write_squad_corpus  # noqa: E402
-from benchmarks.load_test import free_port, wait_until_up  # noqa: E402
+from benchmarks.load_test import free_port, stop, wait_until_up  # noqa: E402
 from benchmarks.scale import run_scale  # noqa: E402
 from benchmarks.scoring import Span, recall_at  # noqa: E402
 from rag import Engine, Settings  # noqa: E402
@@ -310,11 +310,7 @@ def _serve_first_answer(ctx: dict[str, Any], env: dict[str, str], folders: list[
     except Exception as err:  # The UI is not this benchmark's subject: report, go on.
         result["error"] = f"{type(err).__name__}: {err}"
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc, timeout=20)
     return result
 
 

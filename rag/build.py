@@ -56,7 +56,7 @@ def _load_documents(
     settings: Settings, previous: StoredIndex | None, reuse_docs: bool, progress: BuildProgress | None
 ) -> tuple[list[Document], list[str], list[str], list[str], list[str], list[Skipped]]:
     files, skipped = scan_corpus(settings.corpus_dir)
-    stored = previous.stored_documents() if previous is not None else {}
+    stored = {d.doc: d for d in previous.documents} if previous is not None else {}
     documents: list[Document] = []
     added: list[str] = []
     updated: list[str] = []
@@ -66,8 +66,8 @@ def _load_documents(
         try:
             sha = file_hash(path)
             old = stored.get(rel)
-            if old is not None and old.sha256 == sha and reuse_docs:
-                documents.append(old)
+            if old is not None and old.sha256 == sha and reuse_docs and previous is not None:
+                documents.append(previous.stored_document(old))  # Only reused texts are read.
                 unchanged.append(rel)
             else:
                 documents.append(read_document(path, settings.corpus_dir, sha))

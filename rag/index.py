@@ -541,12 +541,11 @@ class StoredIndex:
         with self._db_lock:
             return {key: vec for vec, key in self._conn.execute("SELECT vec, key FROM texts")}
 
-    def stored_documents(self) -> dict[str, Document]:
-        """Every indexed document as loaded, for the build to reuse the unchanged ones."""
-        return {
-            d.doc: Document(d.doc, self.document_text(d.id), d.sha256, d.kind, d.meta, d.body_start)
-            for d in self.documents
-        }
+    def stored_document(self, record: DocRecord) -> Document:
+        """An indexed document as it was loaded (its text read from the index), for a build to reuse."""
+        return Document(
+            record.doc, self.document_text(record.id), record.sha256, record.kind, record.meta, record.body_start
+        )
 
     def close(self) -> None:
         self._conn.close()
