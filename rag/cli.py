@@ -142,24 +142,56 @@ def build(
     _run_build(lambda bars: engine.build(rebuild=rebuild, progress=bars), as_json, quiet)
 
 
+def _stdin_request(line: str) -> tuple[str, str | None]:
+    """A stdin line as (question, previous): a JSON object ``{"question": ..., "previous": ...}``
+    or, any other line, the question itself."""
+    if not line.lstrip().startswith("{"):
+        return line, None
+    try:
+        data = json.loads(line)
+    except ValueError as err:
+        raise QuestionError(
+            f"the line starts with '{{' but is not valid JSON ({err}); send plain text or a JSON object"
+        ) from err
+    if not isinstance(data, dict):
+        data = {}
+    question, previous = data.get("question"), data.get("previous")
+    if not isinstance(question, str) or not (previous is None or isinstance(previous, str)):
+        raise QuestionError(
+            'a JSON line needs "question" (text) and may have "previous" (text or null): '
+            '{"question": "Which official did he meet?", "previous": "Who visited Japan?"}'
+        )
+    return question, previous
+
+
 @main.command()
 @click.argument("question", required=False)
 @_folders
 @click.option(
     "--k", "k", type=click.IntRange(1, 100), default=3, show_default=True, help="Maximum number of quotes, best first."
 )
+@click.option(
+    "--previous",
+    metavar="QUESTION",
+    help='The question asked before, when QUESTION follows up on it ("Which official did he meet?").',
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as one JSON object.")
 @_friendly
-def ask(question: str | None, corpus_dir: Path | None, index_dir: Path | None, k: int, as_json: bool) -> None:
-    """Answer QUESTION with quotes. Without QUESTION, read one question per line from stdin and
-    print one JSON object per line."""
+def ask(
+    question: str | None, corpus_dir: Path | None, index_dir: Path | None, k: int, previous: str | None, as_json: bool
+) -> None:
+    """Answer QUESTION with quotes. Without QUESTION, read questions from stdin, one per line, and
+    print one JSON object per line; a line may also be a JSON object
+    {"question": ..., "previous": ...} to ask a follow-up."""
     from .present import answer_text, to_json
 
     engine = _engine(corpus_dir, index_dir)
     if question is not None:
-        answer = engine.ask(question, k=k)
+        answer = engine.ask(question, k=k, previous=previous)
         click.echo(to_json(answer) if as_json else answer_text(answer), nl=as_json)
         return
+    if previous is not None:
+        raise click.UsageError('--previous goes with a QUESTION; on stdin, send {"question": ..., "previous": ...}')
     if sys.stdin.isatty():
         raise click.UsageError("give a QUESTION, or pipe questions in, one per line")
     engine.index()  # Fail once, clearly, if there is no index.
@@ -168,7 +200,8 @@ def ask(question: str | None, corpus_dir: Path | None, index_dir: Path | None, k
         if not line.strip():
             continue
         try:
-            click.echo(to_json(engine.ask(line, k=k)))
+            text, before = _stdin_request(line)
+            click.echo(to_json(engine.ask(text, k=k, previous=before)))
         except QuestionError as err:
             click.echo(json.dumps({"question": line, "error": str(err)}, ensure_ascii=False))
         sys.stdout.flush()

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-__all__ = ["PROJECT_ROOT", "ChunkSettings", "RetrievalSettings", "Settings"]
+__all__ = ["PROJECT_ROOT", "ChunkSettings", "FollowUpSettings", "RetrievalSettings", "Settings"]
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -59,6 +59,19 @@ class RetrievalSettings:
 
 
 @dataclass(frozen=True)
+class FollowUpSettings:
+    """How a follow-up question is read with the previous one (see :mod:`rag.followup`)."""
+
+    own_weight: float = 0.5
+    """Weight of the follow-up's own ranking when it clearly leans on the previous question (short,
+    with a pronoun or a linking word); the rest goes to the previous question plus the follow-up."""
+    weak_own_weight: float = 0.7
+    """The same for a longer question that merely holds a pronoun."""
+    rrf_k: float = 60.0
+    """The rankings are fused by ``weight / (rrf_k + rank)``."""
+
+
+@dataclass(frozen=True)
 class Settings:
     corpus_dir: Path = PROJECT_ROOT / "corpus"
     index_dir: Path = PROJECT_ROOT / "index"
@@ -67,6 +80,7 @@ class Settings:
     batch_size: int = 64
     chunk: ChunkSettings = field(default_factory=ChunkSettings)
     retrieval: RetrievalSettings = field(default_factory=RetrievalSettings)
+    followup: FollowUpSettings = field(default_factory=FollowUpSettings)
 
     def with_dirs(self, corpus_dir: Path | str | None = None, index_dir: Path | str | None = None) -> Settings:
         """A copy with other folders (``None`` keeps the current one)."""

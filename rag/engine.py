@@ -18,11 +18,11 @@ from .config import Settings
 from .corpus import add_files, remove_documents
 from .embed import Embedder, SentenceTransformerEmbedder
 from .errors import IndexMissingError, QuestionError, RagError
-from .followup import retrieval_text
+from .followup import retrieve_follow_up
 from .index import StoredIndex, current_generation
 from .quote import answer_from_candidates
 from .records import Answer, BuildReport, DocumentMeta, IndexStatus
-from .retrieve import prepare_question, retrieve
+from .retrieve import prepare_question
 
 __all__ = ["Engine"]
 
@@ -53,8 +53,8 @@ class Engine:
     def ask(self, question: str, k: int = 3, previous: str | None = None) -> Answer:
         """Quotes that answer ``question`` (at most ``k``, best first), or an abstention.
 
-        ``previous`` is the question asked before in the same conversation: a short follow-up
-        ("and what did Japan say?") is retrieved together with it (see :mod:`rag.followup`)."""
+        ``previous`` is the question asked before in the same conversation: a follow-up ("which
+        official did he meet?") is read with it, its own words weighted most (see :mod:`rag.followup`)."""
         if k < 1:
             raise RagError(f"k must be at least 1, not {k}")
         rs = self.settings.retrieval
@@ -63,9 +63,8 @@ class Engine:
             context = prepare_question(previous, rs.max_question_chars) if previous else None
         except QuestionError:
             context = None  # An unusable previous question is no context, not an error in this one.
-        query = retrieval_text(cleaned, context)
         index = self.index()
-        candidates = retrieve(index, query, self.encode_question(query), rs)
+        candidates = retrieve_follow_up(index, cleaned, context, self.embedder.encode, rs, self.settings.followup)
         return answer_from_candidates(index, cleaned, candidates, k, rs)
 
     def status(self) -> IndexStatus:
