@@ -15,7 +15,6 @@ import argparse
 import json
 import os
 import shutil
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -45,9 +44,9 @@ def synthetic(n_sentences: int, per_doc: int = 500, dim: int = 384) -> IndexCont
         sentences = [" ".join(rng.choice(WORDS, 8)) + f" number {d}-{i}." for i in range(min(per_doc, n_sentences))]
         text = " ".join(sentences)
         spans, pos = [], 0
-        for s in sentences:
-            spans.append((pos, pos + len(s)))
-            pos += len(s) + 1
+        for sentence in sentences:
+            spans.append((pos, pos + len(sentence)))
+            pos += len(sentence) + 1
         passages = [(spans[i][0], spans[min(i + 4, len(spans) - 1)][1]) for i in range(0, len(spans), 5)]
         documents.append(Document(doc=f"doc{d:05d}.txt", text=text, sha256=f"{d:064x}", kind="txt"))
         chunks.append(

@@ -31,6 +31,7 @@ from typing import Any
 
 from benchmarks.corpora import ROOT
 from rag.evaluate import percentile
+
 QUESTIONS = [
     "Who is expected to serve as secretary of state?",
     "Which meeting produced the first joint statement between Japan and South Korea in 17 years?",
@@ -118,7 +119,7 @@ def stop(proc: subprocess.Popen[Any], timeout: float = 30) -> None:
         proc.kill()
 
 
-def wait_until_up(url: str, proc: subprocess.Popen[bytes], timeout: float) -> None:
+def wait_until_up(url: str, proc: subprocess.Popen[Any], timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -193,7 +194,16 @@ def main() -> None:
     url = f"http://127.0.0.1:{port}/"
     env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1"}
     env.pop("RAG_AUTH", None)
-    command = [sys.executable, "-m", "benchmarks.load_test", "--serve", "--port", str(port), "--corpus", str(args.corpus)]
+    command = [
+        sys.executable,
+        "-m",
+        "benchmarks.load_test",
+        "--serve",
+        "--port",
+        str(port),
+        "--corpus",
+        str(args.corpus),
+    ]
     log_path = args.out.with_suffix(".server.log")
     log_path.parent.mkdir(parents=True, exist_ok=True)
     log = open(log_path, "wb")  # Closed after the server stops.

@@ -182,7 +182,9 @@ def harness(engine: Engine, articles: list[Article], others: list[Article], work
     out = [q for a in others for q in a.questions]
     vectors = _encode(engine, [q.text for _, q in questions], work / "questions.npy")
     out_vectors = _encode(engine, [q.text for q in out], work / "out-of-corpus.npy")
-    scored = [score_answer(engine.ask(q.text, k, vector=v), doc, q.answer_starts) for (doc, q), v in zip(questions, vectors)]
+    scored = [
+        score_answer(engine.ask(q.text, k, vector=v), doc, q.answer_starts) for (doc, q), v in zip(questions, vectors)
+    ]
     refused = [engine.ask(q.text, 1, vector=v).abstained for q, v in zip(out, out_vectors)]
     return summarize(
         scored,
@@ -243,11 +245,12 @@ def main() -> None:
         rows.append(
             (f"stemmed default, {feature} = {best} (best of {grid} on tuning)", "stemmed", w(**{**base, feature: best}))
         )
-    for label, columns in (
+    fitted_features: tuple[tuple[str, list[Feature]], ...] = (
         ("fitted: dense, passage, BM25", [Feature.DENSE, Feature.PASSAGE, Feature.LEXICAL]),
         ("fitted: dense, passage, BM25, coverage", [Feature.DENSE, Feature.PASSAGE, Feature.LEXICAL, Feature.COVERAGE]),
         ("fitted: dense, passage, BM25, answer type, coverage", [f for f in Feature if f is not Feature.LENGTH]),
-    ):
+    )
+    for label, columns in fitted_features:
         rows.append((label, "stemmed", fit(parts["tuning"]["stemmed"], columns)))
     fitted = rows[-1][2]
     for length in (-0.02, -0.05, -0.1, -0.15, -0.2, -0.25):
@@ -276,13 +279,13 @@ def main() -> None:
         )
     calibration = []
     print("abstain when best dense + c * best coverage < t; t chosen on tuning for a share of answerable abstentions")
-    for c in (0.0, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0):
-        for q in (0.02, 0.03, 0.04):
-            cal = calibrate(parts["tuning"]["stemmed"], c, q)
-            on_check = apply(parts["check"]["stemmed"], c, cal["threshold"])
+    for cw in (0.0, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0):
+        for share in (0.02, 0.03, 0.04):
+            cal = calibrate(parts["tuning"]["stemmed"], cw, share)
+            on_check = apply(parts["check"]["stemmed"], cw, cal["threshold"])
             calibration.append({"tuning": cal, "check": on_check})
             print(
-                f"c={c:<5} t={cal['threshold']:.3f}  tuning: answerable abstained {cal['answerable_abstained']:.3f} "
+                f"c={cw:<5} t={cal['threshold']:.3f}  tuning: answerable abstained {cal['answerable_abstained']:.3f} "
                 f"out-of-corpus refused {cal['out_of_corpus_refused']:.3f}   "
                 f"check: {on_check['answerable_abstained']:.3f} {on_check['out_of_corpus_refused']:.3f}"
             )

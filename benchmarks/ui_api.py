@@ -10,6 +10,7 @@ questions, /status, /list, /article, and an upload until the new article is answ
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import shutil
 import socket
@@ -25,6 +26,7 @@ from gradio_client import Client, handle_file
 from benchmarks.corpora import ROOT
 from rag import Engine, Settings
 from ui.app import launch
+
 NEW_ARTICLE = "# Lumora bridge\n\nThe Lumora tidal bridge in Vestrand was designed by the engineer Katja Holm.\n"
 
 
@@ -57,9 +59,7 @@ def main() -> None:
     examples = [e["question"] for e in json.loads((ROOT / "ui/assets/examples.json").read_text())]
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings().with_dirs(
-            shutil.copytree(ROOT / "corpus", Path(tmp) / "corpus"), Path(tmp) / "index"
-        )
+        settings = Settings().with_dirs(shutil.copytree(ROOT / "corpus", Path(tmp) / "corpus"), Path(tmp) / "index")
         engine = Engine(settings)
         t = time.perf_counter()
         engine.build()
@@ -76,8 +76,8 @@ def main() -> None:
             api, direct = [], []
             for _ in range(args.rounds):
                 for q in examples:
-                    api += timed(lambda q=q: client.predict(q, api_name="/ask"), 1)
-                    direct += timed(lambda q=q: engine.ask(q), 1)
+                    api += timed(functools.partial(client.predict, q, api_name="/ask"), 1)
+                    direct += timed(functools.partial(engine.ask, q), 1)
             rows.append(summary("/ask via gradio_client", api))
             rows.append(summary("Engine.ask directly (same questions)", direct))
             rows.append(summary("/status", timed(lambda: client.predict(api_name="/status"), args.rounds)))

@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
+
 from .config import Settings
 from .engine import Engine
 from .errors import RagError
@@ -87,7 +89,9 @@ def load_squad(path: Path) -> list[Article]:
                     questions.append(Question(id=str(qa["id"]), text=qa["question"], answer_starts=starts))
                 texts.append(context)
                 offset += len(context) + len(PARAGRAPH_SEPARATOR)
-            articles.append(Article(title=str(raw["title"]), text=PARAGRAPH_SEPARATOR.join(texts), questions=tuple(questions)))
+            articles.append(
+                Article(title=str(raw["title"]), text=PARAGRAPH_SEPARATOR.join(texts), questions=tuple(questions))
+            )
     except OSError as err:
         raise RagError(f"cannot read {path}: {err.strerror or err}; give a SQuAD v1.1 JSON file") from err
     except (ValueError, KeyError, TypeError) as err:
@@ -148,12 +152,12 @@ def _recall(ranks: Sequence[int | None], at: int) -> float:
     return sum(r is not None and r <= at for r in ranks) / len(ranks) if ranks else 0.0
 
 
-def percentile(values: Sequence[float], q: float) -> float:
+def percentile(values: Sequence[float] | np.ndarray, q: float) -> float:
     """The ``q`` quantile (0..1) of ``values`` by nearest rank (0 for none): the one percentile
     helper of the package and the benchmarks."""
     if not values:
         return 0.0
-    ordered = sorted(values)
+    ordered = sorted(float(v) for v in values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 

@@ -52,7 +52,8 @@ def scan_corpus(corpus_dir: Path) -> tuple[list[Path], list[Skipped]]:
             skipped.append(
                 Skipped(
                     doc=rel.as_posix(),
-                    reason=f"unsupported type {path.suffix or '(none)'!r}; use one of {', '.join(sorted(SUPPORTED_SUFFIXES))}",
+                    reason=f"unsupported type {path.suffix or '(none)'!r}; "
+                    f"use one of {', '.join(sorted(SUPPORTED_SUFFIXES))}",
                 )
             )
             continue

@@ -16,9 +16,9 @@ from typing import TypeVar
 
 from .config import RetrievalSettings
 from .index import StoredIndex
-from .text import normalize_text
 from .records import Answer, CitedPassage, Quote
 from .retrieve import Candidate
+from .text import normalize_text
 
 __all__ = ["ABSTENTION", "abstention", "answer_from_candidates", "combine_evidence", "evidence"]
 

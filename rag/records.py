@@ -12,10 +12,10 @@ __all__ = [
     "CitedPassage",
     "Document",
     "DocumentMeta",
-    "IndexStatus",
     "DocumentState",
     "DocumentStateName",
     "EvalReport",
+    "IndexStatus",
     "Quote",
     "Record",
     "Skipped",
@@ -32,12 +32,21 @@ def _plain(value: Any) -> Any:
 
 
 class Record:
-    """The one ``to_dict`` of every record: its fields in order (``json_fields`` names them when
-    the JSON differs: a property, a left-out field), floats rounded where a field's metadata
-    says ``round``."""
+    """The one ``to_dict`` of every record (a dataclass): its fields in order, or the names in
+    ``json_fields`` where the JSON differs (a property, a field left out); floats rounded to
+    ``json_round`` digits when that is set."""
 
     json_fields: ClassVar[tuple[str, ...] | None] = None
+    json_round: ClassVar[int | None] = None
 
+    def to_dict(self) -> dict[str, Any]:
+        names = self.json_fields or tuple(f.name for f in fields(self))  # type: ignore[arg-type]
+        digits = self.json_round
+        out: dict[str, Any] = {}
+        for name in names:
+            value = getattr(self, name)
+            out[name] = round(value, digits) if digits is not None and isinstance(value, float) else _plain(value)
+        return out
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -83,6 +92,8 @@ class Chunks(Record):
 
 @dataclass(frozen=True, kw_only=True)
 class Quote(Record):
+    """A quoted sentence: its verbatim text, where it stands (``doc``, ``start``, ``end``) and its score."""
+
     json_round = 6
 
     n: int
@@ -97,6 +108,8 @@ class Quote(Record):
 
 @dataclass(frozen=True, kw_only=True)
 class CitedPassage(Record):
+    """A cited passage with its quotes marked; its JSON keeps ``url`` (from ``meta``) and leaves ``meta`` out."""
+
     json_fields = ("n", "doc", "title", "url", "text", "start", "end", "quote_spans")
 
     n: int
@@ -198,12 +211,13 @@ class DocumentState(Record):
 
 @dataclass(frozen=True, kw_only=True)
 class EvalReport(Record):
-    """Answer quality on a SQuAD file (``rag eval``; see :mod:`rag.evaluate`)."""
-
-    json_round = 4
+    """Answer quality on a SQuAD file (``rag eval``; see :mod:`rag.evaluate`); its JSON rounds
+    every share and mean to 4 digits."""
 
     dataset: str
+    """The SQuAD file's name."""
     part: str
+    """Which articles were indexed: ``tuning``, ``check`` or ``all``."""
     articles: int
     questions: int
     k: int
@@ -225,3 +239,5 @@ class EvalReport(Record):
     build_seconds: float
     latency_p50_ms: float
     latency_p95_ms: float
+
+    json_round = 4

@@ -37,7 +37,6 @@ from .index import StoredIndex
 from .lexical import LexicalIndex
 
 
-
 class Feature(IntEnum):
     """The features of a candidate sentence, each named once; the value is its column in the
     feature matrix of :func:`candidate_features`."""

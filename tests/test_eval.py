@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from rag import Engine, Settings
+from rag import Answer, CitedPassage, Engine, Quote, Settings
 from rag.cli import main
 from rag.embed import SentenceTransformerEmbedder
 from rag.evaluate import (
@@ -25,7 +25,6 @@ from rag.evaluate import (
     summarize,
     write_corpus,
 )
-from rag import Answer, CitedPassage, Quote
 
 MINI = Path(__file__).parent / "data" / "squad-mini.json"
 

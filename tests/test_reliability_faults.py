@@ -203,7 +203,7 @@ def test_interrupted_embedding_keeps_the_previous_index_and_releases_the_lock(co
     before = answers(Engine(copy, fake))
 
     class Interrupted(FakeEmbedder):
-        def encode(self, texts, progress=None):  # type: ignore[no-untyped-def]
+        def encode(self, texts, progress=None):
             raise KeyboardInterrupt
 
     (copy.corpus_dir / "more.txt").write_text("Another article about the alliance.\n", encoding="utf-8")

@@ -17,7 +17,8 @@ import ui
 from .conftest import PROJECT_ROOT
 
 MODULES = sorted(
-    [m.name for m in pkgutil.walk_packages(rag.__path__, "rag.")] + [m.name for m in pkgutil.walk_packages(ui.__path__, "ui.")]
+    [m.name for m in pkgutil.walk_packages(rag.__path__, "rag.")]
+    + [m.name for m in pkgutil.walk_packages(ui.__path__, "ui.")]
 )
 MAX_LINES = 400
 

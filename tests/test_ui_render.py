@@ -89,9 +89,11 @@ def test_article_anchors_the_passage():
 
 
 def test_abstention_is_shown_as_such():
-    page = answer_html(Answer(
+    page = answer_html(
+        Answer(
             question="Who won the 1950 World Cup?", abstained=True, answer="The articles do not answer this question."
-        ))
+        )
+    )
     assert "No answer in the articles" in page and "rq-quote" not in page
     assert "do not answer" in passages_html(Answer(question="q", abstained=True, answer="x"))
 

@@ -163,9 +163,7 @@ def create_app(engine: Engine) -> gr.Blocks:
     @_guard
     def list_documents() -> list[dict[str, Any]]:
         """The documents in the corpus and whether the index holds them."""
-        return [
-            {"doc": d.doc, **d.meta.to_dict(), "state": STATE_LABELS[d.state]} for d in engine.documents()
-        ]
+        return [{"doc": d.doc, **d.meta.to_dict(), "state": STATE_LABELS[d.state]} for d in engine.documents()]
 
     @_guard
     def status() -> dict[str, Any]:
