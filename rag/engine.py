@@ -109,8 +109,8 @@ class Engine:
             sentences=counts["sentences"],
             texts=counts["texts"],
             model=index.model,
-            built_at=str(index.manifest["built_at"]),
-            generation=str(index.manifest["generation"]),
+            built_at=index.built_at,
+            generation=index.generation,
             docs=tuple(d.doc for d in index.documents),
         )
 
