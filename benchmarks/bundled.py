@@ -22,9 +22,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from rag import Engine, Settings
-from rag.config import PROJECT_ROOT
-from rag.records import Answer
+from benchmarks.corpora import ROOT
+from rag import Answer, Engine, Settings
 
 __all__ = [
     "QUESTIONS_FILE",
@@ -74,7 +73,7 @@ class QuestionSets:
 def load_sets(half: Half = "tuning", *, path: Path = QUESTIONS_FILE, corpus: Path | None = None) -> QuestionSets:
     """The sets' ``half``, each evidence span checked against the corpus file it cites."""
     data = json.loads(path.read_text(encoding="utf-8"))
-    folder = corpus or PROJECT_ROOT / data["corpus"]
+    folder = corpus or ROOT / data["corpus"]
     texts: dict[str, str] = {}
     chosen: dict[str, tuple[Item, ...]] = {}
     for name in SET_NAMES:
@@ -204,7 +203,7 @@ def main() -> None:
     args = parser.parse_args()
     work = Path(__file__).parent / "results" / "work" / "bundled"
     shutil.rmtree(work / "corpus", ignore_errors=True)
-    shutil.copytree(PROJECT_ROOT / "corpus", work / "corpus")
+    shutil.copytree(ROOT / "corpus", work / "corpus")
     engine = Engine(Settings().with_dirs(work / "corpus", work / "index"))
     engine.build()
     report = measure(engine, load_sets(args.half), half=args.half, k=args.k)

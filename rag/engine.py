@@ -1,14 +1,16 @@
-"""The engine: the one API the CLI and the Gradio app are thin adapters over.
+"""The engine: the one API the CLI, the Gradio app, the evaluation and the benchmarks use.
 
 It holds the settings, the encoder (loaded on first use, then kept) and the open index (reopened
 when a build makes a new generation live), and wires the stages together:
 load → chunk → embed → index (:mod:`rag.build`), retrieve → quote (:meth:`Engine.ask`).
+The stored index (:mod:`rag.index`) stays behind it: callers get typed records.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -18,13 +20,27 @@ from .config import Settings
 from .corpus import add_files, remove_documents
 from .embed import Embedder, SentenceTransformerEmbedder
 from .errors import IndexMissingError, QuestionError, RagError
-from .followup import retrieve_follow_up
+from .followup import asks_for_name, fuse_ranks, own_weight, queries
 from .index import StoredIndex, current_generation
+from .lexical import LexicalIndex
+from .load import scan_corpus
 from .quote import answer_from_candidates
-from .records import Answer, BuildReport, DocumentMeta, IndexStatus
-from .retrieve import prepare_question
+from .records import Answer, BuildReport, DocumentMeta, DocumentState, IndexStatus
+from .retrieve import FEATURES, Candidate, candidate_features, prepare_question, retrieve
 
-__all__ = ["Engine"]
+__all__ = ["CandidateFeatures", "Engine"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class CandidateFeatures:
+    """The candidate sentences for one question (for evaluation and benchmarks): where each
+    stands (``doc``, ``start``, ``end``) and its features, one column per
+    :class:`~rag.retrieve.Feature`."""
+
+    doc: tuple[str, ...]
+    start: np.ndarray
+    end: np.ndarray
+    features: np.ndarray
 
 
 class Engine:
@@ -36,7 +52,7 @@ class Engine:
 
     # -- reading ---------------------------------------------------------------------------
 
-    def index(self) -> StoredIndex:
+    def _live(self) -> StoredIndex:
         """The live index, reopened if a build has swapped in a new generation since."""
         s = self.settings
         gen = current_generation(s.index_dir, s.corpus_dir)
@@ -47,14 +63,23 @@ class Engine:
                 self._index = StoredIndex(s.index_dir, corpus_dir=s.corpus_dir, expected_model=self.embedder.name)
             return self._index
 
+    def open(self) -> None:
+        """Open the live index now: raises :class:`IndexMissingError` (or ``IndexCorruptError``)
+        naming the fix, so a caller can fail once, clearly, before asking many questions."""
+        self._live()
+
     def encode_question(self, question: str) -> np.ndarray:
         return self.embedder.encode([question])[0]
 
-    def ask(self, question: str, k: int = 3, previous: str | None = None) -> Answer:
+    def ask(
+        self, question: str, k: int = 3, previous: str | None = None, *, vector: np.ndarray | None = None
+    ) -> Answer:
         """Quotes that answer ``question`` (at most ``k``, best first), or an abstention.
 
         ``previous`` is the question asked before in the same conversation: a follow-up ("which
-        official did he meet?") is read with it, its own words weighted most (see :mod:`rag.followup`)."""
+        official did he meet?") is read with it, its own words counting at least as much as the
+        previous question's (see :mod:`rag.followup`). ``vector``: the question's embedding when
+        the caller has it already (benchmarks)."""
         if k < 1:
             raise RagError(f"k must be at least 1, not {k}")
         rs = self.settings.retrieval
@@ -63,42 +88,119 @@ class Engine:
             context = prepare_question(previous, rs.max_question_chars) if previous else None
         except QuestionError:
             context = None  # An unusable previous question is no context, not an error in this one.
-        index = self.index()
-        candidates = retrieve_follow_up(index, cleaned, context, self.embedder.encode, rs, self.settings.followup)
-        return answer_from_candidates(index, cleaned, candidates, k, rs)
+        index = self._live()
+        return answer_from_candidates(index, cleaned, self._candidates(index, cleaned, context, vector), k, rs)
+
+    def _candidates(
+        self, index: StoredIndex, question: str, previous: str | None, vector: np.ndarray | None
+    ) -> list[Candidate]:
+        """Candidate sentences for ``question`` asked after ``previous`` (``None``: asked first),
+        best first. A follow-up is retrieved alone and in context, the two rankings fused by
+        weighted reciprocal rank, each candidate keeping the larger of each feature
+        (:mod:`rag.followup`). When the previous question asked for a name, its best sentence is
+        found first: the name a pronoun stands for."""
+        rs, fs = self.settings.retrieval, self.settings.followup
+        weight = own_weight(question, fs.own_weight, fs.weak_own_weight) if previous else 1.0
+        if previous is None or weight >= 1.0:
+            return retrieve(index, question, self.encode_question(question) if vector is None else vector, rs)
+        previous_answer = None
+        if asks_for_name(previous):
+            found = retrieve(index, previous, self.encode_question(previous), rs)
+            previous_answer = index.sentence_text(found[0].sentence_id) if found else None
+        plan = queries(question, previous, weight, previous_answer)
+        vectors = (
+            self.embedder.encode([q.text for q in plan])
+            if vector is None
+            else [vector, *self.embedder.encode([plan[1].text])]
+        )
+        rankings = [retrieve(index, q.text, v, rs) for q, v in zip(plan, vectors)]
+        scores = fuse_ranks([[c.sentence_id for c in r] for r in rankings], [q.weight for q in plan], fs.rrf_k)
+        best: dict[int, Candidate] = {}
+        for cand in (c for r in rankings for c in r):
+            seen = best.get(cand.sentence_id)
+            larger = {name: max(getattr(seen, name), getattr(cand, name)) for name in FEATURES} if seen else {}
+            best[cand.sentence_id] = replace(seen, **larger) if seen else cand
+        return sorted((replace(c, score=scores[sid]) for sid, c in best.items()), key=lambda c: -c.score)
 
     def status(self) -> IndexStatus:
-        base = IndexStatus(str(self.settings.corpus_dir), str(self.settings.index_dir), built=False)
+        corpus_dir, index_dir = str(self.settings.corpus_dir), str(self.settings.index_dir)
         try:
-            index = self.index()
+            index = self._live()
         except IndexMissingError:
-            return base
-        m = index.manifest
+            return IndexStatus(corpus_dir=corpus_dir, index_dir=index_dir, built=False)
+        counts = index.counts
         return IndexStatus(
-            corpus_dir=base.corpus_dir,
-            index_dir=base.index_dir,
+            corpus_dir=corpus_dir,
+            index_dir=index_dir,
             built=True,
-            documents=m["counts"]["documents"],
-            passages=m["counts"]["passages"],
-            sentences=m["counts"]["sentences"],
-            model=m["model"],
-            built_at=m["built_at"],
-            generation=m["generation"],
+            documents=counts["documents"],
+            passages=counts["passages"],
+            sentences=counts["sentences"],
+            texts=counts["texts"],
+            model=index.model,
+            built_at=index.built_at,
+            generation=index.generation,
             docs=tuple(d.doc for d in index.documents),
         )
 
     def verify(self) -> int:
         """Check every file of the live index against its checksum (``rag status --verify``).
         Returns the bytes checked; raises :class:`IndexCorruptError` naming the fix."""
-        return self.index().verify()
+        return self._live().verify()
 
     def document(self, doc: str) -> tuple[DocumentMeta, str]:
         """An indexed document's metadata and the text its offsets index."""
-        index = self.index()
+        index = self._live()
         record = index.document_by_name(doc)
         if record is None:
             raise RagError(f"{doc!r} is not in the index; `rag status` lists the documents")
         return record.meta, index.document_text(record.id)
+
+    def files(self) -> list[str]:
+        """The indexable files in the corpus folder, as paths relative to it."""
+        corpus_dir = self.settings.corpus_dir
+        return [p.relative_to(corpus_dir).as_posix() for p in scan_corpus(corpus_dir)[0]]
+
+    def documents(self) -> list[DocumentState]:
+        """Every document of the index and of the corpus folder, and its state: ``indexed``,
+        ``deleted`` (from the folder since the last build) or ``not indexed yet``. Reads the
+        index's metadata only, never a document's text."""
+        files = set(self.files())
+        try:
+            records = self._live().documents
+        except IndexMissingError:
+            records = []
+        rows = [
+            DocumentState(doc=r.doc, meta=r.meta, state="indexed" if r.doc in files else "deleted") for r in records
+        ]
+        indexed = {r.doc for r in records}
+        rows += [DocumentState(doc=doc, state="not indexed yet") for doc in sorted(files - indexed)]
+        return rows
+
+    # -- for evaluation and benchmarks -------------------------------------------------------
+
+    def sentence_texts(self) -> list[str]:
+        """The text of every indexed sentence, in index order."""
+        index = self._live()
+        return [index.sentence_text(sid) for sid in range(len(index.sentence_doc))]
+
+    def vectors(self) -> np.ndarray:
+        """Every distinct embedded text's vector (float32, one row each)."""
+        return np.asarray(self._live().vectors, dtype=np.float32)
+
+    def candidates(
+        self, question: str, vector: np.ndarray, *, lexical: LexicalIndex | None = None
+    ) -> CandidateFeatures:
+        """The candidate sentences of ``question`` and their features, unscored. ``lexical``
+        replaces the index's own BM25 index for this call (to measure another tokenizer)."""
+        index = self._live()
+        ids, features = candidate_features(index, question, vector, self.settings.retrieval, lexical=lexical)
+        return CandidateFeatures(
+            doc=tuple(index.documents[int(d)].doc for d in index.sentence_doc[ids]),
+            start=index.sentence_start[ids],
+            end=index.sentence_end[ids],
+            features=features,
+        )
 
     # -- writing ---------------------------------------------------------------------------
 

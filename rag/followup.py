@@ -26,25 +26,18 @@ The choices were measured on the tuning halves only (README, "Follow-up question
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
-
-import numpy as np
-
-from .config import FollowUpSettings, RetrievalSettings
-from .index import StoredIndex
-from .retrieve import Candidate, retrieve
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 __all__ = [
     "Query",
     "asks_for_name",
-    "fuse",
+    "fuse_ranks",
     "is_follow_up",
     "names",
     "own_weight",
     "queries",
     "resolve",
-    "retrieve_follow_up",
 ]
 
 _LINKING_START = re.compile(
@@ -77,12 +70,13 @@ def is_follow_up(question: str) -> bool:
     return bool(_LINKING_START.match(question.strip())) or (len(words) <= 9 and bool(_DEPENDENT.search(question)))
 
 
-def own_weight(question: str, settings: FollowUpSettings) -> float:
-    """The weight of the follow-up's own ranking (1: the previous question is not used)."""
+def own_weight(question: str, strong: float, weak: float) -> float:
+    """The weight of the follow-up's own ranking: ``strong`` when it clearly leans on the previous
+    question, ``weak`` when it merely holds a pronoun, else 1 (the previous question is not used)."""
     if is_follow_up(question):
-        return settings.own_weight
+        return strong
     if _DEPENDENT.search(question):
-        return settings.weak_own_weight
+        return weak
     return 1.0
 
 
@@ -120,60 +114,21 @@ def asks_for_name(question: str) -> bool:
 
 
 def queries(
-    question: str, previous: str | None, settings: FollowUpSettings, previous_answer: str | None = None
+    question: str, previous: str | None, weight: float, previous_answer: str | None = None
 ) -> tuple[Query, ...]:
-    """The texts to retrieve with for ``question`` after ``previous``, and their weights."""
-    weight = own_weight(question, settings) if previous else 1.0
+    """The texts to retrieve with for ``question`` after ``previous``, and their weights; ``weight``
+    is the follow-up's own (:func:`own_weight`)."""
     if weight >= 1.0 or not previous:
         return (Query(text=question, weight=1.0),)
     context = f"{previous} {resolve(question, previous, previous_answer)}"
     return (Query(text=question, weight=weight), Query(text=context, weight=1.0 - weight))
 
 
-def fuse(ranked: Sequence[Sequence[Candidate]], weights: Sequence[float], rrf_k: float) -> list[Candidate]:
-    """One ranking from several, by weighted reciprocal rank. A candidate's ``score`` becomes its
-    fused score; its similarities and coverage are the largest any ranking gave it."""
-    if len(ranked) == 1:
-        return list(ranked[0])
-    fused: dict[int, Candidate] = {}
-    scores: dict[int, float] = {}
-    for candidates, weight in zip(ranked, weights):
-        for rank, cand in enumerate(candidates):
-            sid = cand.sentence_id
-            scores[sid] = scores.get(sid, 0.0) + weight / (rrf_k + rank)
-            seen = fused.get(sid)
-            fused[sid] = (
-                cand
-                if seen is None
-                else replace(
-                    seen,
-                    dense=max(seen.dense, cand.dense),
-                    passage=max(seen.passage, cand.passage),
-                    lexical=max(seen.lexical, cand.lexical),
-                    coverage=max(seen.coverage, cand.coverage),
-                )
-            )
-    return sorted((replace(c, score=scores[sid]) for sid, c in fused.items()), key=lambda c: -c.score)
-
-
-def retrieve_follow_up(
-    index: StoredIndex,
-    question: str,
-    previous: str | None,
-    encode: Callable[[list[str]], np.ndarray],
-    retrieval: RetrievalSettings,
-    settings: FollowUpSettings,
-) -> list[Candidate]:
-    """Candidate sentences for ``question`` asked after ``previous`` (``None``: asked first), best
-    first. ``encode`` embeds a list of texts. When the previous question asked for a name, its
-    best sentence (the previous answer) is retrieved first, for the name a pronoun stands for."""
-    if not previous or own_weight(question, settings) >= 1.0:
-        return retrieve(index, question, encode([question])[0], retrieval)
-    previous_answer = None
-    if asks_for_name(previous):
-        found = retrieve(index, previous, encode([previous])[0], retrieval)
-        previous_answer = index.sentence_text(found[0].sentence_id) if found else None
-    plan = queries(question, previous, settings, previous_answer)
-    vectors = encode([q.text for q in plan])
-    ranked = [retrieve(index, q.text, vector, retrieval) for q, vector in zip(plan, vectors)]
-    return fuse(ranked, [q.weight for q in plan], settings.rrf_k)
+def fuse_ranks(rankings: Sequence[Sequence[int]], weights: Sequence[float], rrf_k: float) -> dict[int, float]:
+    """Weighted reciprocal-rank fusion: each id's sum of ``weight / (rrf_k + rank)`` over the
+    rankings it is in (rank 0 first)."""
+    fused: dict[int, float] = {}
+    for ranking, weight in zip(rankings, weights):
+        for rank, item in enumerate(ranking):
+            fused[item] = fused.get(item, 0.0) + weight / (rrf_k + rank)
+    return fused

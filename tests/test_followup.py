@@ -11,9 +11,8 @@ from pathlib import Path
 from rag import Engine, Settings
 from rag.config import FollowUpSettings
 from rag.evaluate import follow_up_pairs, load_squad
-from rag.followup import fuse, names, own_weight, queries, resolve
+from rag.followup import fuse_ranks, names, own_weight, queries, resolve
 from rag.followup_pairs import make_pair
-from rag.retrieve import Candidate
 
 from .conftest import copy_collection
 
@@ -43,27 +42,23 @@ def test_pronouns_resolve_to_the_previous_answer_when_it_gave_a_name():
 
 
 def test_how_much_the_previous_question_counts():
-    assert own_weight("And what about North Korea?", FOLLOW) == FOLLOW.own_weight
+    strong, weak = FOLLOW.own_weight, FOLLOW.weak_own_weight
+    assert own_weight("And what about North Korea?", strong, weak) == strong
     long_with_pronoun = "How many first downs did they have in the game that decided the championship that year?"
-    assert own_weight(long_with_pronoun, FOLLOW) == FOLLOW.weak_own_weight
-    assert own_weight("Who is expected to serve as secretary of state?", FOLLOW) == 1.0
-    assert [q.text for q in queries("Who is Matsuo?", "What did Fleitz say?", FOLLOW)] == ["Who is Matsuo?"]
-    own, context = queries("Which official did he meet?", "What did Fred Fleitz do?", FOLLOW)
-    assert own.text == "Which official did he meet?" and own.weight >= context.weight
+    assert own_weight(long_with_pronoun, strong, weak) == weak
+    assert own_weight("Who is expected to serve as secretary of state?", strong, weak) == 1.0
+    assert [q.text for q in queries("Who is Matsuo?", "What did Fleitz say?", 1.0)] == ["Who is Matsuo?"]
+    own, context = queries("Which official did he meet?", "What did Fred Fleitz do?", strong)
+    assert own.text == "Which official did he meet?" and own.weight == strong >= context.weight
     assert context.text == "What did Fred Fleitz do? Which official did Fred Fleitz meet?"
 
 
-def _cand(sid: int, score: float, dense: float) -> Candidate:
-    return Candidate(sid, score, dense, 0.0, 0.0, 0.0)
-
-
-def test_fusion_is_by_weighted_rank_and_keeps_the_larger_similarity():
-    own = [_cand(1, 9.0, 0.2), _cand(2, 8.0, 0.3)]
-    context = [_cand(2, 0.5, 0.9), _cand(3, 0.4, 0.8)]
-    fused = fuse([own, context], [0.6, 0.4], rrf_k=60)
-    assert [c.sentence_id for c in fused] == [2, 1, 3]  # Second in one list and first in the other wins.
-    assert fused[0].dense == 0.9 and fused[0].score == 0.6 / 61 + 0.4 / 60
-    assert [c.sentence_id for c in fuse([own, context], [0.99, 0.01], rrf_k=60)][:2] == [1, 2]
+def test_fusion_is_by_weighted_reciprocal_rank():
+    fused = fuse_ranks([[1, 2], [2, 3]], [0.6, 0.4], rrf_k=60)
+    assert fused == {1: 0.6 / 60, 2: 0.6 / 61 + 0.4 / 60, 3: 0.4 / 61}
+    assert sorted(fused, key=lambda i: -fused[i]) == [2, 1, 3]  # Second in one and first in the other wins.
+    lopsided = fuse_ranks([[1, 2], [2, 3]], [0.99, 0.01], rrf_k=60)
+    assert sorted(lopsided, key=lambda i: -lopsided[i])[:2] == [1, 2]
 
 
 def test_pair_generator_replaces_the_shared_subject_by_a_pronoun():
