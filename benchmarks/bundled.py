@@ -17,6 +17,8 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import statistics
+import time
 from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -128,6 +130,9 @@ class BundledReport:
     offtopic_status: dict[str, int]
     misses: tuple[str, ...]
     """The ids of the answerable questions and follow-ups not right first."""
+    ask_p50_ms: float
+    follow_up_p50_ms: float
+    """Median time of ``Engine.ask`` for the answerable questions, and for the follow-ups."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -138,8 +143,16 @@ def measure(engine: Engine, sets: QuestionSets, *, half: str, k: int = 3) -> Bun
     misses: list[str] = []
     first = top3 = 0
     answered_status: Counter[str] = Counter()
+    times: dict[str, list[float]] = {"ask": [], "follow-up": []}
+
+    def timed(kind: str, question: str, previous: str | None = None) -> Answer:
+        started = time.perf_counter()
+        answer = engine.ask(question, k=k, previous=previous)
+        times[kind].append(1000 * (time.perf_counter() - started))
+        return answer
+
     for item in sets.answerable:
-        answer = engine.ask(item.question, k=k)
+        answer = timed("ask", item.question)
         rank = _rank(answer, item.evidence)
         answered_status[status_of(answer)] += 1
         first += rank == 1
@@ -148,7 +161,7 @@ def measure(engine: Engine, sets: QuestionSets, *, half: str, k: int = 3) -> Bun
             misses.append(item.id)
     follow_first = previous_first = 0
     for item in sets.followup:
-        answer = engine.ask(item.question, k=k, previous=item.previous)
+        answer = timed("follow-up", item.question, item.previous)
         before = engine.ask(item.previous or "", k=1)
         right = _rank(answer, item.evidence) == 1
         follow_first += right
@@ -170,6 +183,8 @@ def measure(engine: Engine, sets: QuestionSets, *, half: str, k: int = 3) -> Bun
         offtopic=len(sets.offtopic),
         offtopic_status=dict(Counter(status_of(engine.ask(i.question, k=k)) for i in sets.offtopic)),
         misses=tuple(misses),
+        ask_p50_ms=statistics.median(times["ask"]) if times["ask"] else 0.0,
+        follow_up_p50_ms=statistics.median(times["follow-up"]) if times["follow-up"] else 0.0,
     )
 
 
@@ -190,6 +205,7 @@ def report_text(report: BundledReport) -> str:
         ("not answered by the articles: status", _counts(r.unanswerable_status) + f" (of {r.unanswerable})"),
         ("off-topic: status", _counts(r.offtopic_status) + f" (of {r.offtopic})"),
         ("missed", " ".join(r.misses) or "none"),
+        ("ask p50: question / follow-up", f"{r.ask_p50_ms:.1f} / {r.follow_up_p50_ms:.1f} ms"),
     ]
     width = max(len(name) for name, _ in rows)
     return "\n".join(f"{name:<{width}}  {value}" for name, value in rows)
