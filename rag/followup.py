@@ -88,7 +88,7 @@ def names(text: str) -> list[str]:
         words = match.group(0).split()
         while words and words[0] in _NOT_NAMES:
             words = words[1:]
-        name = " ".join(words).rstrip(".’'")
+        name = re.sub(r"['’]s$", "", " ".join(words)).rstrip(".’'")
         if name and name not in found:
             found.append(name)
     return found
@@ -99,7 +99,7 @@ def resolve(question: str, previous: str, previous_answer: str | None = None) ->
     name of ``previous_answer`` if ``previous`` asked for a name, else the first of ``previous``;
     names the question already holds are skipped."""
     referents = names(previous)
-    if previous_answer and _ASKS_FOR_NAME.match(previous):
+    if previous_answer and asks_for_name(previous):
         referents = names(previous_answer) + referents
     own = question.lower()
     referent = next((n for n in referents if n.lower() not in own), None)
