@@ -7,9 +7,12 @@ load → chunk → embed → index (:mod:`rag.build`), retrieve → quote (:meth
 
 from __future__ import annotations
 
+import tempfile
 import threading
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -17,12 +20,15 @@ from .build import BuildProgress, build_index
 from .config import Settings
 from .corpus import add_files, remove_documents
 from .embed import Embedder, SentenceTransformerEmbedder
-from .errors import IndexMissingError, QuestionError, RagError
+from .errors import CorpusError, IndexMissingError, QuestionError, RagError
 from .followup import retrieval_text
 from .index import StoredIndex, current_generation
 from .quote import answer_from_candidates
 from .records import Answer, BuildReport, DocumentMeta, IndexStatus
 from .retrieve import prepare_question, retrieve
+
+if TYPE_CHECKING:
+    from .watch import WatchEvent
 
 __all__ = ["Engine"]
 
@@ -111,11 +117,47 @@ class Engine:
         return report
 
     def add(
-        self, files: Iterable[tuple[Path, str]], *, overwrite: bool = False, progress: BuildProgress | None = None
+        self,
+        files: Iterable[tuple[Path, str]] = (),
+        *,
+        urls: Iterable[str] = (),
+        allow_private: bool | None = None,
+        overwrite: bool = False,
+        progress: BuildProgress | None = None,
     ) -> BuildReport:
-        """Copy files (``(path, name)`` pairs) into the corpus, then update the index."""
-        add_files(self.settings.corpus_dir, files, overwrite=overwrite)
+        """Copy files (``(path, name)`` pairs) and web pages or PDFs fetched from ``urls`` into the
+        corpus, then update the index once. Every file and URL is checked first: one that fails adds
+        nothing. A fetched page is stored under a name from its title (else its URL) with a sidecar
+        recording its URL and the fetch time (see :mod:`rag.fetch`). ``allow_private`` overrides
+        ``settings.fetch.allow_private`` (the CLI, run by the machine's owner, allows private hosts)."""
+        files = list(files)
+        urls = list(urls)
+        with tempfile.TemporaryDirectory(prefix="rag-fetch-") as tmp:
+            if urls:
+                from .fetch import fetch_urls, page_title, save_pages
+
+                fetch_settings = self.settings.fetch
+                if allow_private is not None:
+                    fetch_settings = replace(fetch_settings, allow_private=allow_private)
+                pages = fetch_urls(urls, fetch_settings)
+                files += save_pages([(page, page_title(page)) for page in pages], Path(tmp))
+            if not files:
+                raise CorpusError("nothing to add: give one or more files or http(s) URLs")
+            add_files(self.settings.corpus_dir, files, overwrite=overwrite)
         return self.build(progress=progress)
+
+    def start_watching(self, on_build: WatchEvent) -> threading.Event:
+        """Rebuild whenever the corpus folder changes (debounced, one build at a time), on a daemon
+        thread that is listening when this returns; ``on_build`` gets each report or error. Setting
+        the returned event stops it (see :mod:`rag.watch`)."""
+        from .watch import start_watching
+
+        w = self.settings.watch
+        self.settings.corpus_dir.mkdir(parents=True, exist_ok=True)
+        _, stop = start_watching(
+            self.settings.corpus_dir, self.build, on_build, debounce_ms=w.debounce_ms, retry_s=w.retry_s
+        )
+        return stop
 
     def remove(self, docs: Iterable[str], progress: BuildProgress | None = None) -> BuildReport:
         """Delete documents from the corpus (all must exist, or none is deleted), then update the index."""

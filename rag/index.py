@@ -160,6 +160,8 @@ class IndexContent:
     model: str
     chunk_settings: dict[str, Any]
     rag_version: str
+    loader_version: int = 0
+    """Version of the text extraction that read the documents (see :data:`rag.load.LOADER_VERSION`)."""
 
 
 def _fsync_dir(path: Path) -> None:
@@ -257,6 +259,7 @@ def _write_files(folder: Path, content: IndexContent, name: str) -> None:
         "model": content.model,
         "dim": int(content.vectors.shape[1]),
         "chunk": content.chunk_settings,
+        "loader": content.loader_version,
         "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "generation": name,
         "counts": {

@@ -16,7 +16,8 @@ from typing import TypeVar
 
 from .config import RetrievalSettings
 from .embed import normalize_text
-from .index import StoredIndex
+from .formats import page_at
+from .index import DocRecord, StoredIndex
 from .records import Answer, CitedPassage, Quote
 from .retrieve import Candidate
 
@@ -45,6 +46,11 @@ def evidence(candidates: Sequence[Candidate], settings: RetrievalSettings) -> fl
     best_dense = max(c.dense for c in candidates)
     best_coverage = max(c.coverage for c in candidates)
     return combine_evidence(best_dense, best_coverage, settings.abstain_coverage_weight)
+
+
+def _page(index: StoredIndex, doc: DocRecord, offset: int) -> int | None:
+    """The PDF page (1-based) of ``offset`` in ``doc``; ``None`` for other formats."""
+    return page_at(index.document_text(doc.id), offset) if doc.kind == "pdf" else None
 
 
 def answer_from_candidates(
@@ -78,7 +84,7 @@ def answer_from_candidates(
         n = number.setdefault(pid, len(number) + 1)
         doc = index.documents[int(index.sentence_doc[sid])]
         start, end = int(index.sentence_start[sid]), int(index.sentence_end[sid])
-        quotes.append(Quote(n, text, doc.doc, doc.title, start, end, cand.score))
+        quotes.append(Quote(n, text, doc.doc, doc.title, start, end, cand.score, _page(index, doc, start)))
         p_start = int(index.passage_start[pid])
         spans.setdefault(pid, []).append((start - p_start, end - p_start))
 
@@ -97,6 +103,7 @@ def answer_from_candidates(
                 end,
                 tuple(sorted(spans[pid])),
                 doc.meta,
+                _page(index, doc, start),
             )
         )
     answer = " ".join(f"{q.text} [{q.n}]" for q in quotes)

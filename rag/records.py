@@ -13,6 +13,7 @@ __all__ = [
     "Document",
     "DocumentMeta",
     "IndexStatus",
+    "Notice",
     "Quote",
     "Skipped",
 ]
@@ -43,6 +44,9 @@ class Document:
     meta: DocumentMeta = field(default_factory=DocumentMeta)
     body_start: int = 0
     """Offset where the body starts (after Markdown front matter); nothing before it is indexed."""
+    note: str | None = None
+    """How the text was found, when the build report should say (e.g. a page's visible text taken
+    because no article was found). Not stored in the index."""
 
     @property
     def title(self) -> str:
@@ -69,6 +73,8 @@ class Quote:
     start: int
     end: int
     score: float
+    page: int | None = None
+    """1-based page of a PDF the quote starts on; ``None`` for other formats."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -78,6 +84,7 @@ class Quote:
             "title": self.title,
             "start": self.start,
             "end": self.end,
+            "page": self.page,
             "score": round(self.score, 6),
         }
 
@@ -94,6 +101,8 @@ class CitedPassage:
     quote_spans: tuple[tuple[int, int], ...]
     """Quoted sentences as offsets *inside* ``text``: ``text[s:e]`` is the quote."""
     meta: DocumentMeta = field(default_factory=DocumentMeta)
+    page: int | None = None
+    """1-based page of a PDF the passage starts on; ``None`` for other formats."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -101,6 +110,7 @@ class CitedPassage:
             "doc": self.doc,
             "title": self.title,
             "url": self.url,
+            "page": self.page,
             "text": self.text,
             "start": self.start,
             "end": self.end,
@@ -136,12 +146,22 @@ class Skipped:
 
 
 @dataclass(frozen=True)
+class Notice:
+    """Something the build report says about an indexed document (a fallback, a duplicate)."""
+
+    doc: str
+    note: str
+
+
+@dataclass(frozen=True)
 class BuildReport:
     added: tuple[str, ...] = ()
     updated: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()
     unchanged: tuple[str, ...] = ()
     skipped: tuple[Skipped, ...] = ()
+    notices: tuple[Notice, ...] = ()
+    """Indexed documents worth a word: visible text taken for want of an article, duplicates."""
     embedded: int = 0
     """Texts (sentences and passages) sent to the encoder in this build."""
     reused: int = 0
@@ -163,6 +183,7 @@ class BuildReport:
             "removed": list(self.removed),
             "unchanged": list(self.unchanged),
             "skipped": [{"doc": s.doc, "reason": s.reason} for s in self.skipped],
+            "notices": [{"doc": n.doc, "note": n.note} for n in self.notices],
             "embedded": self.embedded,
             "reused": self.reused,
             "full_rebuild": self.full_rebuild,

@@ -9,7 +9,8 @@ Every action is also a named API endpoint, usable from ``gradio_client``:
 - ``/ask`` (question, previous question = "") → the JSON object of ``rag ask --json``
 - ``/list`` → the documents, ``/status`` → the index status (as ``rag status --json``)
 - ``/article`` (doc, start, end) → the article as escaped HTML with that span highlighted
-- ``/upload`` (files, overwrite) , ``/remove`` (doc), ``/rebuild`` → a one-line report each
+- ``/upload`` (files, overwrite), ``/add_url`` (URLs one per line, overwrite), ``/remove`` (doc),
+  ``/rebuild`` → a one-line report each
 
 :func:`serve` runs it; the CLI's ``rag serve`` builds the index first and reads ``RAG_AUTH``.
 """
@@ -28,7 +29,8 @@ from typing import Any
 import gradio as gr
 
 from rag import Answer, Engine, IndexMissingError, RagError
-from rag.load import MAX_FILE_BYTES, scan_corpus
+from rag.fetch import parse_urls
+from rag.load import MAX_FILE_BYTES, SUPPORTED_SUFFIXES, scan_corpus
 from rag.present import report_text
 from rag.records import BuildReport, DocumentMeta
 
@@ -44,8 +46,9 @@ from .render import (
 __all__ = ["create_app", "exposure_warning", "launch", "serve"]
 
 ASSETS = Path(__file__).resolve().parent / "assets"
-UPLOAD_TYPES = [".txt", ".md", ".html"]
-"""What the page offers to upload (``rag/corpus.py`` decides what is accepted)."""
+UPLOAD_TYPES = sorted(SUPPORTED_SUFFIXES)
+"""What the page offers to upload: every type the loader reads (``rag/corpus.py`` decides what is accepted)."""
+_TYPES_TEXT = ", ".join(f"`{t}`" for t in UPLOAD_TYPES)
 
 # Scripts of the page's HTML components: clicks on citation markers and "open" buttons become
 # events carrying data; the article panel scrolls its highlighted passage into view.
@@ -156,10 +159,17 @@ class _Actions:
 
     def upload(self, files: list[str] | None, overwrite: bool, progress: Callable[[str, int, int], None]) -> str:
         if not files:
-            raise RagError("no file chosen: pick one or more .txt, .md or .html files first")
+            raise RagError(f"no file chosen: pick one or more {', '.join(UPLOAD_TYPES)} files first")
         pairs = [(Path(f), Path(f).name) for f in files]
         report = self.engine.add(pairs, overwrite=overwrite, progress=progress)
         return _report(report, f"Added {', '.join(name for _, name in pairs)}")
+
+    def add_urls(self, text: str | None, overwrite: bool, progress: Callable[[str, int, int], None]) -> str:
+        urls = parse_urls(text or "")
+        if not urls:
+            raise RagError("no link given: paste one or more http(s) URLs, one per line")
+        report = self.engine.add(urls=urls, overwrite=overwrite, progress=progress)
+        return _report(report, f"Added {', '.join(urls)}")
 
     def remove(self, doc: str | None, progress: Callable[[str, int, int], None]) -> str:
         if not doc:
@@ -170,8 +180,9 @@ class _Actions:
         return _report(self.engine.build(progress=progress), "Rebuilt")
 
 
-def create_app(engine: Engine) -> gr.Blocks:
-    """The page and its API endpoints, over ``engine`` (whose index should be built)."""
+def create_app(engine: Engine, *, watching: bool = False) -> gr.Blocks:
+    """The page and its API endpoints, over ``engine`` (whose index should be built). With
+    ``watching`` (``rag serve --watch``) the status and document list refresh themselves."""
     act = _Actions(engine)
 
     # -- API endpoints that return data (the page renders the same calls as HTML) ----------
@@ -235,6 +246,19 @@ def create_app(engine: Engine) -> gr.Blocks:
         return act.upload(files, overwrite, _progress(progress))
 
     @_guard
+    def add_url(
+        urls: str,
+        overwrite: bool,
+        progress: gr.Progress = gr.Progress(),  # noqa: B008
+    ) -> str:
+        """Fetch web pages or PDFs (one URL per line) into the corpus and index them."""
+        return act.add_urls(urls, overwrite, _progress(progress))
+
+    @_guard
+    def follow() -> tuple[str, str]:
+        return status_html(engine.status()), documents_html(act.documents())
+
+    @_guard
     def remove(doc: str | None, progress: gr.Progress = gr.Progress()) -> str:  # noqa: B008
         return act.remove(doc, _progress(progress))
 
@@ -291,7 +315,7 @@ def create_app(engine: Engine) -> gr.Blocks:
             with gr.Row(equal_height=False):
                 with gr.Column():
                     gr.Markdown(
-                        f"### Add articles\n`.txt`, `.md` or `.html`, up to {MAX_FILE_BYTES // 2**20} MiB each. "
+                        f"### Add articles\n{_TYPES_TEXT}, up to {MAX_FILE_BYTES // 2**20} MiB each. "
                         "They are copied into the corpus folder and indexed right away."
                     )
                     files = gr.File(
@@ -299,6 +323,14 @@ def create_app(engine: Engine) -> gr.Blocks:
                     )
                     overwrite = gr.Checkbox(label="Replace a document of the same name", value=False)
                     upload_btn = gr.Button("Upload and index", variant="primary")
+                    gr.Markdown(
+                        "### Add by link\nWeb pages or PDFs, one URL per line: each is downloaded into the corpus "
+                        "folder (its quotes cite the URL) and indexed right away."
+                    )
+                    urls = gr.Textbox(
+                        label="Links", placeholder="https://news.example/article.html", lines=2, elem_id="rq-urls"
+                    )
+                    url_btn = gr.Button("Fetch and index", variant="primary")
                 with gr.Column():
                     gr.Markdown("### Remove an article\nDeletes the file from the corpus folder and updates the index.")
                     doc_choice = gr.Dropdown(label="Document", choices=[], value=None, allow_custom_value=True)
@@ -337,6 +369,9 @@ def create_app(engine: Engine) -> gr.Blocks:
         upload_btn.click(upload, [files, overwrite], message, api_name="upload", **corpus_events).success(
             lambda: None, None, files, api_visibility="private"
         ).then(refresh, None, outputs_refresh, api_visibility="private")
+        url_btn.click(add_url, [urls, overwrite], message, api_name="add_url", **corpus_events).success(
+            lambda: "", None, urls, api_visibility="private"
+        ).then(refresh, None, outputs_refresh, api_visibility="private")
         remove_btn.click(remove, doc_choice, message, api_name="remove", **corpus_events).then(
             refresh, None, outputs_refresh, api_visibility="private"
         )
@@ -344,6 +379,8 @@ def create_app(engine: Engine) -> gr.Blocks:
             refresh, None, outputs_refresh, api_visibility="private"
         )
         app.load(refresh, None, outputs_refresh, api_visibility="private")
+        if watching:  # The watcher rebuilds behind the page's back: follow it.
+            gr.Timer(3.0).tick(follow, None, [status_bar, documents], api_visibility="private")
     return app
 
 
@@ -370,10 +407,11 @@ def launch(
     auth: tuple[str, str] | None = None,
     *,
     block: bool = True,
+    watching: bool = False,
 ) -> gr.Blocks:
     """Start the app on ``host:port`` (with a login if ``auth`` is given). With ``block=False``
     it runs in the background and the returned app's ``close()`` stops it."""
-    app = create_app(engine)
+    app = create_app(engine, watching=watching)
     app.queue(default_concurrency_limit=1)
     app.launch(
         server_name=host,
@@ -393,9 +431,16 @@ def launch(
     return app
 
 
-def serve(engine: Engine, host: str = "127.0.0.1", port: int = 7860, auth: tuple[str, str] | None = None) -> None:
+def serve(
+    engine: Engine,
+    host: str = "127.0.0.1",
+    port: int = 7860,
+    auth: tuple[str, str] | None = None,
+    *,
+    watching: bool = False,
+) -> None:
     """Serve the app until interrupted (the index should be built: ``rag serve`` does that)."""
     warning = exposure_warning(host, auth)
     if warning:
         print(warning, file=sys.stderr)
-    launch(engine, host, port, auth, block=True)
+    launch(engine, host, port, auth, block=True, watching=watching)
