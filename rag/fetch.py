@@ -96,16 +96,20 @@ def _kind(url: str, response: httpx.Response) -> str:
     return kind
 
 
+def _size(n: float) -> str:
+    return f"{n / 2**20:.0f} MiB" if n >= 2**20 else f"{n / 1024:.0f} KiB"
+
+
 def _read_body(url: str, response: httpx.Response, settings: FetchSettings, deadline: float) -> bytes:
     limit = settings.max_bytes
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
-        raise FetchError(f"{url}: {int(declared) / 2**20:.1f} MiB is over the {limit / 2**20:.0f} MiB limit")
+        raise FetchError(f"{url}: {_size(int(declared))} is over the {_size(limit)} limit")
     body = bytearray()
     for block in response.iter_bytes():
         body += block
         if len(body) > limit:
-            raise FetchError(f"{url}: larger than the {limit / 2**20:.0f} MiB limit")
+            raise FetchError(f"{url}: larger than the {_size(limit)} limit")
         if time.monotonic() > deadline:
             raise FetchError(f"{url}: timed out after {settings.timeout_s:g} s")
     return bytes(body)
