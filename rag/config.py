@@ -75,8 +75,10 @@ class FetchSettings:
 class WatchSettings:
     """How ``rag watch`` and ``rag serve --watch`` follow the corpus folder (:mod:`rag.watch`)."""
 
-    debounce_ms: int = 1500
+    quiet_ms: int = 500
     """Changes are collected until the folder has been quiet this long, then one build runs."""
+    max_wait_ms: int = 5000
+    """... or until changes have kept coming for this long (a folder being filled file by file)."""
     retry_s: float = 2.0
     """Wait before trying again when another build holds the index."""
 

@@ -39,6 +39,9 @@ class Engine:
         self.embedder: Embedder = embedder or SentenceTransformerEmbedder(settings.model_path, settings.batch_size)
         self._index: StoredIndex | None = None
         self._lock = threading.Lock()
+        self._build_lock = threading.Lock()
+        """Builds in this process wait for each other (the watcher, uploads); other processes'
+        builds are kept out by the index lock (:class:`~rag.errors.IndexLockedError`)."""
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -110,7 +113,8 @@ class Engine:
     # -- writing ---------------------------------------------------------------------------
 
     def build(self, *, rebuild: bool = False, progress: BuildProgress | None = None) -> BuildReport:
-        report = build_index(self.settings, self.embedder, rebuild=rebuild, progress=progress)
+        with self._build_lock:
+            report = build_index(self.settings, self.embedder, rebuild=rebuild, progress=progress)
         if report.written:
             with self._lock:
                 self._index = None  # Reopened on next use; the old generation stays readable meanwhile.
@@ -153,9 +157,17 @@ class Engine:
         from .watch import start_watching
 
         w = self.settings.watch
-        self.settings.corpus_dir.mkdir(parents=True, exist_ok=True)
+        if not self.settings.corpus_dir.is_dir():
+            raise CorpusError(
+                f"corpus folder {self.settings.corpus_dir} does not exist: create it or pass --corpus DIR"
+            )
         _, stop = start_watching(
-            self.settings.corpus_dir, self.build, on_build, debounce_ms=w.debounce_ms, retry_s=w.retry_s
+            self.settings.corpus_dir,
+            self.build,
+            on_build,
+            quiet_ms=w.quiet_ms,
+            max_wait_ms=w.max_wait_ms,
+            retry_s=w.retry_s,
         )
         return stop
 

@@ -3,7 +3,8 @@
 
 watchfiles (Rust ``notify``: inotify on Linux, FSEvents on macOS, polling elsewhere) reports
 changes below the corpus folder; they are collected until the folder has been quiet for
-``settings.watch.debounce_ms``, then one incremental build runs. Builds run one at a time on this
+``settings.watch.quiet_ms`` (or changes have kept coming for ``max_wait_ms``), then one
+incremental build runs. Builds run one at a time on this
 thread: changes made during a build are collected and answered by the next one. A build that finds
 the index locked by another (an upload through the page, a ``rag build``) is retried. Files the
 loader ignores (hidden files, such as the ``.NAME.part`` files written while copying) trigger
@@ -55,7 +56,8 @@ def watch_corpus(
     build: Callable[[], BuildReport],
     on_build: WatchEvent,
     *,
-    debounce_ms: int,
+    quiet_ms: int,
+    max_wait_ms: int,
     retry_s: float,
     stop: threading.Event,
     ready: threading.Event | None = None,
@@ -73,8 +75,8 @@ def watch_corpus(
     watcher = watch(
         corpus_dir,
         watch_filter=keep,
-        debounce=debounce_ms,
-        step=50,
+        debounce=max_wait_ms,
+        step=quiet_ms,
         stop_event=stop,
         yield_on_timeout=True,
         rust_timeout=500,
@@ -96,7 +98,8 @@ def start_watching(
     build: Callable[[], BuildReport],
     on_build: WatchEvent,
     *,
-    debounce_ms: int,
+    quiet_ms: int,
+    max_wait_ms: int,
     retry_s: float,
 ) -> tuple[threading.Thread, threading.Event]:
     """:func:`watch_corpus` on a daemon thread, listening when this returns; set the event to stop it."""
@@ -105,7 +108,7 @@ def start_watching(
     thread = threading.Thread(
         target=watch_corpus,
         args=(corpus_dir, build, on_build),
-        kwargs={"debounce_ms": debounce_ms, "retry_s": retry_s, "stop": stop, "ready": ready},
+        kwargs={"quiet_ms": quiet_ms, "max_wait_ms": max_wait_ms, "retry_s": retry_s, "stop": stop, "ready": ready},
         name="rag-watch",
         daemon=True,
     )
