@@ -311,7 +311,7 @@ def serve(corpus_dir: Path | None, index_dir: Path | None, host: str, port: int,
     if watch:
         engine.start_watching(_echo_watch_event)
         click.echo(f"watching {engine.settings.corpus_dir} for changes", err=True)
-    serve_app(engine, host=host, port=port, auth=auth, watching=watch)
+    serve_app(engine, host=host, port=port, auth=auth)
 
 
 def _echo_watch_event(event: Any) -> None:

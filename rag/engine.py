@@ -42,6 +42,7 @@ class Engine:
         self._build_lock = threading.Lock()
         """Builds in this process wait for each other (the watcher, uploads); other processes'
         builds are kept out by the index lock (:class:`~rag.errors.IndexLockedError`)."""
+        self._watch_stop: threading.Event | None = None
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -150,25 +151,23 @@ class Engine:
             add_files(self.settings.corpus_dir, files, overwrite=overwrite)
         return self.build(progress=progress)
 
+    @property
+    def watching(self) -> bool:
+        """Whether a watcher started by :meth:`start_watching` is running (the page then follows it)."""
+        return self._watch_stop is not None and not self._watch_stop.is_set()
+
     def start_watching(self, on_build: WatchEvent) -> threading.Event:
         """Rebuild whenever the corpus folder changes (debounced, one build at a time), on a daemon
         thread that is listening when this returns; ``on_build`` gets each report or error. Setting
         the returned event stops it (see :mod:`rag.watch`)."""
         from .watch import start_watching
 
-        w = self.settings.watch
         if not self.settings.corpus_dir.is_dir():
             raise CorpusError(
                 f"corpus folder {self.settings.corpus_dir} does not exist: create it or pass --corpus DIR"
             )
-        _, stop = start_watching(
-            self.settings.corpus_dir,
-            self.build,
-            on_build,
-            quiet_ms=w.quiet_ms,
-            max_wait_ms=w.max_wait_ms,
-            retry_s=w.retry_s,
-        )
+        _, stop = start_watching(self.settings.corpus_dir, self.build, on_build, self.settings.watch)
+        self._watch_stop = stop
         return stop
 
     def remove(self, docs: Iterable[str], progress: BuildProgress | None = None) -> BuildReport:

@@ -17,6 +17,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from .config import WatchSettings
 from .errors import IndexLockedError, RagError
 from .load import SIDECAR_SUFFIX, SUPPORTED_SUFFIXES
 from .records import BuildReport
@@ -55,10 +56,7 @@ def watch_corpus(
     corpus_dir: Path,
     build: Callable[[], BuildReport],
     on_build: WatchEvent,
-    *,
-    quiet_ms: int,
-    max_wait_ms: int,
-    retry_s: float,
+    settings: WatchSettings,
     stop: threading.Event,
     ready: threading.Event | None = None,
 ) -> None:
@@ -75,8 +73,8 @@ def watch_corpus(
     watcher = watch(
         corpus_dir,
         watch_filter=keep,
-        debounce=max_wait_ms,
-        step=quiet_ms,
+        debounce=settings.max_wait_ms,
+        step=settings.quiet_ms,
         stop_event=stop,
         yield_on_timeout=True,
         rust_timeout=500,
@@ -88,7 +86,7 @@ def watch_corpus(
         if not changes or stop.is_set():
             continue
         try:
-            on_build(_build(build, retry_s, stop))
+            on_build(_build(build, settings.retry_s, stop))
         except RagError as err:
             on_build(err)
 
@@ -97,18 +95,14 @@ def start_watching(
     corpus_dir: Path,
     build: Callable[[], BuildReport],
     on_build: WatchEvent,
-    *,
-    quiet_ms: int,
-    max_wait_ms: int,
-    retry_s: float,
+    settings: WatchSettings,
 ) -> tuple[threading.Thread, threading.Event]:
     """:func:`watch_corpus` on a daemon thread, listening when this returns; set the event to stop it."""
     stop = threading.Event()
     ready = threading.Event()
     thread = threading.Thread(
         target=watch_corpus,
-        args=(corpus_dir, build, on_build),
-        kwargs={"quiet_ms": quiet_ms, "max_wait_ms": max_wait_ms, "retry_s": retry_s, "stop": stop, "ready": ready},
+        args=(corpus_dir, build, on_build, settings, stop, ready),
         name="rag-watch",
         daemon=True,
     )

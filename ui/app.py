@@ -180,9 +180,10 @@ class _Actions:
         return _report(self.engine.build(progress=progress), "Rebuilt")
 
 
-def create_app(engine: Engine, *, watching: bool = False) -> gr.Blocks:
-    """The page and its API endpoints, over ``engine`` (whose index should be built). With
-    ``watching`` (``rag serve --watch``) the status and document list refresh themselves."""
+def create_app(engine: Engine) -> gr.Blocks:
+    """The page and its API endpoints, over ``engine`` (whose index should be built). When the
+    engine watches the corpus folder (``rag serve --watch``) the status and document list refresh
+    themselves."""
     act = _Actions(engine)
 
     # -- API endpoints that return data (the page renders the same calls as HTML) ----------
@@ -379,7 +380,7 @@ def create_app(engine: Engine, *, watching: bool = False) -> gr.Blocks:
             refresh, None, outputs_refresh, api_visibility="private"
         )
         app.load(refresh, None, outputs_refresh, api_visibility="private")
-        if watching:  # The watcher rebuilds behind the page's back: follow it.
+        if engine.watching:  # The watcher rebuilds behind the page's back: follow it.
             gr.Timer(3.0).tick(follow, None, [status_bar, documents], api_visibility="private")
     return app
 
@@ -407,11 +408,10 @@ def launch(
     auth: tuple[str, str] | None = None,
     *,
     block: bool = True,
-    watching: bool = False,
 ) -> gr.Blocks:
     """Start the app on ``host:port`` (with a login if ``auth`` is given). With ``block=False``
     it runs in the background and the returned app's ``close()`` stops it."""
-    app = create_app(engine, watching=watching)
+    app = create_app(engine)
     app.queue(default_concurrency_limit=1)
     app.launch(
         server_name=host,
@@ -431,16 +431,9 @@ def launch(
     return app
 
 
-def serve(
-    engine: Engine,
-    host: str = "127.0.0.1",
-    port: int = 7860,
-    auth: tuple[str, str] | None = None,
-    *,
-    watching: bool = False,
-) -> None:
+def serve(engine: Engine, host: str = "127.0.0.1", port: int = 7860, auth: tuple[str, str] | None = None) -> None:
     """Serve the app until interrupted (the index should be built: ``rag serve`` does that)."""
     warning = exposure_warning(host, auth)
     if warning:
         print(warning, file=sys.stderr)
-    launch(engine, host, port, auth, block=True, watching=watching)
+    launch(engine, host, port, auth, block=True)
