@@ -14,10 +14,11 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .config import ChunkSettings, RetrievalSettings, Settings
+from .config import ChunkSettings, FetchSettings, RetrievalSettings, Settings, WatchSettings
 from .engine import Engine
 from .errors import (
     CorpusError,
+    FetchError,
     IndexCorruptError,
     IndexLockedError,
     IndexMissingError,
@@ -25,7 +26,17 @@ from .errors import (
     QuestionError,
     RagError,
 )
-from .records import Answer, BuildReport, CitedPassage, Document, DocumentMeta, IndexStatus, Quote, Skipped
+from .records import (
+    Answer,
+    BuildReport,
+    CitedPassage,
+    Document,
+    DocumentMeta,
+    IndexStatus,
+    Notice,
+    Quote,
+    Skipped,
+)
 
 __all__ = [
     "Answer",
@@ -36,16 +47,20 @@ __all__ = [
     "Document",
     "DocumentMeta",
     "Engine",
+    "FetchError",
+    "FetchSettings",
     "IndexCorruptError",
     "IndexLockedError",
     "IndexMissingError",
     "IndexStatus",
     "ModelError",
+    "Notice",
     "QuestionError",
     "Quote",
     "RagError",
     "RetrievalSettings",
     "Settings",
     "Skipped",
+    "WatchSettings",
     "__version__",
 ]
