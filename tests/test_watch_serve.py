@@ -84,3 +84,29 @@ def test_serve_watch_follows_the_corpus_folder(seed_engine: Engine, tmp_path: Pa
         server.terminate()
         server.wait(timeout=30)
         log.close()
+
+
+def test_rag_watch_builds_on_changes_and_prints_each_report(seed_engine: Engine, tmp_path: Path):
+    settings = copy_collection(seed_engine.settings, tmp_path)
+    log_path = tmp_path / "watch.log"
+    log = log_path.open("w")
+    folders = ["--corpus", str(settings.corpus_dir), "--index", str(settings.index_dir)]
+    watcher = subprocess.Popen(
+        [sys.executable, "-m", "rag.cli", "watch", *folders],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=os.environ.copy(),
+    )
+    try:
+        assert _within(120, lambda: "watching" in log_path.read_text()), log_path.read_text()
+        assert "index is up to date" in log_path.read_text()  # The first build found nothing to do.
+        shutil.copy(PAGES / "01-harbour-news.html", settings.corpus_dir / "ferry.html")
+        assert _within(LIMIT_S, lambda: "added: ferry.html" in log_path.read_text()), log_path.read_text()
+        assert "ferry.html" in Engine(settings, seed_engine.embedder).status().docs
+        (settings.corpus_dir / "ferry.html").unlink()
+        assert _within(LIMIT_S, lambda: "removed: ferry.html" in log_path.read_text()), log_path.read_text()
+        assert watcher.poll() is None and "Traceback" not in log_path.read_text()
+    finally:
+        watcher.terminate()
+        watcher.wait(timeout=30)
+        log.close()
