@@ -32,7 +32,7 @@ from .config import FetchSettings
 from .errors import CorpusError, FetchError
 from .load import SIDECAR_SUFFIX
 
-__all__ = ["FetchedPage", "fetch_url", "fetch_urls", "page_name", "page_title", "parse_urls", "save_pages"]
+__all__ = ["FetchedPage", "fetch_urls", "page_name", "page_title", "parse_urls", "save_pages"]
 
 _TYPES = {"text/html": "html", "application/xhtml+xml": "html", "application/pdf": "pdf"}
 _REDIRECTS = {301, 302, 303, 307, 308}
@@ -81,11 +81,15 @@ def _check_host(url: str, host: str, port: int) -> None:
 
 
 def _check_url(url: str, settings: FetchSettings) -> None:
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as err:
+        raise FetchError(f"{url}: not a valid URL ({err}); check the link") from err
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise FetchError(f"{url}: not a web link; give an http:// or https:// URL")
     if not settings.allow_private:
-        _check_host(url, parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
+        _check_host(url, parts.hostname, port or (443 if parts.scheme == "https" else 80))
 
 
 def _kind(url: str, response: httpx.Response) -> str:
@@ -115,14 +119,8 @@ def _read_body(url: str, response: httpx.Response, settings: FetchSettings, dead
     return bytes(body)
 
 
-def fetch_url(url: str, settings: FetchSettings, client: httpx.Client | None = None) -> FetchedPage:
+def _fetch(url: str, settings: FetchSettings, http: httpx.Client) -> FetchedPage:
     """Download ``url`` (an HTML page or a PDF); raises :class:`FetchError` naming it and why not."""
-    own = client is None
-    http = client or httpx.Client(
-        timeout=httpx.Timeout(settings.timeout_s),
-        follow_redirects=False,
-        headers={"User-Agent": f"rag-quotes/{__version__} (+article ingestion)"},
-    )
     deadline = time.monotonic() + settings.timeout_s
     current = url
     try:
@@ -148,13 +146,11 @@ def fetch_url(url: str, settings: FetchSettings, client: httpx.Client | None = N
         raise FetchError(f"{url}: timed out after {settings.timeout_s:g} s") from err
     except httpx.HTTPError as err:
         raise FetchError(f"{url}: cannot fetch it ({err}); check the link") from err
-    finally:
-        if own:
-            http.close()
 
 
 def fetch_urls(urls: Iterable[str], settings: FetchSettings) -> list[FetchedPage]:
-    """Fetch every URL, or raise for the first that fails (so nothing is added)."""
+    """Fetch every URL (redirects followed by hand, so each hop is checked), or raise
+    :class:`FetchError` for the first that fails, so that nothing is added."""
     urls = list(urls)
     if not urls:
         raise FetchError("no URL given: give one or more http(s) links, one per line")
@@ -162,8 +158,8 @@ def fetch_urls(urls: Iterable[str], settings: FetchSettings) -> list[FetchedPage
         timeout=httpx.Timeout(settings.timeout_s),
         follow_redirects=False,
         headers={"User-Agent": f"rag-quotes/{__version__} (+article ingestion)"},
-    ) as client:
-        return [fetch_url(url, settings, client) for url in urls]
+    ) as http:
+        return [_fetch(url, settings, http) for url in urls]
 
 
 def page_title(page: FetchedPage) -> str | None:

@@ -89,6 +89,8 @@ def test_private_addresses_are_refused_unless_allowed(site: str, tmp_path: Path,
         assert str(err.value).startswith(url)
     with pytest.raises(FetchError, match="not a web link"):
         engine.add(urls=["file:///etc/passwd"])
+    with pytest.raises(FetchError, match="not a valid URL"):
+        engine.add(urls=["http://example.com:99999/x.html"])
     assert list(engine.settings.corpus_dir.iterdir()) == []
     assert Settings.from_env({"RAG_ALLOW_PRIVATE_URLS": "1"}).fetch.allow_private
     assert not Settings.from_env({}).fetch.allow_private
