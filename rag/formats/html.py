@@ -99,9 +99,15 @@ def extract_html(raw: str) -> Extracted:
     """The article in ``raw`` (an HTML page), or its visible text with a note when there is none."""
     import trafilatura  # Imported here: only HTML documents need it.
 
+    from trafilatura.utils import load_html
+
     logging.getLogger("trafilatura").setLevel(logging.ERROR)  # Its "discarding" chatter is no news.
     try:
-        result = trafilatura.bare_extraction(raw, **_TRAFILATURA_OPTIONS)
+        tree = load_html(raw)
+        if tree is not None:
+            for element in tree.xpath("//template"):  # Never shown by a browser; trafilatura keeps it.
+                element.drop_tree()
+        result = trafilatura.bare_extraction(tree, **_TRAFILATURA_OPTIONS) if tree is not None else None
     except (ValueError, TypeError, AttributeError):
         result = None
     body = getattr(result, "body", None) if result is not None else None
