@@ -98,7 +98,6 @@ def html_title(raw: str) -> str | None:
 def extract_html(raw: str) -> Extracted:
     """The article in ``raw`` (an HTML page), or its visible text with a note when there is none."""
     import trafilatura  # Imported here: only HTML documents need it.
-
     from trafilatura.utils import load_html
 
     logging.getLogger("trafilatura").setLevel(logging.ERROR)  # Its "discarding" chatter is no news.
