@@ -1,8 +1,8 @@
 """Web page extraction: the loader before trafilatura (``visible_text``) against the loader now
 (``extract_html``), on saved pages with hand-made expected bodies.
 
-    python benchmarks/extraction.py                          # the check set in benchmarks/extraction_pages/
-    python benchmarks/extraction.py --pages DIR              # any folder of NAME.html + NAME.txt pairs
+    python -m benchmarks.extraction                          # the check set in benchmarks/extraction_pages/
+    python -m benchmarks.extraction --pages DIR              # any folder of NAME.html + NAME.txt pairs
 
 Scores each page by shingle F1 of the body: the texts are lower-cased and cut into word tokens,
 every run of 4 consecutive tokens is a shingle, and precision and recall count the shingles (as
@@ -23,13 +23,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from rag.errors import CorpusError  # noqa: E402
-from rag.formats.html import extract_html, visible_text  # noqa: E402
-from rag.load import decode_html  # noqa: E402
-from rag.records import DocumentMeta  # noqa: E402
+from benchmarks.corpora import ROOT
+from rag.errors import CorpusError
+from rag.formats.html import extract_html, visible_text
+from rag.load import decode_html
+from rag.records import DocumentMeta
 
 SHINGLE = 4
 
@@ -64,7 +62,7 @@ def new_loader(raw: str) -> tuple[str, DocumentMeta, bool]:
 
 
 def score(pages: list[tuple[str, str, str]], loader: Loader) -> dict[str, Any]:
-    rows = []
+    rows: list[dict[str, Any]] = []
     started = time.perf_counter()
     for name, raw, expected in pages:
         text, meta, fallback = loader(raw)

@@ -1,7 +1,7 @@
 """The watched corpus folder: how fast a change is noticed, and how fast it is answerable.
 
-    python benchmarks/watch.py                 # 20 notifications per watcher, 3 drop/remove rounds
-    python benchmarks/watch.py --rounds 5
+    python -m benchmarks.watch                 # 20 notifications per watcher, 3 drop/remove rounds
+    python -m benchmarks.watch --rounds 5
 
 1. Notification latency of the file-watching libraries considered: watchfiles (what ``rag watch``
    uses) and watchdog (only if installed: ``pip install watchdog``), each told to report at once
@@ -18,17 +18,14 @@ import argparse
 import json
 import shutil
 import statistics
-import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from rag import Engine, Settings  # noqa: E402
+from benchmarks.corpora import ROOT
+from rag import Engine, Settings
 
 PAGES = ROOT / "benchmarks" / "extraction_pages"
 QUESTION = "When will the joint company take over the ferries?"

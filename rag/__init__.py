@@ -8,14 +8,16 @@ with its document and offsets; when the corpus does not answer, the answer says 
     >>> engine.build()                      # embeds only new or changed documents
     >>> answer = engine.ask("What did Trump's advisers tell Seoul and Tokyo?")
     >>> answer.quotes[0].text, answer.quotes[0].doc, answer.quotes[0].start
+
+:class:`Engine` is the one API; the names below are everything an adapter (the CLI, the web app,
+a service) needs. The stored index (``rag.index``) is private to the package.
 """
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
+from ._version import __version__
 from .config import ChunkSettings, FetchSettings, RetrievalSettings, Settings, WatchSettings
-from .engine import Engine
+from .engine import CandidateFeatures, Engine
 from .errors import (
     CorpusError,
     FetchError,
@@ -26,27 +28,39 @@ from .errors import (
     QuestionError,
     RagError,
 )
+from .fetch import parse_urls
+from .load import MAX_FILE_BYTES, SUPPORTED_SUFFIXES
+from .present import answer_text, report_text, status_text, to_json
 from .records import (
     Answer,
     BuildReport,
     CitedPassage,
     Document,
     DocumentMeta,
+    DocumentState,
+    EvalReport,
     IndexStatus,
     Notice,
     Quote,
     Skipped,
 )
+from .retrieve import Feature
 
 __all__ = [
+    "MAX_FILE_BYTES",
+    "SUPPORTED_SUFFIXES",
     "Answer",
     "BuildReport",
+    "CandidateFeatures",
     "ChunkSettings",
     "CitedPassage",
     "CorpusError",
     "Document",
     "DocumentMeta",
+    "DocumentState",
     "Engine",
+    "EvalReport",
+    "Feature",
     "FetchError",
     "FetchSettings",
     "IndexCorruptError",
@@ -63,4 +77,9 @@ __all__ = [
     "Skipped",
     "WatchSettings",
     "__version__",
+    "answer_text",
+    "parse_urls",
+    "report_text",
+    "status_text",
+    "to_json",
 ]

@@ -23,14 +23,15 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from . import __version__
+from ._version import __version__
 from .chunk import chunk_text
 from .config import Settings
-from .embed import Embedder, normalize_text
+from .embed import Embedder
 from .errors import CorpusError, IndexCorruptError, IndexMissingError
-from .index import IndexContent, IndexLock, StoredIndex, remove_leftovers, text_key, write_generation
+from .index import IndexContent, IndexLock, StoredIndex, remove_leftovers, write_generation
 from .load import LOADER_VERSION, file_hash, read_document, scan_corpus
 from .records import BuildReport, Chunks, Document, Notice, Skipped
+from .text import normalize_text, text_key
 
 __all__ = ["BuildProgress", "build_index"]
 
@@ -78,7 +79,7 @@ def _load_documents(
                 documents.append(read_document(path, settings.corpus_dir, sha))
                 (updated if old is not None else added).append(rel)
         except CorpusError as err:
-            skipped.append(Skipped(rel, str(err)))
+            skipped.append(Skipped(doc=rel, reason=str(err)))
         if progress:
             progress("reading", i + 1, len(files))
     present = {d.doc for d in documents}
@@ -101,9 +102,9 @@ def build_index(
         same_model = previous is not None and previous.model == embedder.name
         if previous is not None and not same_model:
             reason = f"the model changed ({previous.model} -> {embedder.name})"
-        elif previous is not None and previous.manifest.get("chunk") != settings.chunk.as_dict():
+        elif previous is not None and previous.chunk_settings != settings.chunk.as_dict():
             reason = "the chunk settings changed"
-        elif previous is not None and previous.manifest.get("loader") != LOADER_VERSION:
+        elif previous is not None and previous.loader_version != LOADER_VERSION:
             reason = "the text extraction changed"
         try:
             documents, added, updated, unchanged, removed, skipped = _load_documents(
@@ -154,13 +155,13 @@ def build_index(
 
 def _notices(documents: Sequence[Document]) -> tuple[Notice, ...]:
     """What the loader noted, and every document whose text another one already has."""
-    notices = [Notice(d.doc, d.note) for d in documents if d.note]
+    notices = [Notice(doc=d.doc, note=d.note) for d in documents if d.note]
     first: dict[str, str] = {}
     for d in documents:
         body = " ".join(d.text[d.body_start :].split())
         key = hashlib.sha256(body.encode("utf-8")).hexdigest()
         if key in first:
-            notices.append(Notice(d.doc, f"duplicate: the same text as {first[key]}; remove one of them"))
+            notices.append(Notice(doc=d.doc, note=f"duplicate: the same text as {first[key]}; remove one of them"))
         else:
             first[key] = d.doc
     return tuple(notices)

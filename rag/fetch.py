@@ -27,7 +27,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 import httpx
 
-from . import __version__
+from ._version import __version__
 from .config import FetchSettings
 from .errors import CorpusError, FetchError
 from .load import SIDECAR_SUFFIX

@@ -66,14 +66,15 @@ def scan_corpus(corpus_dir: Path) -> tuple[list[Path], list[Skipped]]:
         try:
             target = path.resolve()
         except (OSError, RuntimeError):  # A link loop.
-            skipped.append(Skipped(rel.as_posix(), "a symbolic link that leads nowhere; remove it"))
+            skipped.append(Skipped(doc=rel.as_posix(), reason="a symbolic link that leads nowhere; remove it"))
             continue
         if root not in target.parents:
             if path.is_symlink() or path.is_file():
                 skipped.append(
                     Skipped(
-                        rel.as_posix(),
-                        "resolves outside the corpus folder (a symbolic link?); copy the file into the folder instead",
+                        doc=rel.as_posix(),
+                        reason="resolves outside the corpus folder (a symbolic link?); copy the file into the folder "
+                        "instead",
                     )
                 )
             continue
@@ -82,8 +83,9 @@ def scan_corpus(corpus_dir: Path) -> tuple[list[Path], list[Skipped]]:
         if path.suffix.lower() not in SUPPORTED_SUFFIXES:
             skipped.append(
                 Skipped(
-                    rel.as_posix(),
-                    f"unsupported type {path.suffix or '(none)'!r}; use one of {', '.join(sorted(SUPPORTED_SUFFIXES))}",
+                    doc=rel.as_posix(),
+                    reason=f"unsupported type {path.suffix or '(none)'!r}; "
+                    f"use one of {', '.join(sorted(SUPPORTED_SUFFIXES))}",
                 )
             )
             continue

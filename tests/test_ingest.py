@@ -22,10 +22,10 @@ from .website import FERRY_PATH, PAGES
 FERRY_QUESTION = "When will the joint company take over the ferries?"
 
 
-def _engine(root: Path, embedder: SentenceTransformerEmbedder, **fetch: object) -> Engine:
+def _engine(root: Path, embedder: SentenceTransformerEmbedder) -> Engine:
     (root / "corpus").mkdir(parents=True, exist_ok=True)
     settings = Settings().with_dirs(root / "corpus", root / "index")
-    settings = replace(settings, fetch=replace(settings.fetch, timeout_s=1.5, max_bytes=200_000, **fetch))
+    settings = replace(settings, fetch=replace(settings.fetch, timeout_s=1.5, max_bytes=200_000))
     return Engine(settings, embedder)
 
 
