@@ -51,6 +51,8 @@ class FetchedPage:
     data: bytes
     fetched_at: str
     """UTC time of the fetch, ISO 8601."""
+    charset: str | None = None
+    """The charset the server declared in its ``Content-Type``, if any."""
 
 
 def parse_urls(text: str) -> list[str]:
@@ -134,12 +136,14 @@ def _fetch(url: str, settings: FetchSettings, http: httpx.Client) -> FetchedPage
                     raise FetchError(f"{url}: the server answered {response.status_code} {response.reason_phrase}")
                 kind = _kind(url, response)
                 data = _read_body(url, response, settings, deadline)
+                charset = response.charset_encoding
             return FetchedPage(
                 url=url,
                 final_url=current,
                 kind=kind,
                 data=data,
                 fetched_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                charset=charset,
             )
         raise FetchError(f"{url}: more than {settings.max_redirects} redirects; give the final address")
     except httpx.TimeoutException as err:
@@ -170,7 +174,7 @@ def page_title(page: FetchedPage) -> str | None:
     from .load import decode_html
 
     try:
-        return html_title(decode_html(page.data, page.url))
+        return html_title(decode_html(page.data, page.url, page.charset))
     except CorpusError:
         return None  # Refused later, with the reason, when the page is read as a document.
 
@@ -207,6 +211,8 @@ def save_pages(pages: Iterable[tuple[FetchedPage, str | None]], folder: Path) ->
         path = folder / name
         path.write_bytes(page.data)
         sidecar = {"url": page.final_url, "fetched_from": page.url, "fetched_at": page.fetched_at}
+        if page.charset:
+            sidecar["charset"] = page.charset  # For a page whose bytes do not say how to read them.
         path.with_name(name + SIDECAR_SUFFIX).write_text(json.dumps(sidecar, indent=1), encoding="utf-8")
         written.append((path, name))
     return written

@@ -128,20 +128,20 @@ def _decode(data: bytes, name: str) -> str:
 _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_\-]+)""", re.I)
 
 
-def decode_html(data: bytes, name: str) -> str:
-    """A web page's text: UTF-8 (or UTF-16 with a BOM), else the charset its ``<meta>`` declares."""
+def decode_html(data: bytes, name: str, charset: str | None = None) -> str:
+    """A web page's text: UTF-8 (or UTF-16 with a BOM), else the charset its ``<meta>`` declares,
+    else ``charset`` (what the server declared when the page was fetched, kept in its sidecar)."""
     try:
         return _decode(data, name)
     except CorpusError:
-        declared = _CHARSET.search(data[:4096])
+        found = _CHARSET.search(data[:4096])
+        declared = found.group(1).decode("ascii") if found else charset
         if declared is None or b"\0" in data:
             raise
         try:
-            return data.decode(declared.group(1).decode("ascii"))
+            return data.decode(declared)
         except (LookupError, UnicodeDecodeError) as err:
-            raise CorpusError(
-                f"{name}: not readable as its declared {declared.group(1).decode()!r}; re-save it as UTF-8"
-            ) from err
+            raise CorpusError(f"{name}: not readable as its declared {declared!r}; re-save it as UTF-8") from err
 
 
 def _first_line_title(text: str) -> str | None:
@@ -173,6 +173,7 @@ def _markdown(text: str) -> tuple[DocumentMeta, int]:
 
 
 def _sidecar(path: Path, name: str) -> dict[str, Any]:
+    """The sidecar's object (metadata fields, and for a fetched page ``url``, ``fetched_at``, ``charset``)."""
     side = sidecar_path(path)
     if not side.is_file():
         return {}
@@ -182,7 +183,7 @@ def _sidecar(path: Path, name: str) -> dict[str, Any]:
         raise CorpusError(f"{side.name}: not a readable JSON object ({err}); fix or delete it") from err
     if not isinstance(data, dict):
         raise CorpusError(f"{side.name}: must hold a JSON object with title/publisher/author/date/url")
-    return {k: (str(v) if v is not None else None) for k, v in data.items() if k in _META_FIELDS}
+    return data
 
 
 def read_document(path: Path, corpus_dir: Path, sha256: str | None = None) -> Document:
@@ -217,7 +218,12 @@ def read_document(path: Path, corpus_dir: Path, sha256: str | None = None) -> Do
         extracted = extract_docx(path, name)
         text, meta = extracted.text, extracted.meta
     else:
-        raw = decode_html(data, name) if kind in ("html", "htm") else _decode(data, name)
+        charset = _sidecar(path, name).get("charset") if kind in ("html", "htm") else None
+        raw = (
+            decode_html(data, name, str(charset) if charset else None)
+            if kind in ("html", "htm")
+            else _decode(data, name)
+        )
         if kind in ("html", "htm"):
             from .formats.html import extract_html
 
@@ -235,7 +241,7 @@ def read_document(path: Path, corpus_dir: Path, sha256: str | None = None) -> Do
         raise CorpusError(
             f"{name}: has no text to index" + (" (a scanned PDF needs OCR first)" if kind == "pdf" else "")
         )
-    side = _sidecar(path, name)
+    side = {k: (str(v) if v is not None else None) for k, v in _sidecar(path, name).items() if k in _META_FIELDS}
     merged = {f: getattr(meta, f) for f in _META_FIELDS}
     merged.update(side)
     return Document(

@@ -60,6 +60,17 @@ def test_pdf_quotes_carry_their_page(site: str, tmp_path: Path, embedder: Senten
     assert "report.pdf, p. 2, characters" in answer_text(answer)
 
 
+def test_a_page_with_its_charset_only_in_the_http_header(
+    site: str, tmp_path: Path, embedder: SentenceTransformerEmbedder
+):
+    engine = _engine(tmp_path, embedder)
+    assert engine.add(urls=[f"{site}/latin1.html"], allow_private=True).added == ("cafe-muller.html",)
+    corpus = engine.settings.corpus_dir
+    assert json.loads((corpus / "cafe-muller.html.meta.json").read_text(encoding="utf-8"))["charset"] == "iso-8859-1"
+    meta, text = engine.document("cafe-muller.html")
+    assert meta.title == "Café Müller" and "The café on the square reopened" in text
+
+
 @pytest.mark.parametrize(
     ("path", "reason"),
     [

@@ -64,6 +64,12 @@ def serving(folder: Path) -> Iterator[str]:
         "/big.html": (200, "text/html", b"<p>" + b"word " * 60_000 + b"</p>"),
         "/slow.html": (200, "text/html", b"<p>late</p>"),
         "/gone.html": (410, "text/html", b"gone"),
+        "/latin1.html": (  # The charset only in the HTTP header, as many older sites do.
+            200,
+            "text/html; charset=iso-8859-1",
+            "<html><head><title>Café Müller</title></head><body><p>The café on the square reopened in May "
+            "after a year of repairs.</p></body></html>".encode("latin-1"),
+        ),
     }
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
