@@ -18,6 +18,8 @@ from .config import ChunkSettings, RetrievalSettings, Settings
 from .engine import Engine
 from .errors import (
     CorpusError,
+    DocumentNotFoundError,
+    DocumentTooLargeError,
     IndexCorruptError,
     IndexLockedError,
     IndexMissingError,
@@ -25,6 +27,7 @@ from .errors import (
     QuestionError,
     RagError,
 )
+from .present import answer_markdown
 from .records import Answer, BuildReport, CitedPassage, Document, DocumentMeta, IndexStatus, Quote, Skipped
 
 __all__ = [
@@ -35,6 +38,8 @@ __all__ = [
     "CorpusError",
     "Document",
     "DocumentMeta",
+    "DocumentNotFoundError",
+    "DocumentTooLargeError",
     "Engine",
     "IndexCorruptError",
     "IndexLockedError",
@@ -48,4 +53,5 @@ __all__ = [
     "Settings",
     "Skipped",
     "__version__",
+    "answer_markdown",
 ]
