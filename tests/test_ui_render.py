@@ -145,3 +145,16 @@ def test_article_marks_the_quotes_inside_the_passage():
         'Intro. <mark class="rq-hit" id="rq-hit"><mark class="rq-hl">First quoted.</mark> Not quoted. '
         '<mark class="rq-hl">Second quoted.</mark></mark> Outro.</div></div>'
     )
+
+
+def test_each_answer_has_a_copy_as_markdown_button_with_the_packages_markdown():
+    import html as html_module
+    import re
+
+    from rag import answer_markdown
+
+    answer = hostile_answer()
+    page = conversation_html([answer, answer])
+    copies = re.findall(r'<button class="rq-copy" data-md="([^"]*)"', page)
+    assert len(copies) == 2 and all(html_module.unescape(c) == answer_markdown(answer) for c in copies)
+    assert "<script" not in page
