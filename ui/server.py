@@ -100,10 +100,13 @@ class RequireCredentials:
         await self.app(scope, receive, send)
 
 
-def limit_malloc_arenas(arenas: int = MALLOC_ARENAS) -> bool:
-    """Cap glibc's malloc arenas (``M_ARENA_MAX``), as ``MALLOC_ARENA_MAX`` would at start-up:
-    threads taking turns on requests otherwise each grow an arena of their own. Returns whether
-    it applied (not on other C libraries)."""
+def limit_malloc_arenas(arenas: int | None = None) -> bool:
+    """Cap glibc's malloc arenas (``M_ARENA_MAX``; default :data:`MALLOC_ARENAS`, 0: no cap), as
+    ``MALLOC_ARENA_MAX`` would at start-up: threads taking turns on requests otherwise each grow an
+    arena of their own. Returns whether it applied (not on other C libraries)."""
+    arenas = MALLOC_ARENAS if arenas is None else arenas
+    if arenas <= 0:
+        return False
     try:
         libc = ctypes.CDLL("libc.so.6")
     except OSError:
