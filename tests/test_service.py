@@ -96,6 +96,14 @@ def test_a_bad_question_is_a_400_with_one_message_and_no_traceback(
     assert "Traceback" not in "".join(capfd.readouterr())
 
 
+def test_a_refused_question_is_no_traceback_on_the_other_doors(server: Running, capfd: pytest.CaptureFixture[str]):
+    with pytest.raises(Exception, match=r"(?i)question"):
+        Client(server.url, verbose=False).predict("   ", api_name="/ask")
+    _, result = asyncio.run(mcp_call(server.url, "ask", {"question": "   "}))
+    assert result.isError and "question" in result.content[0].text.lower()
+    assert "Traceback" not in "".join(capfd.readouterr())
+
+
 def test_a_body_that_is_not_json_is_a_400(server: Running):
     response = api(server, "POST", "ask", content=b"{not json", headers={"content-type": "application/json"})
     assert response.status_code == 400 and "error" in response.json()
