@@ -304,14 +304,14 @@ def serve(corpus_dir: Path | None, index_dir: Path | None, host: str, port: int,
         if not sep or not user or not password:
             raise RagError("RAG_AUTH must look like user:password (both non-empty); fix it or unset it")
         auth = (user, password)
-    from ui.app import serve as serve_app
+    from ui.app import launch
 
     engine = _engine(corpus_dir, index_dir)
     _run_build(lambda bars: engine.build(progress=bars), as_json=False, quiet=False)
     token = os.environ.get("RAG_API_TOKEN") or None
     if token and auth is None:
         raise RagError("RAG_API_TOKEN is set without RAG_AUTH: set RAG_AUTH=user:password too, or unset the token")
-    serve_app(engine, host=host, port=port, auth=auth, api_token=token, mcp_write=mcp_write)
+    launch(engine, host, port, auth, api_token=token, mcp_write=mcp_write, block=True)
 
 
 if __name__ == "__main__":

@@ -73,7 +73,8 @@ def answer_markdown(answer: Answer) -> str:
         if url:
             source.append(f"<{url}>" if not re.search(r"[\s<>]", url) else md_text(url))
         offsets = ", ".join(f"{q.start}–{q.end}" for q in answer.quotes if q.n == passage.n)
-        where = f"{md_text(passage.doc)}, characters {offsets}"
+        doc = f"`{passage.doc}`" if "`" not in passage.doc else md_text(passage.doc)  # A code span is literal.
+        where = f"{doc}, characters {offsets}"
         lines.append(f"[^{passage.n}]: " + "; ".join([", ".join([f"*{md_text(passage.title)}*", *source]), where]))
     return "\n".join(lines) + "\n"
 

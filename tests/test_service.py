@@ -21,7 +21,7 @@ from gradio_client import Client
 from rag import Engine
 from rag.load import MAX_FILE_BYTES
 
-from .uiserver import Running, private_engine, running_app
+from .uiserver import Running, private_app
 
 SEED_QUESTION = "Who is expected to serve as secretary of state?"
 NEW_ARTICLE = """# Vestrand opens the Lumora tidal bridge
@@ -33,16 +33,15 @@ USER, PASSWORD, TOKEN = "reader", "s3cret", "tok-9f2c"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, seed_engine: Engine) -> Iterator[Running]:
-    engine = private_engine(seed_engine, tmp_path_factory.mktemp("rest"))
-    with running_app(engine) as running:
+    with private_app(seed_engine, tmp_path_factory.mktemp("rest")) as running:
         yield running
 
 
 @pytest.fixture(scope="module")
 def guarded(tmp_path_factory: pytest.TempPathFactory, seed_engine: Engine) -> Iterator[Running]:
     """With RAG_AUTH and RAG_API_TOKEN, and `--mcp-write`."""
-    engine = private_engine(seed_engine, tmp_path_factory.mktemp("guarded"))
-    with running_app(engine, auth=(USER, PASSWORD), api_token=TOKEN, mcp_write=True) as running:
+    root = tmp_path_factory.mktemp("guarded")
+    with private_app(seed_engine, root, (USER, PASSWORD), api_token=TOKEN, mcp_write=True) as running:
         yield running
 
 

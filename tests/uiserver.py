@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from rag import Engine
 from ui.app import launch
@@ -50,3 +51,10 @@ def running_app(
         yield Running(engine, app, f"http://127.0.0.1:{port}/")
     finally:
         app.close()
+
+
+@contextmanager
+def private_app(seed: Engine, root: Path, auth: tuple[str, str] | None = None, **options: Any) -> Iterator[Running]:
+    """The app over a private copy of ``seed``'s collection under ``root`` (see :func:`running_app`)."""
+    with running_app(private_engine(seed, root), auth, **options) as running:
+        yield running

@@ -11,7 +11,7 @@ Every action is also a named API endpoint, usable from ``gradio_client``:
 - ``/article`` (doc, start, end) → the article as escaped HTML with that span highlighted
 - ``/upload`` (files, overwrite) , ``/remove`` (doc), ``/rebuild`` → a one-line report each
 
-:func:`serve` runs it; the CLI's ``rag serve`` builds the index first and reads ``RAG_AUTH``.
+:func:`launch` runs it; the CLI's ``rag serve`` builds the index first and reads ``RAG_AUTH``.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from .render import (
 )
 from .server import Credentials, Running, start
 
-__all__ = ["create_app", "exposure_warning", "launch", "serve"]
+__all__ = ["create_app", "exposure_warning", "launch"]
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 UPLOAD_TYPES = [".txt", ".md", ".html"]
@@ -323,8 +323,12 @@ def launch(
 ) -> Running:
     """Start the app (page, Gradio API, REST API, MCP) on ``host:port``, with a login if ``auth``
     is given (``api_token``: a bearer token the REST API and MCP accept too). ``mcp_write`` adds
-    the upload/remove/rebuild tools to MCP. With ``block=False`` it runs in the background and the
-    returned server's ``close()`` stops it."""
+    the upload/remove/rebuild tools to MCP. With ``block`` (as ``rag serve``) it warns when the
+    address is exposed without a login, then serves until interrupted; otherwise it runs in the
+    background and the returned server's ``close()`` stops it. The index should be built."""
+    warning = exposure_warning(host, auth)
+    if warning and block:
+        print(warning, file=sys.stderr)
     credentials = Credentials(user=auth[0], password=auth[1], token=api_token) if auth else None
     return start(
         engine,
@@ -344,19 +348,3 @@ def launch(
             "show_error": True,
         },
     )
-
-
-def serve(
-    engine: Engine,
-    host: str = "127.0.0.1",
-    port: int = 7860,
-    auth: tuple[str, str] | None = None,
-    *,
-    api_token: str | None = None,
-    mcp_write: bool = False,
-) -> None:
-    """Serve the app until interrupted (the index should be built: ``rag serve`` does that)."""
-    warning = exposure_warning(host, auth)
-    if warning:
-        print(warning, file=sys.stderr)
-    launch(engine, host, port, auth, api_token=api_token, mcp_write=mcp_write, block=True)
