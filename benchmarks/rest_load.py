@@ -1,11 +1,11 @@
 """The REST API under load, and its memory over a long run, on loopback only, bounded in time.
 
-    python benchmarks/rest_load.py                       # targets: single client, 20 clients for 30 s
-    python benchmarks/rest_load.py --soak                # 30 min at a steady load, server RSS every 10 s
-    python benchmarks/rest_load.py --soak --minutes 10 --clients 4
-    python benchmarks/rest_load.py --ask-threads 1       # the worker model, measured (see RELIABILITY.md)
-    python benchmarks/rest_load.py --workers 2           # REST only, 2 processes (uvicorn workers)
-    python benchmarks/rest_load.py --malloc-arenas 0     # without the malloc arena cap
+    python -m benchmarks.rest_load                       # targets: single client, 20 clients for 30 s
+    python -m benchmarks.rest_load --soak                # 30 min at a steady load, server RSS every 10 s
+    python -m benchmarks.rest_load --soak --minutes 10 --clients 4
+    python -m benchmarks.rest_load --ask-threads 1       # the worker model, measured (see RELIABILITY.md)
+    python -m benchmarks.rest_load --workers 2           # REST only, 2 processes (uvicorn workers)
+    python -m benchmarks.rest_load --malloc-arenas 0     # without the malloc arena cap
 
 The server runs as ``rag serve`` runs it (``ui.app.launch``: page, REST, MCP on one port) in a
 process of its own on 127.0.0.1 and a free port, over the seed corpus indexed into a temporary
@@ -34,11 +34,10 @@ from typing import Any
 
 import httpx
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from benchmarks.corpora import ROOT
+from benchmarks.load_test import QUESTIONS, REFUSED, free_port, stop, tree_rss_mib, wait_until_up
+from rag.evaluate import percentile
 
-from benchmarks.load_test import QUESTIONS, REFUSED, free_port, percentile, stop, tree_rss_mib, wait_until_up
-
-ROOT = Path(__file__).resolve().parent.parent
 POOL = QUESTIONS * 3 + REFUSED  # The load test's mix: answerable, off-topic, other scripts, refused.
 
 
@@ -101,7 +100,7 @@ def engine_baseline(corpus: Path, index: Path, rounds: int) -> dict[str, float]:
             pass
         times.append(time.perf_counter() - t0)
     elapsed = time.perf_counter() - started
-    return {"p50_ms": 1000 * percentile(times, 50), "rate_per_s": len(times) / elapsed}
+    return {"p50_ms": 1000 * percentile(times, 0.5), "rate_per_s": len(times) / elapsed}
 
 
 def ask(client: httpx.Client, url: str, question: str) -> str:
@@ -127,7 +126,7 @@ def single_client(url: str, rounds: int) -> dict[str, float]:
             times.append(time.perf_counter() - t0)
             if outcome.startswith("error"):
                 raise SystemExit(outcome)
-    return {"p50_ms": 1000 * percentile(times, 50)}
+    return {"p50_ms": 1000 * percentile(times, 0.5)}
 
 
 def concurrent_clients(url: str, clients: int, seconds: float, on_sample: Any = None) -> dict[str, Any]:
@@ -167,8 +166,8 @@ def concurrent_clients(url: str, clients: int, seconds: float, on_sample: Any = 
         "errors": len(errors),
         "error_examples": sorted(set(errors))[:5],
         "throughput_per_s": len(results) / elapsed,
-        "p50_ms": 1000 * percentile(latencies, 50),
-        "p95_ms": 1000 * percentile(latencies, 95),
+        "p50_ms": 1000 * percentile(latencies, 0.5),
+        "p95_ms": 1000 * percentile(latencies, 0.95),
     }
 
 
@@ -203,9 +202,18 @@ def main() -> None:
     index = tmp / "index"
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
-    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1"}
     env.pop("RAG_AUTH", None)
-    command = [sys.executable, __file__, "--serve", "--port", str(port), "--corpus", str(args.corpus)]
+    command = [
+        sys.executable,
+        "-m",
+        "benchmarks.rest_load",
+        "--serve",
+        "--port",
+        str(port),
+        "--corpus",
+        str(args.corpus),
+    ]
     command += ["--index", str(index), "--ask-threads", str(ask_threads), "--malloc-arenas", str(arenas)]
     command += ["--workers", str(args.workers)]
     args.out.parent.mkdir(parents=True, exist_ok=True)

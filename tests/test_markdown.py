@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import html
 import re
+from dataclasses import replace
 
 import pytest
 from markdown_it import MarkdownIt
 from mdit_py_plugins.footnote import footnote_plugin
 
-from rag import Engine, answer_markdown
-from rag.records import Answer
+from rag import Engine, Quote, answer_markdown
 
 from .test_ui_render import HOSTILE, hostile_answer
 
@@ -71,8 +71,8 @@ def test_source_text_never_becomes_markup():
 )
 def test_markdown_syntax_in_a_quote_stays_text(text: str):
     answer = hostile_answer()
-    quote = answer.quotes[0].__class__(1, text, "a.txt", "T", 0, len(text), 1.0)
-    rendered = render(answer_markdown(Answer(answer.question, False, text, (quote,), answer.passages)))
+    quote = Quote(n=1, text=text, doc="a.txt", title="T", start=0, end=len(text), score=1.0)
+    rendered = render(answer_markdown(replace(answer, quotes=(quote,))))
     assert blockquotes(rendered) == [text]
 
 

@@ -18,8 +18,7 @@ import httpx
 import pytest
 from gradio_client import Client
 
-from rag import Engine
-from rag.load import MAX_FILE_BYTES
+from rag import MAX_FILE_BYTES, Engine
 
 from .uiserver import Running, private_app
 

@@ -11,18 +11,16 @@ from typing import Any
 
 import gradio as gr
 
-from rag import Answer, Engine, IndexMissingError, RagError
-from rag.load import scan_corpus
-from rag.present import report_text
-from rag.records import BuildReport, DocumentMeta
+from rag import Answer, BuildReport, Engine, RagError, report_text
 
-from .render import DocumentRow, article_html
+from .render import STATE_LABELS, article_html
 
 __all__ = ["Actions", "guard"]
 
 
 def guard(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn the project's errors into ``gr.Error`` (a message on the page, an error for clients)."""
+    """Turn the project's errors into ``gr.Error`` (a message on the page, an error for clients,
+    no traceback in the server's log)."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -39,7 +37,7 @@ def _report(report: BuildReport, what: str) -> str:
 
 
 class Actions:
-    """What the page and the API do, each a call on the engine."""
+    """What the page and the APIs do, each a call on the engine."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -49,33 +47,14 @@ class Actions:
     def answer(self, question: str, previous: str | None = None) -> Answer:
         return self.engine.ask(question or "", previous=previous or None)
 
-    def files(self) -> list[str]:
-        """The indexable files in the corpus folder, as paths relative to it."""
-        corpus_dir = self.engine.settings.corpus_dir
-        return [p.relative_to(corpus_dir).as_posix() for p in scan_corpus(corpus_dir)[0]]
-
-    def documents(self) -> list[DocumentRow]:
-        """Corpus files and indexed documents: indexed, waiting for a rebuild, or deleted."""
-        files = set(self.files())
-        try:
-            records = self.engine.index().documents  # Metadata only: no document text is read.
-        except IndexMissingError:
-            records = []
-        rows: list[DocumentRow] = [
-            (r.doc, r.meta, "indexed" if r.doc in files else "deleted from the folder: rebuild") for r in records
-        ]
-        indexed = {r.doc for r in records}
-        rows += [(doc, DocumentMeta(), "not indexed yet: rebuild") for doc in sorted(files - indexed)]
-        return rows
-
     def document_list(self) -> list[dict[str, Any]]:
-        """:meth:`documents` as JSON objects: ``doc``, the metadata fields, ``state``."""
-        return [{"doc": doc, **vars(meta), "state": state} for doc, meta, state in self.documents()]
+        """Every document and its state as JSON objects: ``doc``, the metadata fields, ``state``."""
+        return [{"doc": d.doc, **d.meta.to_dict(), "state": STATE_LABELS[d.state]} for d in self.engine.documents()]
 
     def document_record(self, doc: str) -> dict[str, Any]:
         """An indexed document as JSON: ``doc``, the metadata fields, and the ``text`` its offsets index."""
         meta, text = self.engine.document(doc)
-        return {"doc": doc, **vars(meta), "text": text}
+        return {"doc": doc, **meta.to_dict(), "text": text}
 
     def article(self, doc: str, start: int, end: int, quotes: str = "") -> str:
         """``quotes``: the quoted sentences' offsets as ``"start-end,start-end"``, marked too."""

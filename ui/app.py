@@ -25,8 +25,7 @@ from typing import Any
 
 import gradio as gr
 
-from rag import Answer, Engine
-from rag.load import MAX_FILE_BYTES
+from rag import MAX_FILE_BYTES, Answer, Engine
 
 from .actions import Actions, guard
 from .mcp import add_read_tools
@@ -168,8 +167,8 @@ def create_app(engine: Engine) -> gr.Blocks:
 
     @guard
     def refresh() -> tuple[str, str, Any]:
-        rows = act.documents()
-        return status_html(engine.status()), documents_html(rows), gr.update(choices=act.files(), value=None)
+        rows = engine.documents()
+        return status_html(engine.status()), documents_html(rows), gr.update(choices=engine.files(), value=None)
 
     # A gr.Progress() default is how Gradio gives a handler a progress bar.
     @guard

@@ -27,6 +27,7 @@ from starlette.datastructures import UploadFile as StarletteUpload
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from rag import (
+    MAX_FILE_BYTES,
     CorpusError,
     DocumentNotFoundError,
     DocumentTooLargeError,
@@ -37,7 +38,6 @@ from rag import (
     QuestionError,
     RagError,
 )
-from rag.load import MAX_FILE_BYTES
 
 from .actions import Actions
 
