@@ -25,7 +25,6 @@ import os
 import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -35,7 +34,7 @@ from typing import Any
 import httpx
 
 from benchmarks.corpora import ROOT
-from benchmarks.load_test import QUESTIONS, REFUSED, free_port, stop, tree_rss_mib, wait_until_up
+from benchmarks.load_test import QUESTIONS, REFUSED, free_port, server_command, stop, tree_rss_mib, wait_until_up
 from rag.evaluate import percentile
 
 POOL = QUESTIONS * 3 + REFUSED  # The load test's mix: answerable, off-topic, other scripts, refused.
@@ -202,18 +201,7 @@ def main() -> None:
     index = tmp / "index"
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
-    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1"}
-    env.pop("RAG_AUTH", None)
-    command = [
-        sys.executable,
-        "-m",
-        "benchmarks.rest_load",
-        "--serve",
-        "--port",
-        str(port),
-        "--corpus",
-        str(args.corpus),
-    ]
+    command, env = server_command("benchmarks.rest_load", port, args.corpus)
     command += ["--index", str(index), "--ask-threads", str(ask_threads), "--malloc-arenas", str(arenas)]
     command += ["--workers", str(args.workers)]
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -291,3 +291,12 @@ def test_every_door_opens_with_credentials(guarded: Running):
     _, result = asyncio.run(mcp_call(guarded.url, "status", {}, {"Authorization": f"Basic {basic}"}))
     assert json.loads(result.content[0].text)["documents"] == 5
     assert Client(guarded.url, auth=(USER, PASSWORD), verbose=False).predict(api_name="/status")["documents"] == 5
+
+
+def test_every_error_of_the_package_has_its_own_status():
+    import rag
+    from ui.rest import STATUS_BY_ERROR, http_status
+
+    errors = {e for e in map(rag.__dict__.get, rag.__all__) if isinstance(e, type) and issubclass(e, rag.RagError)}
+    assert {cls for cls, _ in STATUS_BY_ERROR} == errors  # A new error must be given a status.
+    assert http_status(rag.DocumentNotFoundError("x")) == 404 and http_status(rag.CorpusError("x")) == 400
