@@ -203,6 +203,7 @@ def test_openapi_and_offline_docs(server: Running):
     spec = api(server, "GET", "openapi.json").json()
     assert {"/api/ask", "/api/status", "/api/documents", "/api/documents/{doc}", "/api/rebuild"} <= set(spec["paths"])
     assert set(spec["paths"]["/api/documents/{doc}"]) == {"get", "delete"}
+    assert set(spec["paths"]["/api/ask"]["post"]["responses"]) == {"200", "400", "503"}
     docs = api(server, "GET", "docs")
     assert docs.status_code == 200 and "swagger" in docs.text.lower()
     assets = re.findall(r'(?:src|href)="([^"]+)"', docs.text)

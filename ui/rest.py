@@ -20,14 +20,14 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel, Field, ValidationError
 from starlette.datastructures import UploadFile as StarletteUpload
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import rag
-from rag import MAX_FILE_BYTES, CorpusError, DocumentTooLargeError, RagError
+from rag import MAX_FILE_BYTES, CorpusError, DocumentTooLargeError, RagError, to_json
 
 from .actions import Actions
 
@@ -104,6 +104,48 @@ def _responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     return {c: {"description": described[c], "content": {"application/json": {"schema": schema}}} for c in codes}
 
 
+_SPAN = {"type": "array", "items": {"type": "integer"}, "minItems": 2, "maxItems": 2}
+_ANSWER: dict[str, Any] = {
+    "description": "The answer: the JSON object of `rag ask --json`",
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "required": ["question", "abstained", "answer", "quotes", "passages"],
+                "properties": {
+                    "question": {"type": "string"},
+                    "abstained": {"type": "boolean"},
+                    "answer": {"type": "string"},
+                    "quotes": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "properties": {
+                                **{k: {"type": "string"} for k in ("text", "doc", "title")},
+                                **{k: {"type": "integer"} for k in ("n", "start", "end")},
+                                "score": {"type": "number"},
+                            },
+                        },
+                    },
+                    "passages": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "properties": {
+                                **{k: {"type": "string"} for k in ("doc", "title", "text")},
+                                "url": {"type": ["string", "null"]},
+                                **{k: {"type": "integer"} for k in ("n", "start", "end")},
+                                "quote_spans": {"type": "array", "items": _SPAN},
+                            },
+                        },
+                    },
+                },
+            }
+        }
+    },
+}
+
+
 def create_api(actions: Actions, ask_pool: Executor) -> FastAPI:
     """The REST routes under ``/api`` (OpenAPI at ``/api/openapi.json``, docs at ``/api/docs``,
     served without any CDN). Questions run on ``ask_pool``; builds on the server's thread pool."""
@@ -118,17 +160,28 @@ def create_api(actions: Actions, ask_pool: Executor) -> FastAPI:
         static_url=f"{API_PREFIX}/static-offline-docs",
         swagger_ui_oauth2_redirect_url=f"{API_PREFIX}/docs/oauth2-redirect",
     )
+    default_openapi = api.openapi
+
+    def openapi() -> dict[str, Any]:
+        """FastAPI's schema, without the 422 it lists for bodies: invalid requests get 400 here."""
+        spec = default_openapi()
+        for operations in spec["paths"].values():
+            for operation in operations.values():
+                operation.get("responses", {}).pop("422", None)
+        return spec
+
+    api.openapi = openapi  # type: ignore[method-assign]
     api.add_exception_handler(RagError, _rag_error)
     api.add_exception_handler(RequestValidationError, _invalid_request)
     api.add_exception_handler(StarletteHTTPException, _http_error)
 
-    @api.post(f"{API_PREFIX}/ask", responses=_responses(400, 503), tags=["answers"])
-    async def ask(body: AskRequest) -> dict[str, Any]:
+    @api.post(f"{API_PREFIX}/ask", responses={200: _ANSWER, **_responses(400, 503)}, tags=["answers"])
+    async def ask(body: AskRequest) -> Response:
         """Answer a question with verbatim quotes: exactly the JSON object of `rag ask --json`
         (question, abstained, answer, quotes with doc/start/end, cited passages)."""
         call = functools.partial(engine.ask, body.question, k=body.k, previous=body.previous)
         answer = await asyncio.get_running_loop().run_in_executor(ask_pool, call)
-        return answer.to_dict()
+        return Response(to_json(answer), media_type="application/json")  # As `rag ask --json` writes it.
 
     @api.get(f"{API_PREFIX}/status", tags=["index"])
     def status() -> dict[str, Any]:
