@@ -26,8 +26,19 @@ from pydantic import BaseModel, Field, ValidationError
 from starlette.datastructures import UploadFile as StarletteUpload
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-import rag
-from rag import MAX_FILE_BYTES, CorpusError, DocumentTooLargeError, RagError, to_json
+from rag import (
+    MAX_FILE_BYTES,
+    CorpusError,
+    DocumentNotFoundError,
+    DocumentTooLargeError,
+    IndexCorruptError,
+    IndexLockedError,
+    IndexMissingError,
+    ModelError,
+    QuestionError,
+    RagError,
+    to_json,
+)
 
 from .actions import Actions
 
@@ -39,15 +50,15 @@ MAX_UPLOAD_REQUEST_BYTES = MAX_FILE_BYTES + 2**20
 document may have, plus room for the form's framing; send several large files one per request."""
 
 STATUS_BY_ERROR: tuple[tuple[type[RagError], int], ...] = (
-    (rag.QuestionError, 400),
-    (rag.DocumentNotFoundError, 404),
-    (rag.DocumentTooLargeError, 413),
-    (rag.CorpusError, 400),
-    (rag.IndexLockedError, 409),
-    (rag.IndexMissingError, 503),
-    (rag.IndexCorruptError, 503),
-    (rag.ModelError, 503),
-    (rag.RagError, 400),
+    (QuestionError, 400),
+    (DocumentNotFoundError, 404),
+    (DocumentTooLargeError, 413),
+    (CorpusError, 400),
+    (IndexLockedError, 409),
+    (IndexMissingError, 503),
+    (IndexCorruptError, 503),
+    (ModelError, 503),
+    (RagError, 400),
 )
 """The HTTP status of each error of the package, most specific first (the one place they are mapped)."""
 
