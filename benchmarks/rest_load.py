@@ -70,17 +70,15 @@ def serve(corpus: Path, index: Path, port: int, ask_threads: int, arenas: int, w
 
 def rest_only_app() -> Any:
     """One worker process of ``--workers N``: its own engine, the REST routes only."""
-    from concurrent.futures import ThreadPoolExecutor
-
     from rag import Engine, Settings
     from ui.actions import Actions
     from ui.rest import create_api
-    from ui.server import ASK_THREADS, limit_malloc_arenas
+    from ui.server import ask_pool, limit_malloc_arenas
 
     limit_malloc_arenas()
     engine = Engine(Settings().with_dirs(Path(os.environ["RAG_BENCH_CORPUS"]), Path(os.environ["RAG_BENCH_INDEX"])))
     engine.ask(QUESTIONS[0])
-    return create_api(Actions(engine), ThreadPoolExecutor(ASK_THREADS))
+    return create_api(Actions(engine, ask_pool()))
 
 
 def engine_baseline(corpus: Path, index: Path, rounds: int) -> dict[str, float]:

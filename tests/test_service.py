@@ -187,6 +187,8 @@ def test_a_build_already_running_is_a_409(server: Running):
 
 
 def test_no_index_yet_is_a_503(seed_engine: Engine, tmp_path: Path):
+    from concurrent.futures import ThreadPoolExecutor
+
     from fastapi.testclient import TestClient
 
     from rag import Settings
@@ -194,7 +196,7 @@ def test_no_index_yet_is_a_503(seed_engine: Engine, tmp_path: Path):
     from ui.rest import create_api
 
     engine = Engine(Settings().with_dirs(tmp_path / "corpus", tmp_path / "index"), seed_engine.embedder)
-    with TestClient(create_api(Actions(engine), ask_pool=None)) as client:  # type: ignore[arg-type]
+    with TestClient(create_api(Actions(engine, ThreadPoolExecutor(1)))) as client:
         response = client.post("/api/ask", json={"question": SEED_QUESTION})
     assert response.status_code == 503 and "rag build" in response.json()["error"]
 

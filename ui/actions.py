@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
+from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any
 
@@ -37,15 +38,20 @@ def _report(report: BuildReport, what: str) -> str:
 
 
 class Actions:
-    """What the page and the APIs do, each a call on the engine."""
+    """What the page and the APIs do, each a call on the engine. Every question, from any door,
+    is answered on ``ask_pool`` (a few threads of its own): the encoder's BLAS then only ever runs
+    on those threads, instead of on each of the web server's many worker threads in turn, each of
+    which would keep buffers of its own (RELIABILITY.md, *Load*)."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, ask_pool: Executor) -> None:
         self.engine = engine
+        self.ask_pool = ask_pool
 
     # -- reading ---------------------------------------------------------------------------
 
-    def answer(self, question: str, previous: str | None = None) -> Answer:
-        return self.engine.ask(question or "", previous=previous or None)
+    def answer(self, question: str, previous: str | None = None, k: int = 3) -> Answer:
+        """Blocks the calling thread until a thread of ``ask_pool`` has answered."""
+        return self.ask_pool.submit(self.engine.ask, question or "", k, previous or None).result()
 
     def document_list(self) -> list[dict[str, Any]]:
         """Every document and its state as JSON objects: ``doc``, the metadata fields, ``state``."""

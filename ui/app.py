@@ -35,7 +35,7 @@ from .render import (
     passages_html,
     status_html,
 )
-from .server import Credentials, Running, start
+from .server import Credentials, Running, ask_pool, start
 
 __all__ = ["create_app", "exposure_warning", "launch"]
 
@@ -115,9 +115,9 @@ def _progress(progress: gr.Progress) -> Callable[[str, int, int], None]:
     return update
 
 
-def create_app(engine: Engine) -> gr.Blocks:
-    """The page and its API endpoints, over ``engine`` (whose index should be built)."""
-    act = Actions(engine)
+def create_app(act: Actions) -> gr.Blocks:
+    """The page and its API endpoints, over ``act.engine`` (whose index should be built)."""
+    engine = act.engine
 
     # -- API endpoints that return data (the page renders the same calls as HTML) ----------
 
@@ -329,9 +329,10 @@ def launch(
     if warning and block:
         print(warning, file=sys.stderr)
     credentials = Credentials(user=auth[0], password=auth[1], token=api_token) if auth else None
+    actions = Actions(engine, ask_pool())
     return start(
-        engine,
-        create_app(engine),
+        actions,
+        create_app(actions),
         host=host,
         port=port,
         credentials=credentials,

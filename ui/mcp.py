@@ -44,7 +44,7 @@ def add_read_tools(actions: Actions) -> None:
             previous: The question asked just before, when this one is a follow-up ("and Japan?"); else empty.
             k: At most this many quotes (1-100, default 3).
         """
-        return _json(engine.ask(question or "", k=int(k), previous=previous or None).to_dict())
+        return _json(actions.answer(question, previous, int(k)).to_dict())
 
     @guard
     def list_documents() -> str:

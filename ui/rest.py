@@ -6,7 +6,7 @@ the Gradio API share): every route is one engine call, every error one JSON obje
 :data:`STATUS_BY_ERROR`. A client's mistake is answered, never logged as a traceback.
 
 ``POST /api/ask`` does not go through Gradio's queue: it runs on a small pool of threads of its own
-(:func:`create_api`'s ``ask_pool``), sized by measurement (RELIABILITY.md, "Load").
+(``Actions.ask_pool``, shared with the page, the Gradio API and MCP), sized by measurement (RELIABILITY.md, "Load").
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import tempfile
-from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any
 
@@ -157,9 +156,9 @@ _ANSWER: dict[str, Any] = {
 }
 
 
-def create_api(actions: Actions, ask_pool: Executor) -> FastAPI:
+def create_api(actions: Actions) -> FastAPI:
     """The REST routes under ``/api`` (OpenAPI at ``/api/openapi.json``, docs at ``/api/docs``,
-    served without any CDN). Questions run on ``ask_pool``; builds on the server's thread pool."""
+    served without any CDN). Questions run on ``actions.ask_pool``; builds on the server's thread pool."""
     engine = actions.engine
     api = FastAPIOffline(
         title="rag-quotes",
@@ -191,7 +190,7 @@ def create_api(actions: Actions, ask_pool: Executor) -> FastAPI:
         """Answer a question with verbatim quotes: exactly the JSON object of `rag ask --json`
         (question, abstained, answer, quotes with doc/start/end, cited passages)."""
         call = functools.partial(engine.ask, body.question, k=body.k, previous=body.previous)
-        answer = await asyncio.get_running_loop().run_in_executor(ask_pool, call)
+        answer = await asyncio.get_running_loop().run_in_executor(actions.ask_pool, call)
         return Response(to_json(answer), media_type="application/json")  # As `rag ask --json` writes it.
 
     @api.get(f"{API_PREFIX}/status", tags=["index"])

@@ -14,7 +14,7 @@ import secrets
 import threading
 import time
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,8 +22,6 @@ import gradio as gr
 import uvicorn
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Receive, Scope, Send
-
-from rag import Engine
 
 from .actions import Actions
 from .mcp import READ_TOOLS
@@ -123,7 +121,7 @@ class Running:
     blocks: gr.Blocks
     server: uvicorn.Server
     thread: threading.Thread | None
-    pool: ThreadPoolExecutor
+    pool: Executor
 
     def close(self) -> None:
         self.server.should_exit = True
@@ -133,8 +131,13 @@ class Running:
         self.blocks.close()
 
 
+def ask_pool() -> ThreadPoolExecutor:
+    """The threads that answer every question (:data:`ASK_THREADS` of them)."""
+    return ThreadPoolExecutor(ASK_THREADS, thread_name_prefix="rag-ask")
+
+
 def start(
-    engine: Engine,
+    actions: Actions,
     blocks: gr.Blocks,
     *,
     host: str,
@@ -144,12 +147,12 @@ def start(
     block: bool,
     launch_kwargs: dict[str, Any],
 ) -> Running:
-    """Serve ``blocks`` (the page) and the REST API over ``engine`` on ``host:port``.
+    """Serve ``blocks`` (the page) and the REST API over ``actions`` on ``host:port``.
 
     With ``block`` it serves until interrupted; otherwise in a background thread, once it answers."""
     limit_malloc_arenas()
-    pool = ThreadPoolExecutor(ASK_THREADS, thread_name_prefix="rag-ask")
-    app: FastAPI = create_api(Actions(engine), pool)
+    pool = actions.ask_pool
+    app: FastAPI = create_api(actions)
     blocks.queue(default_concurrency_limit=1)
     app = gr.mount_gradio_app(
         app,
