@@ -16,12 +16,13 @@ a service) needs. The stored index (``rag.index``) is private to the package.
 from __future__ import annotations
 
 from ._version import __version__
-from .config import ChunkSettings, RetrievalSettings, Settings
+from .config import ChunkSettings, FetchSettings, RetrievalSettings, Settings, WatchSettings
 from .engine import CandidateFeatures, Engine
 from .errors import (
     CorpusError,
     DocumentNotFoundError,
     DocumentTooLargeError,
+    FetchError,
     IndexCorruptError,
     IndexLockedError,
     IndexMissingError,
@@ -29,7 +30,8 @@ from .errors import (
     QuestionError,
     RagError,
 )
-from .load import MAX_FILE_BYTES
+from .fetch import parse_urls
+from .load import MAX_FILE_BYTES, SUPPORTED_SUFFIXES
 from .present import answer_markdown, answer_text, report_text, safe_url, status_text, to_json
 from .records import (
     Answer,
@@ -40,6 +42,7 @@ from .records import (
     DocumentState,
     EvalReport,
     IndexStatus,
+    Notice,
     Quote,
     Skipped,
 )
@@ -47,6 +50,7 @@ from .retrieve import Feature
 
 __all__ = [
     "MAX_FILE_BYTES",
+    "SUPPORTED_SUFFIXES",
     "Answer",
     "BuildReport",
     "CandidateFeatures",
@@ -61,20 +65,25 @@ __all__ = [
     "Engine",
     "EvalReport",
     "Feature",
+    "FetchError",
+    "FetchSettings",
     "IndexCorruptError",
     "IndexLockedError",
     "IndexMissingError",
     "IndexStatus",
     "ModelError",
+    "Notice",
     "QuestionError",
     "Quote",
     "RagError",
     "RetrievalSettings",
     "Settings",
     "Skipped",
+    "WatchSettings",
     "__version__",
     "answer_markdown",
     "answer_text",
+    "parse_urls",
     "report_text",
     "safe_url",
     "status_text",

@@ -6,6 +6,7 @@ __all__ = [
     "CorpusError",
     "DocumentNotFoundError",
     "DocumentTooLargeError",
+    "FetchError",
     "IndexCorruptError",
     "IndexLockedError",
     "IndexMissingError",
@@ -33,6 +34,10 @@ class DocumentNotFoundError(CorpusError):
 
 class DocumentTooLargeError(CorpusError):
     """A file is over the size limit for one document."""
+
+
+class FetchError(CorpusError):
+    """A URL cannot be added (unreachable, refused, wrong type, too large, ...)."""
 
 
 class IndexMissingError(RagError):

@@ -154,8 +154,8 @@ def test_bad_uploads_are_refused_and_change_nothing(server: Running):
     assert none.status_code == 400 and "files" in none.json()["error"]
     too_large = announced_upload(server, MAX_FILE_BYTES * 2)  # Refused before a byte of the body is read.
     assert too_large[0] == 413 and "MiB" in too_large[1]["error"]
-    by_url = api(server, "POST", "documents", json={"url": "https://example.com/a"})
-    assert by_url.status_code == 501
+    by_url = api(server, "POST", "documents", json={"url": "ftp://example.com/a"})
+    assert by_url.status_code == 400 and "ftp://example.com/a" in by_url.json()["error"]
     assert sorted(p.name for p in server.corpus_dir.iterdir()) == before
 
 
@@ -265,7 +265,7 @@ def test_mcp_write_tools_need_the_flag(server: Running, guarded: Running):
     assert result.isError and "remove" in result.content[0].text  # Not a tool here: nothing removed.
     assert sorted(p.name for p in server.corpus_dir.iterdir()) == before
     names, _ = asyncio.run(mcp_call(guarded.url, None, {}, {"Authorization": f"Bearer {TOKEN}"}))
-    assert names == ["article", "ask", "list_documents", "rebuild", "remove", "status", "upload"]
+    assert names == ["add_url", "article", "ask", "list_documents", "rebuild", "remove", "status", "upload"]
 
 
 # -- one login everywhere ----------------------------------------------------------------------

@@ -173,3 +173,12 @@ def test_each_answer_has_a_copy_as_markdown_button_with_the_packages_markdown():
     copies = re.findall(r'<button class="rq-copy" data-md="([^"]*)"', page)
     assert len(copies) == 2 and all(html_module.unescape(c) == answer_markdown(answer) for c in copies)
     assert "<script" not in page
+
+
+def test_a_pdf_passage_shows_its_page():
+    from dataclasses import replace
+
+    answer = hostile_answer()
+    assert ", p. " not in passages_html(answer)  # Not a PDF: no page.
+    on_page = replace(answer, passages=(replace(answer.passages[0], page=3),))
+    assert "a&lt;b&gt;.txt, p. 3, characters 100–" in passages_html(on_page)

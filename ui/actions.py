@@ -12,11 +12,14 @@ from typing import Any
 
 import gradio as gr
 
-from rag import Answer, BuildReport, Engine, RagError, report_text
+from rag import SUPPORTED_SUFFIXES, Answer, BuildReport, Engine, RagError, parse_urls, report_text
 
 from .render import STATE_LABELS, article_html
 
-__all__ = ["Actions", "guard"]
+__all__ = ["UPLOAD_TYPES", "Actions", "guard"]
+
+UPLOAD_TYPES = sorted(SUPPORTED_SUFFIXES)
+"""What the page offers to upload: every type the loader reads (``rag/corpus.py`` decides what is accepted)."""
 
 
 def guard(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -72,10 +75,17 @@ class Actions:
 
     def upload(self, files: list[str] | None, overwrite: bool, progress: Callable[[str, int, int], None]) -> str:
         if not files:
-            raise RagError("no file chosen: pick one or more .txt, .md or .html files first")
+            raise RagError(f"no file chosen: pick one or more {', '.join(UPLOAD_TYPES)} files first")
         pairs = [(Path(f), Path(f).name) for f in files]
         report = self.engine.add(pairs, overwrite=overwrite, progress=progress)
         return _report(report, f"Added {', '.join(name for _, name in pairs)}")
+
+    def add_urls(self, text: str | None, overwrite: bool, progress: Callable[[str, int, int], None]) -> str:
+        urls = parse_urls(text or "")
+        if not urls:
+            raise RagError("no link given: paste one or more http(s) URLs, one per line")
+        report = self.engine.add(urls=urls, overwrite=overwrite, progress=progress)
+        return _report(report, f"Added {', '.join(urls)}")
 
     def remove(self, doc: str | None, progress: Callable[[str, int, int], None]) -> str:
         if not doc:

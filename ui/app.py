@@ -9,7 +9,8 @@ Every action is also a named API endpoint, usable from ``gradio_client``:
 - ``/ask`` (question, previous question = "") → the JSON object of ``rag ask --json``
 - ``/list`` → the documents, ``/status`` → the index status (as ``rag status --json``)
 - ``/article`` (doc, start, end) → the article as escaped HTML with that span highlighted
-- ``/upload`` (files, overwrite) , ``/remove`` (doc), ``/rebuild`` → a one-line report each
+- ``/upload`` (files, overwrite), ``/add_url`` (URLs one per line, overwrite), ``/remove`` (doc),
+  ``/rebuild`` → a one-line report each
 
 :func:`launch` runs it; the CLI's ``rag serve`` builds the index first and reads ``RAG_AUTH``.
 """
@@ -27,7 +28,7 @@ import gradio as gr
 
 from rag import MAX_FILE_BYTES, Answer, Engine
 
-from .actions import Actions, guard
+from .actions import UPLOAD_TYPES, Actions, guard
 from .mcp import add_read_tools
 from .render import (
     conversation_html,
@@ -40,8 +41,7 @@ from .server import Credentials, Running, ask_pool, start
 __all__ = ["create_app", "exposure_warning", "launch"]
 
 ASSETS = Path(__file__).resolve().parent / "assets"
-UPLOAD_TYPES = [".txt", ".md", ".html"]
-"""What the page offers to upload (``rag/corpus.py`` decides what is accepted)."""
+_TYPES_TEXT = ", ".join(f"`{t}`" for t in UPLOAD_TYPES)
 
 # Scripts of the page's HTML components: clicks on citation markers and "open" buttons become
 # events carrying data; the article panel scrolls its highlighted passage into view.
@@ -166,9 +166,12 @@ def create_app(act: Actions) -> gr.Blocks:
         return act.article(str(evt.doc), int(evt.start), int(evt.end), str(getattr(evt, "quotes", "") or ""))
 
     @guard
+    def follow() -> tuple[str, str]:
+        return status_html(engine.status()), documents_html(engine.documents())
+
+    @guard
     def refresh() -> tuple[str, str, Any]:
-        rows = engine.documents()
-        return status_html(engine.status()), documents_html(rows), gr.update(choices=engine.files(), value=None)
+        return (*follow(), gr.update(choices=engine.files(), value=None))
 
     # A gr.Progress() default is how Gradio gives a handler a progress bar.
     @guard
@@ -178,6 +181,15 @@ def create_app(act: Actions) -> gr.Blocks:
         progress: gr.Progress = gr.Progress(),  # noqa: B008
     ) -> str:
         return act.upload(files, overwrite, _progress(progress))
+
+    @guard
+    def add_url(
+        urls: str,
+        overwrite: bool,
+        progress: gr.Progress = gr.Progress(),  # noqa: B008
+    ) -> str:
+        """Fetch web pages or PDFs (one URL per line) into the corpus and index them."""
+        return act.add_urls(urls, overwrite, _progress(progress))
 
     @guard
     def remove(doc: str | None, progress: gr.Progress = gr.Progress()) -> str:  # noqa: B008
@@ -236,7 +248,7 @@ def create_app(act: Actions) -> gr.Blocks:
             with gr.Row(equal_height=False):
                 with gr.Column():
                     gr.Markdown(
-                        f"### Add articles\n`.txt`, `.md` or `.html`, up to {MAX_FILE_BYTES // 2**20} MiB each. "
+                        f"### Add articles\n{_TYPES_TEXT}, up to {MAX_FILE_BYTES // 2**20} MiB each. "
                         "They are copied into the corpus folder and indexed right away."
                     )
                     files = gr.File(
@@ -244,6 +256,14 @@ def create_app(act: Actions) -> gr.Blocks:
                     )
                     overwrite = gr.Checkbox(label="Replace a document of the same name", value=False)
                     upload_btn = gr.Button("Upload and index", variant="primary")
+                    gr.Markdown(
+                        "### Add by link\nWeb pages or PDFs, one URL per line: each is downloaded into the corpus "
+                        "folder (its quotes cite the URL) and indexed right away."
+                    )
+                    urls = gr.Textbox(
+                        label="Links", placeholder="https://news.example/article.html", lines=2, elem_id="rq-urls"
+                    )
+                    url_btn = gr.Button("Fetch and index", variant="primary")
                 with gr.Column():
                     gr.Markdown("### Remove an article\nDeletes the file from the corpus folder and updates the index.")
                     doc_choice = gr.Dropdown(label="Document", choices=[], value=None, allow_custom_value=True)
@@ -284,6 +304,9 @@ def create_app(act: Actions) -> gr.Blocks:
         upload_btn.click(upload, [files, overwrite], message, api_name="upload", **corpus_events).success(
             lambda: None, None, files, api_visibility="private"
         ).then(refresh, None, outputs_refresh, api_visibility="private")
+        url_btn.click(add_url, [urls, overwrite], message, api_name="add_url", **corpus_events).success(
+            lambda: "", None, urls, api_visibility="private"
+        ).then(refresh, None, outputs_refresh, api_visibility="private")
         remove_btn.click(remove, doc_choice, message, api_name="remove", **corpus_events).then(
             refresh, None, outputs_refresh, api_visibility="private"
         )
@@ -291,6 +314,8 @@ def create_app(act: Actions) -> gr.Blocks:
             refresh, None, outputs_refresh, api_visibility="private"
         )
         app.load(refresh, None, outputs_refresh, api_visibility="private")
+        if engine.watching:  # The watcher rebuilds behind the page's back: follow it.
+            gr.Timer(3.0).tick(follow, None, [status_bar, documents], api_visibility="private")
     return app
 
 

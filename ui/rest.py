@@ -30,6 +30,7 @@ from rag import (
     CorpusError,
     DocumentNotFoundError,
     DocumentTooLargeError,
+    FetchError,
     IndexCorruptError,
     IndexLockedError,
     IndexMissingError,
@@ -52,6 +53,7 @@ STATUS_BY_ERROR: tuple[tuple[type[RagError], int], ...] = (
     (QuestionError, 400),
     (DocumentNotFoundError, 404),
     (DocumentTooLargeError, 413),
+    (FetchError, 400),
     (CorpusError, 400),
     (IndexLockedError, 409),
     (IndexMissingError, 503),
@@ -75,7 +77,8 @@ class AskRequest(BaseModel):
 
 
 class UrlRequest(BaseModel):
-    url: str = Field(description="An http(s) URL of an article to fetch and add.")
+    url: str = Field(description="An http(s) URL of a web page or PDF to fetch and add.")
+    overwrite: bool = Field(False, description="Replace a document of the same name.")
 
 
 def _error(status: int, message: str) -> JSONResponse:
@@ -107,7 +110,6 @@ def _responses(*codes: int) -> dict[int | str, dict[str, Any]]:
         404: "no such document",
         409: "a build is already running",
         413: "the upload is too large",
-        501: "not supported by this installation",
         503: "no usable index yet (build it)",
     }
     schema = {"type": "object", "properties": {"error": {"type": "string"}}, "required": ["error"]}
@@ -211,7 +213,7 @@ def create_api(actions: Actions) -> FastAPI:
 
     @api.post(
         f"{API_PREFIX}/documents",
-        responses=_responses(400, 409, 413, 501),
+        responses=_responses(400, 409, 413),
         tags=["documents"],
         openapi_extra={
             "requestBody": {
@@ -235,13 +237,14 @@ def create_api(actions: Actions) -> FastAPI:
     async def add_documents(request: Request) -> dict[str, Any]:
         """Add `.txt`, `.md` or `.html` files (multipart field `files`, up to 50 MiB each; `overwrite`
         to replace a document of the same name) and update the index; returns the build report.
-        A JSON body `{"url": ...}` (adding by URL) answers 501 until this installation supports it."""
+        A JSON body `{"url": "https://...", "overwrite": false}` fetches a web page or PDF instead."""
         if request.headers.get("content-type", "").startswith("application/json"):
             try:
-                UrlRequest.model_validate(await _json(request))
+                body = UrlRequest.model_validate(await _json(request))
             except ValidationError as err:
                 raise RagError(f'bad request: send {{"url": "https://..."}} ({err.error_count()} problem(s))') from err
-            raise StarletteHTTPException(501, "adding a document by URL is not supported yet; upload the file")
+            added = await asyncio.to_thread(engine.add, urls=[body.url], overwrite=body.overwrite)
+            return added.to_dict()
         length = request.headers.get("content-length")
         if length is None or not length.isdigit() or int(length) > MAX_UPLOAD_REQUEST_BYTES:
             raise DocumentTooLargeError(

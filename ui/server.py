@@ -39,7 +39,7 @@ __all__ = [
 ]
 
 MCP_PREFIX = "/gradio_api/mcp"
-MCP_WRITE_TOOLS = ("upload", "remove", "rebuild")
+MCP_WRITE_TOOLS = ("upload", "add_url", "remove", "rebuild")
 ASK_THREADS = 2
 """Threads that answer ``/api/ask`` (measured: RELIABILITY.md, "Load")."""
 MALLOC_ARENAS = 2
