@@ -21,7 +21,7 @@ from .build import BuildProgress, build_index
 from .config import Settings
 from .corpus import add_files, remove_documents
 from .embed import Embedder, SentenceTransformerEmbedder
-from .errors import CorpusError, IndexMissingError, QuestionError, RagError
+from .errors import CorpusError, DocumentNotFoundError, IndexMissingError, QuestionError, RagError
 from .followup import asks_for_name, fuse_ranks, own_weight, queries
 from .index import StoredIndex, current_generation
 from .lexical import LexicalIndex
@@ -162,7 +162,7 @@ class Engine:
         index = self._live()
         record = index.document_by_name(doc)
         if record is None:
-            raise RagError(f"{doc!r} is not in the index; `rag status` lists the documents")
+            raise DocumentNotFoundError(f"{doc!r} is not in the index; `rag status` lists the documents")
         return record.meta, index.document_text(record.id)
 
     def files(self) -> list[str]:
