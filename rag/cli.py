@@ -148,25 +148,17 @@ def build(
 
 
 def _stdin_request(line: str) -> tuple[str, str | None]:
-    """A stdin line as (question, previous): a JSON object ``{"question": ..., "previous": ...}``
-    or, any other line, the question itself."""
+    """A stdin line as (question, previous): a JSON object {"question", "previous"}, or plain text."""
     if not line.lstrip().startswith("{"):
         return line, None
     try:
         data = json.loads(line)
     except ValueError as err:
-        raise QuestionError(
-            f"the line starts with '{{' but is not valid JSON ({err}); send plain text or a JSON object"
-        ) from err
-    if not isinstance(data, dict):
-        data = {}
-    question, previous = data.get("question"), data.get("previous")
-    if not isinstance(question, str) or not (previous is None or isinstance(previous, str)):
-        raise QuestionError(
-            'a JSON line needs "question" (text) and may have "previous" (text or null): '
-            '{"question": "Which official did he meet?", "previous": "Who visited Japan?"}'
-        )
-    return question, previous
+        raise QuestionError(f"the line is not valid JSON ({err}); send plain text or a JSON object") from err
+    question, previous = (data.get("question"), data.get("previous")) if isinstance(data, dict) else (None, None)
+    if isinstance(question, str) and (previous is None or isinstance(previous, str)):
+        return question, previous
+    raise QuestionError('a JSON line needs "question" (text) and may have "previous" (text or null)')
 
 
 @main.command()
