@@ -1,7 +1,7 @@
 """The encoder benchmark: the ONNX encoder against plain sentence-transformers (torch), one run.
 
-    .venv/bin/python benchmarks/encoder.py                 # the 24 SQuAD articles of ../shared/eval
-    .venv/bin/python benchmarks/encoder.py --questions 100 # fewer questions for the latency rows
+    .venv/bin/python -m benchmarks.encoder                 # the 24 SQuAD articles of ../shared/eval
+    .venv/bin/python -m benchmarks.encoder --questions 100 # fewer questions for the latency rows
 
 1. ``rag build`` of the 24 articles (one document each, as ``rag eval`` writes them) into a fresh
    index, from a shell: process start, model load, chunking, encoding and writing included.
@@ -30,18 +30,16 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+import numpy as np
 
-import numpy as np  # noqa: E402
-
-from benchmarks.run import machine, pct  # noqa: E402
-from rag.chunk import chunk_text  # noqa: E402
-from rag.config import Settings  # noqa: E402
-from rag.embed import normalize_text  # noqa: E402
-from rag.encoder import OnnxEmbedder  # noqa: E402
-from rag.evaluate import load_squad, write_corpus  # noqa: E402
-from rag.load import read_document, scan_corpus  # noqa: E402
+from benchmarks.corpora import ROOT
+from benchmarks.run import machine, pct
+from rag.chunk import chunk_text
+from rag.config import Settings
+from rag.encoder import OnnxEmbedder
+from rag.evaluate import load_squad, write_corpus
+from rag.load import read_document, scan_corpus
+from rag.text import normalize_text
 
 SQUAD = ROOT.parent / "shared" / "eval" / "squad-v1.1-dev-a.json"
 RESULTS = ROOT / "benchmarks" / "results"

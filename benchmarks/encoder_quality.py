@@ -1,7 +1,7 @@
 """Answer quality by encoder precision: ``rag eval``'s check part with fp32 and with int8 vectors.
 
-    .venv/bin/python benchmarks/encoder_quality.py            # fp32, int8, int8 + derived passages
-    .venv/bin/python benchmarks/encoder_quality.py --part tuning
+    .venv/bin/python -m benchmarks.encoder_quality            # fp32, int8, int8 + derived passages
+    .venv/bin/python -m benchmarks.encoder_quality --part tuning
 
 The guard of the int8 encoder: MRR and R@1 may not drop by more than 0.005 against fp32. The
 third row measures an idea that was not adopted unless it holds quality: a passage's vector as the
@@ -20,16 +20,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+import numpy as np
 
-import numpy as np  # noqa: E402
-
-from rag import Engine, Settings  # noqa: E402
-from rag.chunk import split_sentences  # noqa: E402
-from rag.embed import ProgressFn  # noqa: E402
-from rag.encoder import OnnxEmbedder  # noqa: E402
-from rag.evaluate import evaluate  # noqa: E402
+from benchmarks.corpora import ROOT
+from rag import Engine, Settings
+from rag.chunk import split_sentences
+from rag.embed import ProgressFn
+from rag.encoder import OnnxEmbedder
+from rag.evaluate import evaluate
 
 SQUAD = ROOT.parent / "shared" / "eval" / "squad-v1.1-dev-a.json"
 RESULTS = ROOT / "benchmarks" / "results"

@@ -9,9 +9,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-__all__ = ["PROJECT_ROOT", "ChunkSettings", "RetrievalSettings", "Settings"]
+__all__ = ["ChunkSettings", "RetrievalSettings", "Settings"]
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+def _here(name: str) -> Path:
+    return Path.cwd() / name
 
 
 @dataclass(frozen=True)
@@ -60,8 +62,12 @@ class RetrievalSettings:
 
 @dataclass(frozen=True)
 class Settings:
-    corpus_dir: Path = PROJECT_ROOT / "corpus"
-    index_dir: Path = PROJECT_ROOT / "index"
+    """Everything the engine is told. The folders default to ``corpus/`` and ``index/`` in the
+    current directory (where ``make serve`` runs: the project's root), so an installed package
+    works the same as a checkout."""
+
+    corpus_dir: Path = field(default_factory=lambda: _here("corpus"))
+    index_dir: Path = field(default_factory=lambda: _here("index"))
     model_path: str | None = None
     """Path of a sentence-transformers model folder; ``None`` means the bundled all-MiniLM-L6-v2."""
     batch_size: int = 64

@@ -1,7 +1,8 @@
-"""Embed: what an encoder is (:class:`Embedder`) and the form texts are embedded in.
+"""Embed: what an encoder is (:class:`Embedder`).
 
 The project's encoder is :class:`rag.encoder.OnnxEmbedder` (the model exported to ONNX, run by
-onnxruntime), used by builds, questions and the Ray path alike.
+onnxruntime), used by builds, questions and the Ray path alike. The form texts are embedded in
+is :func:`rag.text.normalize_text`.
 """
 
 from __future__ import annotations
@@ -11,15 +12,10 @@ from typing import Protocol
 
 import numpy as np
 
-__all__ = ["Embedder", "ProgressFn", "normalize_text"]
+__all__ = ["Embedder", "ProgressFn"]
 
 ProgressFn = Callable[[int, int], None]
 """Called with (texts done, texts in all) while encoding."""
-
-
-def normalize_text(text: str) -> str:
-    """The form a text is embedded (and keyed) in: white space folded to single spaces."""
-    return " ".join(text.split())
 
 
 class Embedder(Protocol):

@@ -12,9 +12,10 @@ import numpy as np
 import pytest
 
 from rag import Engine, Settings
-from rag.config import PROJECT_ROOT
 from rag.encoder import OnnxEmbedder, cpu_precision, read_model_spec
 from rag.errors import ModelError
+
+from .conftest import PROJECT_ROOT
 
 TEXTS = [
     "Who is expected to serve as secretary of state?",
