@@ -88,7 +88,7 @@ def main() -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=1), encoding="utf-8")
     cols = ["mrr", "recall_at_1", "recall_at_5", "passage_recall_at_1", "out_of_corpus_refused", "build_seconds"]
-    head = ["encoder", "MRR", "R@1", "R@5", "passage R@1", "refused", "build s", "texts encoded"]
+    head = ["encoder", "MRR", "R@1", "R@5", "passage R@1", "refused", "build s", "texts encoded (build + questions)"]
     print(" | ".join(head))
     for name, r in results.items():
         print(
