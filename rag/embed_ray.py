@@ -96,7 +96,9 @@ class RayEmbedder:
             return np.zeros((0, self.dim), dtype=np.float32)
         self._local.ensure_exported()  # Once here, not in every actor (a local Ray shares this cache).
         ray = self._ray()
-        actors = self._actors or max(1, int(ray.cluster_resources().get("CPU", 1)))
+        # One single-threaded actor per CPU but one: Ray Data's own read and split tasks need a CPU
+        # too, and with every CPU held by an actor they never run (the build waits forever).
+        actors = self._actors or max(1, int(ray.cluster_resources().get("CPU", 1)) - 1)
         ds = ray.data.from_items([{"i": i, "text": t} for i, t in enumerate(texts)])
         ds = ds.repartition(max(1, -(-total // self._rows_per_task)))
         encoded = ds.map_batches(
