@@ -22,7 +22,7 @@ from .config import Settings
 from .corpus import add_files, remove_documents
 from .embed import Embedder
 from .encoder import OnnxEmbedder
-from .errors import CorpusError, IndexMissingError, QuestionError, RagError
+from .errors import CorpusError, DocumentNotFoundError, IndexMissingError, QuestionError, RagError
 from .followup import retrieval_text
 from .index import StoredIndex, current_generation
 from .lexical import LexicalIndex
@@ -134,7 +134,7 @@ class Engine:
         index = self._live()
         record = index.document_by_name(doc)
         if record is None:
-            raise RagError(f"{doc!r} is not in the index; `rag status` lists the documents")
+            raise DocumentNotFoundError(f"{doc!r} is not in the index; `rag status` lists the documents")
         return record.meta, index.document_text(record.id)
 
     def files(self) -> list[str]:
