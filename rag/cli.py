@@ -49,7 +49,7 @@ def _engine(
     if ray:
         from .embed_ray import RayEmbedder
 
-        return Engine(settings, RayEmbedder(settings.model_path, settings.batch_size, address=ray_address))
+        return Engine(settings, RayEmbedder(settings, address=ray_address))
     return Engine(settings)
 
 

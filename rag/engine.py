@@ -20,7 +20,8 @@ import numpy as np
 from .build import BuildProgress, build_index
 from .config import Settings
 from .corpus import add_files, remove_documents
-from .embed import Embedder, SentenceTransformerEmbedder
+from .embed import Embedder
+from .encoder import OnnxEmbedder
 from .errors import CorpusError, DocumentNotFoundError, IndexMissingError, QuestionError, RagError
 from .followup import asks_for_name, fuse_ranks, own_weight, queries
 from .index import StoredIndex, current_generation
@@ -51,7 +52,7 @@ class CandidateFeatures:
 class Engine:
     def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
         self.settings = settings
-        self.embedder: Embedder = embedder or SentenceTransformerEmbedder(settings.model_path, settings.batch_size)
+        self.embedder: Embedder = embedder or OnnxEmbedder.from_settings(settings)
         self._index: StoredIndex | None = None
         self._lock = threading.Lock()
         self._build_lock = threading.Lock()
