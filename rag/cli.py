@@ -147,11 +147,30 @@ def build(
     _run_build(lambda bars: engine.build(rebuild=rebuild, progress=bars), as_json, quiet)
 
 
+def _stdin_request(line: str) -> tuple[str, str | None]:
+    """A stdin line as (question, previous): a JSON object {"question", "previous"}, or plain text."""
+    if not line.lstrip().startswith("{"):
+        return line, None
+    try:
+        data = json.loads(line)
+    except ValueError as err:
+        raise QuestionError(f"the line is not valid JSON ({err}); send plain text or a JSON object") from err
+    question, previous = (data.get("question"), data.get("previous")) if isinstance(data, dict) else (None, None)
+    if isinstance(question, str) and (previous is None or isinstance(previous, str)):
+        return question, previous
+    raise QuestionError('a JSON line needs "question" (text) and may have "previous" (text or null)')
+
+
 @main.command()
 @click.argument("question", required=False)
 @_folders
 @click.option(
     "--k", "k", type=click.IntRange(1, 100), default=3, show_default=True, help="Maximum number of quotes, best first."
+)
+@click.option(
+    "--previous",
+    metavar="QUESTION",
+    help='The question asked before, when QUESTION follows up on it ("Which official did he meet?").',
 )
 @click.option(
     "--format",
@@ -163,17 +182,28 @@ def build(
 )
 @click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
 @_friendly
-def ask(question: str | None, corpus_dir: Path | None, index_dir: Path | None, k: int, fmt: str, as_json: bool) -> None:
-    """Answer QUESTION with quotes. Without QUESTION, read one question per line from stdin and
-    print one JSON object per line (or, with --format markdown, one Markdown answer each)."""
+def ask(
+    question: str | None,
+    corpus_dir: Path | None,
+    index_dir: Path | None,
+    k: int,
+    previous: str | None,
+    fmt: str,
+    as_json: bool,
+) -> None:
+    """Answer QUESTION with quotes. Without QUESTION, read questions from stdin, one per line, and
+    print one JSON object per line (or, with --format markdown, one Markdown answer each); a line
+    may also be a JSON object {"question": ..., "previous": ...} to ask a follow-up."""
     from .present import answer_markdown, answer_text, to_json
 
     fmt = "json" if as_json else fmt
     render = {"json": to_json, "markdown": answer_markdown, "text": answer_text}[fmt]
     engine = _engine(corpus_dir, index_dir)
     if question is not None:
-        click.echo(render(engine.ask(question, k=k)), nl=fmt == "json")
+        click.echo(render(engine.ask(question, k=k, previous=previous)), nl=fmt == "json")
         return
+    if previous is not None:
+        raise click.UsageError('--previous goes with a QUESTION; on stdin, send {"question": ..., "previous": ...}')
     if sys.stdin.isatty():
         raise click.UsageError("give a QUESTION, or pipe questions in, one per line")
     engine.open()  # Fail once, clearly, if there is no index.
@@ -183,7 +213,8 @@ def ask(question: str | None, corpus_dir: Path | None, index_dir: Path | None, k
         if not line.strip():
             continue
         try:
-            click.echo(render(engine.ask(line, k=k)), nl=fmt != "markdown")
+            text, before = _stdin_request(line)
+            click.echo(render(engine.ask(text, k=k, previous=before)), nl=fmt != "markdown")
         except QuestionError as err:
             click.echo(json.dumps({"question": line, "error": str(err)}, ensure_ascii=False))
         sys.stdout.flush()

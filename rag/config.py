@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-__all__ = ["ChunkSettings", "FetchSettings", "RetrievalSettings", "Settings", "WatchSettings"]
+__all__ = ["ChunkSettings", "FetchSettings", "FollowUpSettings", "RetrievalSettings", "Settings", "WatchSettings"]
 
 
 def _here(name: str) -> Path:
@@ -85,6 +85,19 @@ class WatchSettings:
     """Wait before trying again when another build holds the index."""
 
 
+@dataclass(frozen=True, kw_only=True)
+class FollowUpSettings:
+    """How a follow-up question is read with the previous one (see :mod:`rag.followup`)."""
+
+    own_weight: float = 0.5
+    """Weight of the follow-up's own ranking when it clearly leans on the previous question (short,
+    with a pronoun or a linking word); the rest goes to the previous question plus the follow-up."""
+    weak_own_weight: float = 0.7
+    """The same for a longer question that merely holds a pronoun."""
+    rrf_k: float = 60.0
+    """The rankings are fused by ``weight / (rrf_k + rank)``."""
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything the engine is told. The folders default to ``corpus/`` and ``index/`` in the
@@ -104,6 +117,7 @@ class Settings:
     """Where the model's ONNX export is kept (made once per model and precision)."""
     chunk: ChunkSettings = field(default_factory=ChunkSettings)
     retrieval: RetrievalSettings = field(default_factory=RetrievalSettings)
+    followup: FollowUpSettings = field(default_factory=FollowUpSettings)
     fetch: FetchSettings = field(default_factory=FetchSettings)
     watch: WatchSettings = field(default_factory=WatchSettings)
 

@@ -23,13 +23,13 @@ from .corpus import add_files, remove_documents
 from .embed import Embedder
 from .encoder import OnnxEmbedder
 from .errors import CorpusError, DocumentNotFoundError, IndexMissingError, QuestionError, RagError
-from .followup import retrieval_text
+from .followup import asks_for_name, fuse_ranks, own_weight, queries
 from .index import StoredIndex, current_generation
 from .lexical import LexicalIndex
 from .load import scan_corpus
 from .quote import answer_from_candidates
 from .records import Answer, BuildReport, DocumentMeta, DocumentState, IndexStatus
-from .retrieve import candidate_features, prepare_question, retrieve
+from .retrieve import FEATURES, Candidate, candidate_features, prepare_question, retrieve
 
 if TYPE_CHECKING:
     from .watch import WatchEvent
@@ -86,9 +86,10 @@ class Engine:
     ) -> Answer:
         """Quotes that answer ``question`` (at most ``k``, best first), or an abstention.
 
-        ``previous`` is the question asked before in the same conversation: a short follow-up
-        ("and what did Japan say?") is retrieved together with it (see :mod:`rag.followup`).
-        ``vector``: the retrieval text's embedding when the caller has it already (benchmarks)."""
+        ``previous`` is the question asked before in the same conversation: a follow-up ("which
+        official did he meet?") is read with it, its own words counting at least as much as the
+        previous question's (see :mod:`rag.followup`). ``vector``: the question's embedding when
+        the caller has it already (benchmarks)."""
         if k < 1:
             raise RagError(f"k must be at least 1, not {k}")
         rs = self.settings.retrieval
@@ -97,11 +98,39 @@ class Engine:
             context = prepare_question(previous, rs.max_question_chars) if previous else None
         except QuestionError:
             context = None  # An unusable previous question is no context, not an error in this one.
-        query = retrieval_text(cleaned, context)
         index = self._live()
-        query_vector = self.encode_question(query) if vector is None else vector
-        candidates = retrieve(index, query, query_vector, rs)
-        return answer_from_candidates(index, cleaned, candidates, k, rs)
+        return answer_from_candidates(index, cleaned, self._candidates(index, cleaned, context, vector), k, rs)
+
+    def _candidates(
+        self, index: StoredIndex, question: str, previous: str | None, vector: np.ndarray | None
+    ) -> list[Candidate]:
+        """Candidate sentences for ``question`` asked after ``previous`` (``None``: asked first),
+        best first. A follow-up is retrieved alone and in context, the two rankings fused by
+        weighted reciprocal rank, each candidate keeping the larger of each feature
+        (:mod:`rag.followup`). When the previous question asked for a name, its best sentence is
+        found first: the name a pronoun stands for."""
+        rs, fs = self.settings.retrieval, self.settings.followup
+        weight = own_weight(question, fs.own_weight, fs.weak_own_weight) if previous else 1.0
+        if previous is None or weight >= 1.0:
+            return retrieve(index, question, self.encode_question(question) if vector is None else vector, rs)
+        previous_answer = None
+        if asks_for_name(previous):
+            found = retrieve(index, previous, self.encode_question(previous), rs)
+            previous_answer = index.sentence_text(found[0].sentence_id) if found else None
+        plan = queries(question, previous, weight, previous_answer)
+        vectors = (
+            self.embedder.encode([q.text for q in plan])
+            if vector is None
+            else [vector, *self.embedder.encode([plan[1].text])]
+        )
+        rankings = [retrieve(index, q.text, v, rs) for q, v in zip(plan, vectors)]
+        scores = fuse_ranks([[c.sentence_id for c in r] for r in rankings], [q.weight for q in plan], fs.rrf_k)
+        best: dict[int, Candidate] = {}
+        for cand in (c for r in rankings for c in r):
+            seen = best.get(cand.sentence_id)
+            larger = {name: max(getattr(seen, name), getattr(cand, name)) for name in FEATURES} if seen else {}
+            best[cand.sentence_id] = replace(seen, **larger) if seen else cand
+        return sorted((replace(c, score=scores[sid]) for sid, c in best.items()), key=lambda c: -c.score)
 
     def status(self) -> IndexStatus:
         corpus_dir, index_dir = str(self.settings.corpus_dir), str(self.settings.index_dir)

@@ -8,6 +8,8 @@
    asked with :meth:`Engine.ask`.
 3. Questions whose article is not in the corpus (the other part, or ``--unanswerable OTHER.json``)
    are asked too: a correct refusal is an abstention.
+4. Follow-ups: pairs of questions on one paragraph, the second's subject replaced by a pronoun
+   (:mod:`rag.followup_pairs`), are asked with ``previous=`` the first; scored like the others.
 
 Metrics follow the ReQA protocol: a quote is a hit when its span contains the start of a gold
 answer. Sentence-level MRR and Recall@1/5/10 over the ranked quotes, passage-level Recall@1/5 over
@@ -30,6 +32,7 @@ import numpy as np
 from .config import Settings
 from .engine import Engine
 from .errors import RagError
+from .followup_pairs import FollowUpPair, make_pairs
 from .records import Answer, EvalReport
 
 __all__ = [
@@ -39,6 +42,7 @@ __all__ = [
     "Scored",
     "evaluate",
     "first_hit",
+    "follow_up_pairs",
     "load_squad",
     "mean_sentence_words",
     "percentile",
@@ -107,6 +111,27 @@ def split_articles(articles: Sequence[Article]) -> tuple[list[Article], list[Art
     return list(articles[0::2]), list(articles[1::2])
 
 
+def follow_up_pairs(article: Article) -> list[tuple[FollowUpPair, Question]]:
+    """The follow-up pairs of ``article`` (see :mod:`rag.followup_pairs`), each with the SQuAD
+    question its follow-up was made from (for the gold answers)."""
+    paragraphs = article.text.split(PARAGRAPH_SEPARATOR)
+    ends = []
+    offset = 0
+    for paragraph in paragraphs:
+        offset += len(paragraph) + len(PARAGRAPH_SEPARATOR)
+        ends.append(offset)
+    by_paragraph: dict[int, list[Question]] = {}
+    for question in article.questions:
+        if question.answer_starts:
+            number = next(n for n, end in enumerate(ends) if question.answer_starts[0] < end)
+            by_paragraph.setdefault(number, []).append(question)
+    return [
+        (pair, questions[n])
+        for number, questions in by_paragraph.items()
+        for n, pair in make_pairs([q.text for q in questions], paragraphs[number])
+    ]
+
+
 def write_corpus(articles: Sequence[Article], folder: Path) -> None:
     """One ``.txt`` per article (byte-exact text, so offsets hold) and a sidecar with its title."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -148,6 +173,10 @@ def score_answer(answer: Answer, doc: str, starts: Sequence[int]) -> Scored:
     )
 
 
+def _mrr(ranks: Sequence[int | None]) -> float:
+    return sum(1.0 / r for r in ranks if r is not None) / len(ranks) if ranks else 0.0
+
+
 def _recall(ranks: Sequence[int | None], at: int) -> float:
     return sum(r is not None and r <= at for r in ranks) / len(ranks) if ranks else 0.0
 
@@ -172,9 +201,12 @@ def summarize(
     mean_sentence_words: float,
     build_seconds: float = 0.0,
     latencies: Sequence[float] = (),
+    follow_ups: Sequence[Scored] = (),
 ) -> EvalReport:
-    """The report for answerable outcomes ``scored`` and out-of-corpus outcomes ``refused``."""
+    """The report for answerable outcomes ``scored``, out-of-corpus outcomes ``refused`` and
+    follow-up outcomes ``follow_ups``."""
     ranks = [s.sentence_rank for s in scored]
+    follow_ranks = [s.sentence_rank for s in follow_ups]
     passage_ranks = [s.passage_rank for s in scored]
     words = [s.first_quote_words for s in scored if s.first_quote_words is not None]
     n = len(scored)
@@ -184,7 +216,7 @@ def summarize(
         articles=articles,
         questions=n,
         k=k,
-        mrr=sum(1.0 / r for r in ranks if r is not None) / n if n else 0.0,
+        mrr=_mrr(ranks),
         recall_at_1=_recall(ranks, 1),
         recall_at_5=_recall(ranks, 5),
         recall_at_10=_recall(ranks, 10),
@@ -193,6 +225,9 @@ def summarize(
         abstained=sum(s.abstained for s in scored) / n if n else 0.0,
         out_of_corpus_questions=len(refused),
         out_of_corpus_refused=sum(refused) / len(refused) if refused else None,
+        follow_up_questions=len(follow_ups),
+        follow_up_mrr=_mrr(follow_ranks),
+        follow_up_recall_at_1=_recall(follow_ranks, 1),
         mean_quote_words=statistics.fmean(words) if words else 0.0,
         mean_sentence_words=mean_sentence_words,
         build_seconds=build_seconds,
@@ -239,7 +274,8 @@ def evaluate(
         report = engine.build()
         answerable = [(a.doc, q) for a in chosen for q in a.questions]
         out_of_corpus = [q for a in others for q in a.questions]
-        total = len(answerable) + len(out_of_corpus)
+        pairs = [(a.doc, pair, q) for a in chosen for pair, q in follow_up_pairs(a)]
+        total = len(answerable) + len(out_of_corpus) + len(pairs)
         scored: list[Scored] = []
         latencies: list[float] = []
         for i, (doc, question) in enumerate(answerable):
@@ -254,6 +290,12 @@ def evaluate(
             refused.append(engine.ask(question.text, k=1).abstained)
             if progress:
                 progress(len(answerable) + i + 1, total)
+        follow_ups = []
+        for i, (doc, pair, question) in enumerate(pairs):
+            answer = engine.ask(pair.question, k=k, previous=pair.previous)
+            follow_ups.append(score_answer(answer, doc, question.answer_starts))
+            if progress:
+                progress(len(answerable) + len(out_of_corpus) + i + 1, total)
         sentence_words = mean_sentence_words(engine)
     return summarize(
         scored,
@@ -265,4 +307,5 @@ def evaluate(
         mean_sentence_words=sentence_words,
         build_seconds=report.seconds,
         latencies=latencies,
+        follow_ups=follow_ups,
     )

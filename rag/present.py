@@ -130,6 +130,10 @@ def _eval_text(report: EvalReport) -> str:
         ("passage R@1 / R@5", f"{report.passage_recall_at_1:.3f} / {report.passage_recall_at_5:.3f}"),
         ("answerable abstained", f"{report.abstained:.1%}"),
         ("out-of-corpus refused", refused),
+        (
+            "follow-ups MRR / R@1",
+            f"{report.follow_up_mrr:.3f} / {report.follow_up_recall_at_1:.3f} ({report.follow_up_questions} pairs)",
+        ),
         ("first quote / corpus sentence", f"{report.mean_quote_words:.1f} / {report.mean_sentence_words:.1f} words"),
         ("build", f"{report.build_seconds:.1f} s"),
         ("latency p50 / p95", f"{report.latency_p50_ms:.1f} / {report.latency_p95_ms:.1f} ms"),

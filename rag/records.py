@@ -250,6 +250,11 @@ class EvalReport(Record):
     out_of_corpus_questions: int
     out_of_corpus_refused: float | None
     """Share of questions about articles not in the corpus that were refused."""
+    follow_up_questions: int
+    """Follow-up pairs made from the indexed articles (:mod:`rag.followup_pairs`)."""
+    follow_up_mrr: float
+    follow_up_recall_at_1: float
+    """Sentence MRR and R@1 of the follow-ups, each asked after its first question."""
     mean_quote_words: float
     """Mean length of the first quote, in words."""
     mean_sentence_words: float

@@ -118,6 +118,10 @@ def test_real_run_reports_consistent_metrics(mini_report):
     assert r.abstained <= 0.2 and r.out_of_corpus_refused is not None
     assert 0 < r.mean_quote_words <= 2 * r.mean_sentence_words
     assert r.build_seconds > 0 and 0 < r.latency_p50_ms <= r.latency_p95_ms
+    # Four follow-up pairs on the tuning part's paragraphs ("Where did Super Bowl 50 take place?" ->
+    # "Which NFL team won it?"), each asked after its first question.
+    assert r.follow_up_questions == 4 and 0 <= r.follow_up_recall_at_1 <= r.follow_up_mrr <= 1
+    assert r.follow_up_mrr > 0
 
 
 def test_a_larger_k_only_adds_hits_below_the_first(mini_report, embedder, tmp_path: Path):
