@@ -21,8 +21,9 @@ from .errors import IndexMissingError, QuestionError, RagError
 from .followup import retrieval_text
 from .index import StoredIndex, current_generation
 from .quote import answer_from_candidates
+from .read import Reader
 from .records import Answer, BuildReport, DocumentMeta, IndexStatus
-from .retrieve import prepare_question, retrieve
+from .retrieve import candidate_features, prepare_question, ranked
 
 __all__ = ["Engine"]
 
@@ -32,6 +33,7 @@ class Engine:
         self.settings = settings
         self.embedder: Embedder = embedder or SentenceTransformerEmbedder(settings.model_path, settings.batch_size)
         self._index: StoredIndex | None = None
+        self._reader: Reader | None = None
         self._lock = threading.Lock()
 
     # -- reading ---------------------------------------------------------------------------
@@ -47,14 +49,28 @@ class Engine:
                 self._index = StoredIndex(s.index_dir, corpus_dir=s.corpus_dir, expected_model=self.embedder.name)
             return self._index
 
+    def reader(self) -> Reader | None:
+        """The trained answer reader (loaded once), or ``None`` when the settings name none."""
+        folder = self.settings.retrieval.reader_dir
+        if folder is None:
+            return None
+        with self._lock:
+            if self._reader is None:
+                self._reader = Reader(folder)
+            return self._reader
+
     def encode_question(self, question: str) -> np.ndarray:
         return self.embedder.encode([question])[0]
 
-    def ask(self, question: str, k: int = 3, previous: str | None = None) -> Answer:
+    def ask(
+        self, question: str, k: int = 3, previous: str | None = None, *, query_vector: np.ndarray | None = None
+    ) -> Answer:
         """Quotes that answer ``question`` (at most ``k``, best first), or an abstention.
 
         ``previous`` is the question asked before in the same conversation: a short follow-up
-        ("and what did Japan say?") is retrieved together with it (see :mod:`rag.followup`)."""
+        ("and what did Japan say?") is retrieved together with it (see :mod:`rag.followup`).
+        ``query_vector`` is the retrieval text's vector when the caller already encoded it (the
+        evaluation benchmarks, which encode every question once)."""
         if k < 1:
             raise RagError(f"k must be at least 1, not {k}")
         rs = self.settings.retrieval
@@ -65,8 +81,22 @@ class Engine:
             context = None  # An unusable previous question is no context, not an error in this one.
         query = retrieval_text(cleaned, context)
         index = self.index()
-        candidates = retrieve(index, query, self.encode_question(query), rs)
-        return answer_from_candidates(index, cleaned, candidates, k, rs)
+        vector = self.encode_question(query) if query_vector is None else query_vector
+        ids, features = candidate_features(index, query, vector, rs)
+        reader = self.reader()
+        if reader is None:
+            return answer_from_candidates(index, cleaned, ranked(ids, features, rs), k, rs)
+        reading = reader.read(index, query, vector, ids, features, rs)
+        return answer_from_candidates(
+            index,
+            cleaned,
+            reading.candidates,
+            k,
+            rs,
+            status=reading.status,
+            confidence=reading.confidence,
+            span_ends=reading.span_ends,
+        )
 
     def status(self) -> IndexStatus:
         base = IndexStatus(str(self.settings.corpus_dir), str(self.settings.index_dir), built=False)

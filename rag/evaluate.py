@@ -12,11 +12,19 @@
 Metrics follow the ReQA protocol: a quote is a hit when its span contains the start of a gold
 answer. Sentence-level MRR and Recall@1/5/10 over the ranked quotes, passage-level Recall@1/5 over
 the cited passages in citation order; an abstention on an answerable question is a miss.
+Answers' statuses are counted for both kinds of question, and the confidence's calibration error
+(ECE, 10 equal-width bins) is measured against "the first quote holds the answer" (never, for an
+out-of-corpus question).
+
+With ``together``, every article of the dataset is indexed and only the part's questions are
+asked (the harder setting: each answer competes with all articles' sentences; no question is out
+of corpus).
 """
 
 from __future__ import annotations
 
 import json
+import math
 import statistics
 import tempfile
 import time
@@ -28,7 +36,7 @@ from typing import Any, Literal
 from .config import Settings
 from .engine import Engine
 from .errors import RagError
-from .records import Answer
+from .records import Answer, Status
 
 __all__ = [
     "Article",
@@ -36,6 +44,7 @@ __all__ = [
     "Part",
     "Question",
     "Scored",
+    "calibration_error",
     "evaluate",
     "first_hit",
     "load_squad",
@@ -128,16 +137,48 @@ class Scored:
     sentence_rank: int | None
     passage_rank: int | None
     first_quote_words: int | None
+    status: Status = "answered"
+    confidence: float | None = None
 
 
 def score_answer(answer: Answer, doc: str, starts: Sequence[int]) -> Scored:
     """Where the first quote (and the first cited passage) holding a gold answer start is ranked."""
     if answer.abstained:
-        return Scored(True, None, None, None)
+        return Scored(True, None, None, None, "abstained", answer.confidence)
     quote_spans = [(q.start, q.end) if q.doc == doc else (0, 0) for q in answer.quotes]
     passage_spans = [(p.start, p.end) if p.doc == doc else (0, 0) for p in answer.passages]
     words = len(answer.quotes[0].text.split()) if answer.quotes else None
-    return Scored(False, first_hit(quote_spans, starts), first_hit(passage_spans, starts), words)
+    return Scored(
+        False,
+        first_hit(quote_spans, starts),
+        first_hit(passage_spans, starts),
+        words,
+        answer.status or "answered",
+        answer.confidence,
+    )
+
+
+def calibration_error(
+    confidences: Sequence[float], outcomes: Sequence[bool], bins: int = 10
+) -> tuple[float, list[dict[str, float]]]:
+    """Expected calibration error of ``confidences`` against ``outcomes`` over ``bins`` equal-width
+    bins, and the reliability table: per non-empty bin, its range, size, mean confidence and the
+    share of outcomes that came true."""
+    table: list[dict[str, float]] = []
+    n = len(confidences)
+    ece = 0.0
+    for b in range(bins):
+        lo, hi = b / bins, (b + 1) / bins
+        members = [
+            (c, o) for c, o in zip(confidences, outcomes) if lo <= c < hi or (b == bins - 1 and math.isclose(c, 1.0))
+        ]
+        if not members:
+            continue
+        mean_conf = statistics.fmean(c for c, _ in members)
+        rate = statistics.fmean(float(o) for _, o in members)
+        ece += len(members) / n * abs(mean_conf - rate)
+        table.append({"low": lo, "high": hi, "n": len(members), "confidence": mean_conf, "right": rate})
+    return ece, table
 
 
 @dataclass(frozen=True)
@@ -158,6 +199,11 @@ class EvalReport:
     out_of_corpus_questions: int
     out_of_corpus_refused: float | None
     """Share of questions about articles not in the corpus that were refused."""
+    statuses: dict[str, int]
+    """How many answerable questions were ``answered``, ``uncertain``, ``abstained``."""
+    out_of_corpus_statuses: dict[str, int]
+    calibration_error: float | None
+    """ECE of the confidence (``None`` without the trained reader)."""
     mean_quote_words: float
     """Mean length of the first quote, in words."""
     mean_sentence_words: float
@@ -183,7 +229,7 @@ def _percentile(values: Sequence[float], q: float) -> float:
 
 def summarize(
     scored: Sequence[Scored],
-    refused: Sequence[bool],
+    refused: Sequence[bool] | Sequence[Scored],
     *,
     dataset: str,
     part: str,
@@ -193,7 +239,12 @@ def summarize(
     build_seconds: float = 0.0,
     latencies: Sequence[float] = (),
 ) -> EvalReport:
-    """The report for answerable outcomes ``scored`` and out-of-corpus outcomes ``refused``."""
+    """The report for answerable outcomes ``scored`` and out-of-corpus outcomes ``refused`` (each
+    an abstention flag, or its :class:`Scored`)."""
+    out = [
+        r if isinstance(r, Scored) else Scored(bool(r), None, None, None, "abstained" if r else "answered")
+        for r in refused
+    ]
     ranks = [s.sentence_rank for s in scored]
     passage_ranks = [s.passage_rank for s in scored]
     words = [s.first_quote_words for s in scored if s.first_quote_words is not None]
@@ -211,14 +262,28 @@ def summarize(
         passage_recall_at_1=_recall(passage_ranks, 1),
         passage_recall_at_5=_recall(passage_ranks, 5),
         abstained=sum(s.abstained for s in scored) / n if n else 0.0,
-        out_of_corpus_questions=len(refused),
-        out_of_corpus_refused=sum(refused) / len(refused) if refused else None,
+        out_of_corpus_questions=len(out),
+        out_of_corpus_refused=sum(o.abstained for o in out) / len(out) if out else None,
+        statuses=_counts(scored),
+        out_of_corpus_statuses=_counts(out),
+        calibration_error=_ece(scored, out),
         mean_quote_words=statistics.fmean(words) if words else 0.0,
         mean_sentence_words=mean_sentence_words,
         build_seconds=build_seconds,
         latency_p50_ms=1000 * _percentile(latencies, 0.50),
         latency_p95_ms=1000 * _percentile(latencies, 0.95),
     )
+
+
+def _counts(outcomes: Sequence[Scored]) -> dict[str, int]:
+    return {s: sum(o.status == s for o in outcomes) for s in ("answered", "uncertain", "abstained")}
+
+
+def _ece(scored: Sequence[Scored], out: Sequence[Scored]) -> float | None:
+    pairs = [(s.confidence, s.sentence_rank == 1) for s in scored] + [(o.confidence, False) for o in out]
+    if not pairs or any(c is None for c, _ in pairs):
+        return None
+    return calibration_error([float(c or 0.0) for c, _ in pairs], [o for _, o in pairs])[0]
 
 
 def mean_sentence_words(engine: Engine) -> float:
@@ -235,6 +300,7 @@ def evaluate(
     k: int = 10,
     part: Part = "check",
     unanswerable: Path | None = None,
+    together: bool = False,
     engine_factory: Callable[[Settings], Engine] = Engine,
     workdir: Path | None = None,
     progress: Callable[[int, int], None] | None = None,
@@ -242,20 +308,22 @@ def evaluate(
     """Index ``part`` of ``dataset`` in a temporary corpus and ask every question of it.
 
     Out-of-corpus questions are those of ``unanswerable`` (articles whose title is in the corpus
-    are left out) or, without it, those of the other part of ``dataset``."""
+    are left out) or, without it, those of the other part of ``dataset``. With ``together``, all
+    articles are indexed and there are none, unless ``unanswerable`` names them."""
     articles = load_squad(dataset)
     tuning, check = split_articles(articles)
     chosen = {"tuning": tuning, "check": check, "all": articles}[part]
+    indexed = articles if together else chosen
     if unanswerable is not None:
-        titles = {a.title for a in chosen}
+        titles = {a.title for a in indexed}
         others = [a for a in load_squad(unanswerable) if a.title not in titles]
     else:
-        others = {"tuning": check, "check": tuning, "all": []}[part]
+        others = [] if together else {"tuning": check, "check": tuning, "all": []}[part]
     if not chosen:
         raise RagError(f"{dataset} has no articles in its {part} part; use --part all")
     with tempfile.TemporaryDirectory(prefix="rag-eval-", dir=workdir) as tmp:
         root = Path(tmp)
-        write_corpus(chosen, root / "corpus")
+        write_corpus(indexed, root / "corpus")
         engine = engine_factory(settings.with_dirs(root / "corpus", root / "index"))
         report = engine.build()
         answerable = [(a.doc, q) for a in chosen for q in a.questions]
@@ -270,9 +338,9 @@ def evaluate(
             scored.append(score_answer(answer, doc, question.answer_starts))
             if progress:
                 progress(i + 1, total)
-        refused = []
+        refused: list[Scored] = []
         for i, question in enumerate(out_of_corpus):
-            refused.append(engine.ask(question.text, k=1).abstained)
+            refused.append(score_answer(engine.ask(question.text, k=1), "", ()))
             if progress:
                 progress(len(answerable) + i + 1, total)
         sentence_words = mean_sentence_words(engine)
@@ -280,13 +348,17 @@ def evaluate(
         scored,
         refused,
         dataset=Path(dataset).name,
-        part=part,
+        part=f"{part}, all {len(indexed)} articles indexed" if together else part,
         articles=len(chosen),
         k=k,
         mean_sentence_words=sentence_words,
         build_seconds=report.seconds,
         latencies=latencies,
     )
+
+
+def _status_line(counts: dict[str, int]) -> str:
+    return " / ".join(str(counts.get(s, 0)) for s in ("answered", "uncertain", "abstained"))
 
 
 def report_text(report: EvalReport) -> str:
@@ -305,7 +377,13 @@ def report_text(report: EvalReport) -> str:
         ),
         ("passage R@1 / R@5", f"{report.passage_recall_at_1:.3f} / {report.passage_recall_at_5:.3f}"),
         ("answerable abstained", f"{report.abstained:.1%}"),
+        ("answerable: answered / uncertain / abstained", _status_line(report.statuses)),
         ("out-of-corpus refused", refused),
+        ("out-of-corpus: answered / uncertain / abstained", _status_line(report.out_of_corpus_statuses)),
+        (
+            "confidence calibration error (ECE)",
+            "n/a (no trained reader)" if report.calibration_error is None else f"{report.calibration_error:.3f}",
+        ),
         ("first quote / corpus sentence", f"{report.mean_quote_words:.1f} / {report.mean_sentence_words:.1f} words"),
         ("build", f"{report.build_seconds:.1f} s"),
         ("latency p50 / p95", f"{report.latency_p50_ms:.1f} / {report.latency_p95_ms:.1f} ms"),

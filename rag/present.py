@@ -9,7 +9,7 @@ import json
 import textwrap
 from typing import Any
 
-from .records import Answer, BuildReport, IndexStatus
+from .records import UNCERTAIN_NOTE, Answer, BuildReport, IndexStatus
 
 __all__ = ["answer_text", "report_text", "status_text", "to_json"]
 
@@ -22,6 +22,8 @@ def answer_text(answer: Answer, width: int = 100) -> str:
     if answer.abstained:
         return f"Q: {answer.question}\n\n{answer.answer}\n"
     lines = [f"Q: {answer.question}", ""]
+    if answer.status == "uncertain":
+        lines += [textwrap.fill(UNCERTAIN_NOTE, width), ""]
     for quote in answer.quotes:
         body = textwrap.fill(f"“{' '.join(quote.text.split())}” [{quote.n}]", width, subsequent_indent="  ")
         lines.append(body)

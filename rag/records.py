@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 __all__ = [
+    "UNCERTAIN_NOTE",
     "Answer",
     "BuildReport",
     "Chunks",
@@ -15,6 +16,7 @@ __all__ = [
     "IndexStatus",
     "Quote",
     "Skipped",
+    "Status",
 ]
 
 
@@ -108,6 +110,12 @@ class CitedPassage:
         }
 
 
+Status = Literal["answered", "uncertain", "abstained"]
+
+UNCERTAIN_NOTE = "The articles may not answer this directly; these are the closest quotes."
+"""What the terminal and the page say above the quotes of an ``"uncertain"`` answer."""
+
+
 @dataclass(frozen=True)
 class Answer:
     question: str
@@ -115,12 +123,26 @@ class Answer:
     answer: str
     quotes: tuple[Quote, ...] = ()
     passages: tuple[CitedPassage, ...] = ()
+    status: Status | None = None
+    """``"answered"``, ``"uncertain"`` (quotes kept, but the articles may not answer this
+    directly) or ``"abstained"`` (no quotes); derived from ``abstained`` when not given."""
+    confidence: float | None = None
+    """Calibrated probability (0-1) that the first quote answers the question; ``None`` without
+    the trained reader."""
+
+    def __post_init__(self) -> None:
+        if not self.status:
+            object.__setattr__(self, "status", "abstained" if self.abstained else "answered")
+        if self.abstained != (self.status == "abstained"):
+            raise ValueError(f"an answer with status {self.status!r} cannot have abstained={self.abstained}")
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON contract of ``rag ask --json`` and the ``/ask`` API endpoint."""
         return {
             "question": self.question,
             "abstained": self.abstained,
+            "status": self.status,
+            "confidence": None if self.confidence is None else round(self.confidence, 4),
             "answer": self.answer,
             "quotes": [q.to_dict() for q in self.quotes],
             "passages": [p.to_dict() for p in self.passages],

@@ -36,7 +36,16 @@ from .index import StoredIndex
 
 FEATURES = ("dense", "passage", "lexical", "answer_type", "coverage", "length")
 
-__all__ = ["FEATURES", "Candidate", "answer_type", "candidate_features", "prepare_question", "retrieve", "weights"]
+__all__ = [
+    "FEATURES",
+    "Candidate",
+    "answer_type",
+    "candidate_features",
+    "prepare_question",
+    "ranked",
+    "retrieve",
+    "weights",
+]
 
 
 @dataclass(frozen=True)
@@ -172,6 +181,11 @@ def retrieve(
 ) -> list[Candidate]:
     """Candidate sentences for ``question``, best first."""
     ids, features = candidate_features(index, question, query_vector, settings)
+    return ranked(ids, features, settings)
+
+
+def ranked(ids: np.ndarray, features: np.ndarray, settings: RetrievalSettings) -> list[Candidate]:
+    """The candidates ``ids`` with their ``features``, best first by the weighted sum."""
     scores = features @ weights(settings)
     order = np.argsort(-scores, kind="stable")
     return [

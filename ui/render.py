@@ -11,7 +11,7 @@ import html
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
-from rag.records import Answer, CitedPassage, DocumentMeta, IndexStatus
+from rag.records import UNCERTAIN_NOTE, Answer, CitedPassage, DocumentMeta, IndexStatus
 
 __all__ = [
     "DocumentRow",
@@ -74,6 +74,9 @@ def answer_html(answer: Answer) -> str:
         f'<button class="rq-cite" data-n="{q.n}" title="{esc(q.title)}">[{q.n}]</button></blockquote>'
         for q in answer.quotes
     )
+    if answer.status == "uncertain":
+        note = f'<div class="rq-uncertain" role="status"><strong>Uncertain.</strong> {esc(UNCERTAIN_NOTE)}</div>'
+        return f'<div class="rq-answer rq-answer-uncertain">{note}{quotes}</div>'
     return f'<div class="rq-answer">{quotes}</div>'
 
 
