@@ -64,7 +64,7 @@ $(PEER)/.installed:
 
 ## Run the performance benchmark (table on stdout, JSON in benchmarks/results/); QUICK=1 for a short run
 bench: setup $(PEER)/.installed
-	$(BIN)/python benchmarks/run.py --peer-python $(PEER)/bin/python $(if $(QUICK),--quick,)
+	$(BIN)/python -m benchmarks.run --peer-python $(PEER)/bin/python $(if $(QUICK),--quick,)
 
 clean:
 	rm -rf $(VENV) $(PEER) index .pytest_cache .mypy_cache .ruff_cache tests/artifacts

@@ -14,6 +14,9 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parent.parent
+"""The project's checkout: the benchmarks run from it (``python -m benchmarks.run``)."""
+
 __all__ = ["SEED_QUESTIONS", "SQUAD_PATH", "Question", "write_squad_corpus"]
 
 SQUAD_PATH = Path("/work/shared/eval/squad-v1.1-dev-a.json")

@@ -1,8 +1,8 @@
 """What the index's integrity checks cost: opening (sizes and cross-checks, done on every open)
 against verifying (SHA-256 of every file: ``rag status --verify`` and every build).
 
-    python benchmarks/index_checks.py                   # 10,000 and 100,000 sentences
-    python benchmarks/index_checks.py --sizes 1000 50000
+    python -m benchmarks.index_checks                   # 10,000 and 100,000 sentences
+    python -m benchmarks.index_checks --sizes 1000 50000
 
 Writes synthetic generations (random unit vectors, dimension 384, generated sentences) through
 the real write path, then times, best of ``--repeat``: writing, opening, and verifying. No model
@@ -15,7 +15,6 @@ import argparse
 import json
 import os
 import shutil
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -23,13 +22,12 @@ from typing import Any
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from rag import __version__  # noqa: E402
-from rag.config import ChunkSettings  # noqa: E402
-from rag.index import IndexContent, StoredIndex, current_generation, text_key, write_generation  # noqa: E402
-from rag.records import Chunks, Document  # noqa: E402
+from benchmarks.corpora import ROOT
+from rag import __version__
+from rag.config import ChunkSettings
+from rag.index import IndexContent, StoredIndex, current_generation, write_generation
+from rag.records import Chunks, Document
+from rag.text import text_key
 
 WORDS = "alliance trade summit minister tariff shipyard Seoul Tokyo Washington accord navy export".split()
 
@@ -46,12 +44,18 @@ def synthetic(n_sentences: int, per_doc: int = 500, dim: int = 384) -> IndexCont
         sentences = [" ".join(rng.choice(WORDS, 8)) + f" number {d}-{i}." for i in range(min(per_doc, n_sentences))]
         text = " ".join(sentences)
         spans, pos = [], 0
-        for s in sentences:
-            spans.append((pos, pos + len(s)))
-            pos += len(s) + 1
+        for sentence in sentences:
+            spans.append((pos, pos + len(sentence)))
+            pos += len(sentence) + 1
         passages = [(spans[i][0], spans[min(i + 4, len(spans) - 1)][1]) for i in range(0, len(spans), 5)]
-        documents.append(Document(f"doc{d:05d}.txt", text, f"{d:064x}", "txt"))
-        chunks.append(Chunks(tuple(passages), tuple(spans), tuple(i // 5 for i in range(len(spans)))))
+        documents.append(Document(doc=f"doc{d:05d}.txt", text=text, sha256=f"{d:064x}", kind="txt"))
+        chunks.append(
+            Chunks(
+                passages=tuple(passages),
+                sentences=tuple(spans),
+                sentence_passage=tuple(i // 5 for i in range(len(spans))),
+            )
+        )
         for s, e in passages:
             passage_vec.append(len(keys))
             keys.append(text_key(text[s:e]))

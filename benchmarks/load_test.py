@@ -1,8 +1,8 @@
 """Load test: concurrent clients asking through the Gradio API, on loopback only, bounded in time.
 
-    python benchmarks/load_test.py                      # 20 clients, 60 s, seed corpus
-    python benchmarks/load_test.py --clients 5 --seconds 10
-    python benchmarks/load_test.py --engine-only --out benchmarks/results/engine_only.json
+    python -m benchmarks.load_test                      # 20 clients, 60 s, seed corpus
+    python -m benchmarks.load_test --clients 5 --seconds 10
+    python -m benchmarks.load_test --engine-only --out benchmarks/results/engine_only.json
 
 Starts the app (``ui.app.launch``, as ``rag serve`` does) in a separate process on 127.0.0.1 and a free port,
 over the given corpus (default: the seed corpus, indexed into a temporary folder). Then N
@@ -29,7 +29,9 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+from benchmarks.corpora import ROOT
+from rag.evaluate import percentile
+
 QUESTIONS = [
     "Who is expected to serve as secretary of state?",
     "Which meeting produced the first joint statement between Japan and South Korea in 17 years?",
@@ -54,7 +56,6 @@ def free_port() -> int:
 
 def serve(corpus: Path, index: Path, port: int) -> None:
     """The server process: build the index if needed, then serve the app on loopback."""
-    sys.path.insert(0, str(ROOT))
     from rag import Engine, Settings
     from ui.app import launch
 
@@ -66,7 +67,6 @@ def serve(corpus: Path, index: Path, port: int) -> None:
 
 def engine_only(corpus: Path, seconds: float, out: Path) -> None:
     """The engine alone, in this process and one thread, asking in a loop: memory without the app."""
-    sys.path.insert(0, str(ROOT))
     from rag import Engine, QuestionError, Settings
 
     with tempfile.TemporaryDirectory(prefix="rag-load-") as tmp:
@@ -119,7 +119,7 @@ def stop(proc: subprocess.Popen[Any], timeout: float = 30) -> None:
         proc.kill()
 
 
-def wait_until_up(url: str, proc: subprocess.Popen[bytes], timeout: float) -> None:
+def wait_until_up(url: str, proc: subprocess.Popen[Any], timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -165,13 +165,6 @@ def client_loop(url: str, seconds: float, offset: int, results: list[dict[str, A
     client.close()
 
 
-def percentile(values: list[float], p: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--clients", type=int, default=20)
@@ -199,9 +192,18 @@ def main() -> None:
     index = args.index or tmp / "index"
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
-    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1"}
     env.pop("RAG_AUTH", None)
-    command = [sys.executable, __file__, "--serve", "--port", str(port), "--corpus", str(args.corpus)]
+    command = [
+        sys.executable,
+        "-m",
+        "benchmarks.load_test",
+        "--serve",
+        "--port",
+        str(port),
+        "--corpus",
+        str(args.corpus),
+    ]
     log_path = args.out.with_suffix(".server.log")
     log_path.parent.mkdir(parents=True, exist_ok=True)
     log = open(log_path, "wb")  # Closed after the server stops.
@@ -248,8 +250,8 @@ def main() -> None:
         "errors": len(errors),
         "error_examples": sorted({e["detail"] for e in errors})[:5],
         "throughput_per_s": round(len(results) / elapsed, 2) if elapsed else None,
-        "latency_p50_ms": round(1000 * percentile(latencies, 50), 1),
-        "latency_p95_ms": round(1000 * percentile(latencies, 95), 1),
+        "latency_p50_ms": round(1000 * percentile(latencies, 0.50), 1),
+        "latency_p95_ms": round(1000 * percentile(latencies, 0.95), 1),
         "latency_max_ms": round(1000 * max(latencies), 1) if latencies else None,
         "server_rss_mib": {
             "before_load": round(baseline, 1),

@@ -1,6 +1,6 @@
 """Answer-quality experiments on a SQuAD v1.1 file: one feature at a time, then fitted weights.
 
-    python benchmarks/quality.py [DATASET.json] [--work DIR] [--out benchmarks/quality.json]
+    python -m benchmarks.quality [DATASET.json] [--work DIR] [--out benchmarks/quality.json]
 
 Both parts of the dataset (see :mod:`rag.evaluate`) are indexed through the normal build path
 (in ``--work``, reused between runs); every question is encoded once and its candidates' features
@@ -23,22 +23,20 @@ from pathlib import Path
 import numpy as np
 from scipy.optimize import minimize
 
-from rag import Engine, Settings
-from rag import lexical as lexical_mod
-from rag.config import RetrievalSettings
+from rag import EvalReport, Feature, RetrievalSettings, Settings, report_text
+from rag.engine import Engine
 from rag.evaluate import (
     Article,
-    EvalReport,
     load_squad,
     mean_sentence_words,
-    report_text,
     score_answer,
     split_articles,
     summarize,
     write_corpus,
 )
-from rag.quote import answer_from_candidates, combine_evidence
-from rag.retrieve import FEATURES, candidate_features, retrieve, weights
+from rag.lexical import LexicalIndex, from_texts
+from rag.quote import combine_evidence
+from rag.retrieve import FEATURES, weights
 
 DEFAULT_DATASET = Path(__file__).resolve().parent.parent.parent / "shared" / "eval" / "squad-v1.1-dev-a.json"
 
@@ -75,30 +73,30 @@ def _encode(engine: Engine, texts: list[str], cache: Path) -> np.ndarray:
 
 
 def collect(
-    engine: Engine, articles: list[Article], others: list[Article], work: Path, rs: RetrievalSettings
+    engine: Engine, articles: list[Article], others: list[Article], work: Path, lexical: LexicalIndex | None = None
 ) -> PartData:
-    index = engine.index()
-    doc_ids = {d.doc: d.id for d in index.documents}
-    questions = [(doc_ids[a.doc], q) for a in articles for q in a.questions]
+    """Every question's candidates and features (``lexical``: another BM25 index than the stored one)."""
+    questions = [(a.doc, q) for a in articles for q in a.questions]
     out = [q for a in others for q in a.questions]
     vectors = _encode(engine, [q.text for _, q in questions], work / "questions.npy")
     out_vectors = _encode(engine, [q.text for q in out], work / "out-of-corpus.npy")
     data = PartData([], [], np.zeros(len(questions)), np.zeros(len(out)), np.zeros(len(questions)), np.zeros(len(out)))
-    for i, ((doc_id, q), vec) in enumerate(zip(questions, vectors)):
-        ids, feats = candidate_features(index, q.text, vec, rs)
+    for i, ((doc, q), vec) in enumerate(zip(questions, vectors)):
+        found = engine.candidates(q.text, vec, lexical=lexical)
+        feats = found.features
         starts = np.array(q.answer_starts)
-        s, e = index.sentence_start[ids], index.sentence_end[ids]
-        hit = (index.sentence_doc[ids] == doc_id) & (
+        s, e = found.start, found.end
+        hit = (np.array(found.doc, dtype=object) == doc) & (
             (starts[None, :] >= s[:, None]) & (starts[None, :] < e[:, None])
         ).any(1)
         data.features.append(feats)
         data.labels.append(hit)
-        data.best_dense_answerable[i] = feats[:, 0].max() if len(feats) else -1
-        data.coverage_answerable[i] = feats[:, 4].max() if len(feats) else 0
+        data.best_dense_answerable[i] = feats[:, Feature.DENSE].max() if len(feats) else -1
+        data.coverage_answerable[i] = feats[:, Feature.COVERAGE].max() if len(feats) else 0
     for i, (q, vec) in enumerate(zip(out, out_vectors)):
-        _, feats = candidate_features(index, q.text, vec, rs)
-        data.best_dense_out_of_corpus[i] = feats[:, 0].max() if len(feats) else -1
-        data.coverage_out_of_corpus[i] = feats[:, 4].max() if len(feats) else 0
+        feats = engine.candidates(q.text, vec, lexical=lexical).features
+        data.best_dense_out_of_corpus[i] = feats[:, Feature.DENSE].max() if len(feats) else -1
+        data.coverage_out_of_corpus[i] = feats[:, Feature.COVERAGE].max() if len(feats) else 0
     return data
 
 
@@ -107,7 +105,7 @@ def metrics(data: PartData, w: np.ndarray, k: int = 10) -> dict[str, float]:
     first_chars = []
     for feats, hit in zip(data.features, data.labels):
         order = np.argsort(-(feats @ w), kind="stable")[:k]
-        first_chars.append(100 * feats[order[0], 5] if len(order) else 0.0)
+        first_chars.append(100 * feats[order[0], Feature.LENGTH] if len(order) else 0.0)
         pos = np.flatnonzero(hit[order])
         ranks.append(int(pos[0]) + 1 if len(pos) else 0)
     r = np.array(ranks)
@@ -120,9 +118,10 @@ def metrics(data: PartData, w: np.ndarray, k: int = 10) -> dict[str, float]:
     }
 
 
-def fit(data: PartData, columns: list[int], l2: float = 1e-3) -> np.ndarray:
-    """Weights of ``columns`` maximising the softmax likelihood of the gold sentences among each
+def fit(data: PartData, features: list[Feature], l2: float = 1e-3) -> np.ndarray:
+    """Weights of ``features`` maximising the softmax likelihood of the gold sentences among each
     question's candidates (questions whose candidates hold none are left out); dense scaled to 1."""
+    columns = [int(f) for f in features]
     pairs = [(f[:, columns].astype(np.float64), h) for f, h in zip(data.features, data.labels) if h.any()]
 
     def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
@@ -179,19 +178,14 @@ def apply(data: PartData, coverage_weight: float, threshold: float) -> dict[str,
 def harness(engine: Engine, articles: list[Article], others: list[Article], work: Path, k: int = 10) -> EvalReport:
     """What ``rag eval`` reports (minus timings), from the cached question vectors: the shipped
     settings through ``retrieve`` and ``answer_from_candidates``, scored by :mod:`rag.evaluate`."""
-    index, rs = engine.index(), engine.settings.retrieval
     questions = [(a.doc, q) for a in articles for q in a.questions]
     out = [q for a in others for q in a.questions]
     vectors = _encode(engine, [q.text for _, q in questions], work / "questions.npy")
     out_vectors = _encode(engine, [q.text for q in out], work / "out-of-corpus.npy")
     scored = [
-        score_answer(answer_from_candidates(index, q.text, retrieve(index, q.text, v, rs), k, rs), doc, q.answer_starts)
-        for (doc, q), v in zip(questions, vectors)
+        score_answer(engine.ask(q.text, k, vector=v), doc, q.answer_starts) for (doc, q), v in zip(questions, vectors)
     ]
-    refused = [
-        answer_from_candidates(index, q.text, retrieve(index, q.text, v, rs), 1, rs).abstained
-        for q, v in zip(out, out_vectors)
-    ]
+    refused = [engine.ask(q.text, 1, vector=v).abstained for q, v in zip(out, out_vectors)]
     return summarize(
         scored,
         refused,
@@ -221,12 +215,11 @@ def main() -> None:
         folder = args.work / name
         folder.mkdir(parents=True, exist_ok=True)
         engine = _engine(articles, folder)
-        index = engine.index()
-        stemmed = collect(engine, articles, others, folder, rs)
-        parts_index_sentence_chars[name] = float(np.mean(index.sentence_end - index.sentence_start))
-        texts = [index.sentence_text(sid) for sid in range(len(index.sentence_doc))]
-        index.lexical = lexical_mod.from_texts(texts, stemmer=None)
-        parts[name] = {"stemmed": stemmed, "unstemmed": collect(engine, articles, others, folder, rs)}
+        stemmed = collect(engine, articles, others, folder)
+        texts = engine.sentence_texts()
+        parts_index_sentence_chars[name] = float(np.mean([len(t) for t in texts]))
+        unstemmed = from_texts(texts, stemmer=None)  # Beside the stored index, which stays as built.
+        parts[name] = {"stemmed": stemmed, "unstemmed": collect(engine, articles, others, folder, unstemmed)}
 
     def w(**kw: float) -> np.ndarray:
         base = dict.fromkeys(FEATURES, 0.0)
@@ -252,11 +245,12 @@ def main() -> None:
         rows.append(
             (f"stemmed default, {feature} = {best} (best of {grid} on tuning)", "stemmed", w(**{**base, feature: best}))
         )
-    for label, columns in (
-        ("fitted: dense, passage, BM25", [0, 1, 2]),
-        ("fitted: dense, passage, BM25, coverage", [0, 1, 2, 4]),
-        ("fitted: dense, passage, BM25, answer type, coverage", [0, 1, 2, 3, 4]),
-    ):
+    fitted_features: tuple[tuple[str, list[Feature]], ...] = (
+        ("fitted: dense, passage, BM25", [Feature.DENSE, Feature.PASSAGE, Feature.LEXICAL]),
+        ("fitted: dense, passage, BM25, coverage", [Feature.DENSE, Feature.PASSAGE, Feature.LEXICAL, Feature.COVERAGE]),
+        ("fitted: dense, passage, BM25, answer type, coverage", [f for f in Feature if f is not Feature.LENGTH]),
+    )
+    for label, columns in fitted_features:
         rows.append((label, "stemmed", fit(parts["tuning"]["stemmed"], columns)))
     fitted = rows[-1][2]
     for length in (-0.02, -0.05, -0.1, -0.15, -0.2, -0.25):
@@ -285,13 +279,13 @@ def main() -> None:
         )
     calibration = []
     print("abstain when best dense + c * best coverage < t; t chosen on tuning for a share of answerable abstentions")
-    for c in (0.0, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0):
-        for q in (0.02, 0.03, 0.04):
-            cal = calibrate(parts["tuning"]["stemmed"], c, q)
-            on_check = apply(parts["check"]["stemmed"], c, cal["threshold"])
+    for cw in (0.0, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0):
+        for share in (0.02, 0.03, 0.04):
+            cal = calibrate(parts["tuning"]["stemmed"], cw, share)
+            on_check = apply(parts["check"]["stemmed"], cw, cal["threshold"])
             calibration.append({"tuning": cal, "check": on_check})
             print(
-                f"c={c:<5} t={cal['threshold']:.3f}  tuning: answerable abstained {cal['answerable_abstained']:.3f} "
+                f"c={cw:<5} t={cal['threshold']:.3f}  tuning: answerable abstained {cal['answerable_abstained']:.3f} "
                 f"out-of-corpus refused {cal['out_of_corpus_refused']:.3f}   "
                 f"check: {on_check['answerable_abstained']:.3f} {on_check['out_of_corpus_refused']:.3f}"
             )

@@ -1,6 +1,6 @@
 """Query latency of answer selection on the bundled corpus: the encoder alone vs a whole ask.
 
-    python benchmarks/quality_latency.py [--repeat 20] [--out benchmarks/quality_latency.json]
+    python -m benchmarks.quality_latency [--repeat 20] [--out benchmarks/quality_latency.json]
 
 The seed corpus is indexed in a temporary folder through the normal build path. Each question is
 timed ``--repeat`` times, interleaved: encoding the question only, retrieving, reading (the
@@ -18,8 +18,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.corpora import ROOT
 from rag import Engine, Settings
-from rag.config import PROJECT_ROOT
+from rag.evaluate import percentile
 
 QUESTIONS = [
     "Who is expected to serve as secretary of state?",
@@ -36,8 +37,7 @@ QUESTIONS = [
 
 
 def _ms(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return 1000 * ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+    return 1000 * percentile(values, q)
 
 
 def main() -> None:
@@ -47,7 +47,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="rag-latency-") as tmp:
         root = Path(tmp)
-        shutil.copytree(PROJECT_ROOT / "corpus", root / "corpus")
+        shutil.copytree(ROOT / "corpus", root / "corpus")
         engine = Engine(Settings().with_dirs(root / "corpus", root / "index"))
         engine.build()
         for question in QUESTIONS:  # Warm up the model and the caches.
@@ -59,7 +59,7 @@ def main() -> None:
                 vector = engine.encode_question(question)
                 timings["encode only"].append(time.perf_counter() - started)
                 started = time.perf_counter()
-                engine.ask(question, query_vector=vector)
+                engine.ask(question, vector=vector)
                 timings["retrieve + read + quote"].append(time.perf_counter() - started)
                 started = time.perf_counter()
                 engine.ask(question)

@@ -1,8 +1,8 @@
 """The performance benchmark: one command, a table on stdout, JSON in ``benchmarks/results/``.
 
-    python benchmarks/run.py            # everything (about 15-25 min on 2 cores)
-    python benchmarks/run.py --quick    # smaller corpus, fewer questions, 200k vectors (a few min)
-    python benchmarks/run.py --only latency,coldstart
+    python -m benchmarks.run            # everything (about 15-25 min on 2 cores)
+    python -m benchmarks.run --quick    # smaller corpus, fewer questions, 200k vectors (a few min)
+    python -m benchmarks.run --only latency,coldstart
 
 Sections (each one's figures are in the JSON under its name):
 
@@ -34,17 +34,15 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+import numpy as np
 
-import numpy as np  # noqa: E402
-
-from benchmarks.corpora import SEED_QUESTIONS, Question, sample_questions, write_squad_corpus  # noqa: E402
-from benchmarks.load_test import free_port, stop, wait_until_up  # noqa: E402
-from benchmarks.scale import run_scale  # noqa: E402
-from benchmarks.scoring import Span, recall_at  # noqa: E402
-from rag import Engine, Settings  # noqa: E402
-from rag.embed import ProgressFn, SentenceTransformerEmbedder  # noqa: E402
+from benchmarks.corpora import ROOT, SEED_QUESTIONS, Question, sample_questions, write_squad_corpus
+from benchmarks.load_test import free_port, stop, wait_until_up
+from benchmarks.scale import run_scale
+from benchmarks.scoring import Span, recall_at
+from rag import Engine, Settings
+from rag.embed import ProgressFn, SentenceTransformerEmbedder
+from rag.evaluate import percentile
 
 SECTIONS = ("build", "incremental", "latency", "coldstart", "scale", "peer")
 RESULTS = ROOT / "benchmarks" / "results"
@@ -90,7 +88,8 @@ class StageClock:
 
 
 def pct(values: Sequence[float], q: float) -> float:
-    return float(np.percentile(np.asarray(values, dtype=np.float64), q)) if values else float("nan")
+    """The ``q``-th percentile (0..100) by :func:`rag.evaluate.percentile`."""
+    return percentile(values, q / 100)
 
 
 def pure_encode_seconds(embedder: SentenceTransformerEmbedder, texts: list[str]) -> float:
@@ -118,7 +117,6 @@ def bench_build(ctx: dict[str, Any]) -> dict[str, Any]:
     build_s = time.perf_counter() - t
     encode_s = pure_encode_seconds(embedder, recorder.texts)
     status = Engine(settings, embedder).status()
-    manifest_texts = Engine(settings, embedder).index().manifest["counts"]["texts"]
     embed_span = clock.last.get("embedding", 0.0) - clock.first.get("embedding", 0.0)
     return {
         "documents": status.documents,
@@ -126,7 +124,7 @@ def bench_build(ctx: dict[str, Any]) -> dict[str, Any]:
         "sentences": status.sentences,
         "texts_encoded": len(recorder.texts),
         "distinct_texts_encoded": len(set(recorder.texts)),
-        "index_texts": manifest_texts,
+        "index_texts": status.texts,
         "embedded_twice": len(recorder.texts) - len(set(recorder.texts)),
         "build_s": build_s,
         "pure_encode_s": encode_s,
@@ -253,7 +251,7 @@ def _import_profile(cmd: list[str], env: dict[str, str], top: int = 8) -> list[t
 def bench_coldstart(ctx: dict[str, Any]) -> dict[str, Any]:
     s: Settings = ctx["seed_settings"]
     Engine(s, ctx["embedder"]).build()
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1"}
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
     folders = ["--corpus", str(s.corpus_dir), "--index", str(s.index_dir)]
     py = sys.executable
     ask = [py, "-m", "rag.cli", "ask", SEED_QUESTIONS[0], *folders]
@@ -318,7 +316,7 @@ def bench_scale(ctx: dict[str, Any]) -> dict[str, Any]:
     embedder: SentenceTransformerEmbedder = ctx["embedder"]
     squad = Engine(Settings().with_dirs(ctx["squad_dir"], ctx["work"] / "squad-index"), embedder)
     squad.build()
-    topics = np.asarray(squad.index().vectors, dtype=np.float32)
+    topics = squad.vectors()
     queries = np.stack([embedder.encode([q.text])[0] for q in ctx["questions"][:200]])
     return run_scale(topics, queries, ctx["scale_n"], flat_sizes=ctx["flat_sizes"])
 

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from rag import dense
+from rag.evaluate import percentile
 
 __all__ = ["flat_latency", "run_scale", "synthetic_vectors"]
 
@@ -68,7 +69,7 @@ def flat_latency(vectors: np.ndarray, queries: np.ndarray, sizes: Sequence[int],
         index = faiss.IndexFlatIP(vectors.shape[1])
         index.add(vectors[:n])
         times, _ = _latencies(index, queries, k)
-        rows.append({"n": n, "p50_ms": float(np.percentile(times, 50)), "p95_ms": float(np.percentile(times, 95))})
+        rows.append({"n": n, "p50_ms": percentile(times, 0.50), "p95_ms": percentile(times, 0.95)})
         del index
     return rows
 
@@ -108,7 +109,7 @@ def run_scale(
         "build_s": build_s,
         "index_bytes": memory,
         "raw_float32_bytes": int(vectors.nbytes),
-        "exact_p50_ms": float(np.percentile(flat_times, 50)),
+        "exact_p50_ms": percentile(flat_times, 0.50),
         "queries": len(queries),
         "flat": flat,
         "nprobe": [],
@@ -121,8 +122,8 @@ def run_scale(
         result["nprobe"].append(
             {
                 "nprobe": nprobe,
-                "p50_ms": float(np.percentile(times, 50)),
-                "p95_ms": float(np.percentile(times, 95)),
+                "p50_ms": percentile(times, 0.50),
+                "p95_ms": percentile(times, 0.95),
                 "recall@10": _recall(found[:, :10], truth[:, :10]),
                 "recall@100": _recall(found, truth),
                 "default": nprobe == dense.DEFAULT_NPROBE,

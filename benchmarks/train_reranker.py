@@ -46,16 +46,8 @@ from sklearn.linear_model import LogisticRegression
 
 from rag import Engine, Settings
 from rag.evaluate import Article, calibration_error, load_squad, split_articles, write_corpus
-from rag.read import (
-    CONFIDENCE_FEATURES,
-    READER_FEATURES,
-    SPAN_FEATURES,
-    TermStats,
-    confidence_features,
-    reader_features,
-    span_features,
-)
-from rag.retrieve import candidate_features
+from rag.read import CONFIDENCE_FEATURES, SPAN_FEATURES, confidence_features, span_features
+from rag.read_features import READER_FEATURES
 
 DEFAULT_DATASET = Path(__file__).resolve().parent.parent.parent / "shared" / "eval" / "squad-v1.1-dev-a.json"
 TOP_N = 40
@@ -138,6 +130,12 @@ def _vectors(engine: Engine, texts: list[str], cache: Path) -> dict[str, np.ndar
     return dict(zip(texts, vectors))
 
 
+def _inside(doc: tuple[str, ...], start: np.ndarray, end: np.ndarray, gold_doc: str, starts: np.ndarray) -> np.ndarray:
+    """Which spans (``doc``, ``start``, ``end``) hold one of the gold answer ``starts`` of ``gold_doc``."""
+    inside = (starts[None, :] >= start[:, None]) & (starts[None, :] < end[:, None])
+    return (np.array(doc) == gold_doc) & inside.any(1) if len(doc) else np.zeros(0, dtype=bool)
+
+
 def collect(
     engine: Engine,
     articles: Sequence[Article],
@@ -147,40 +145,24 @@ def collect(
 ) -> Part:
     """Reader rows for every question of ``articles`` against ``engine``'s index. With
     ``drop_gold``, the sentences holding the answer are taken out of the candidates first."""
-    index = engine.index()
-    rs = engine.settings.retrieval
-    terms = TermStats(index)
-    doc_ids = {d.doc: d.id for d in index.documents}
     part = Part()
     for a_i, article in enumerate(articles):
-        doc_id = doc_ids.get(article.doc, -1) if gold_in_index else -1
+        gold_doc = article.doc if gold_in_index else ""
         for q in article.questions:
-            vec = vectors[q.text]
-            ids, feats = candidate_features(index, q.text, vec, rs)
             starts = np.array(q.answer_starts)
-
-            def holds(sids: np.ndarray, starts: np.ndarray = starts, doc_id: int = doc_id) -> np.ndarray:
-                s, e = index.sentence_start[sids], index.sentence_end[sids]
-                inside = (starts[None, :] >= s[:, None]) & (starts[None, :] < e[:, None])
-                return (index.sentence_doc[sids] == doc_id) & inside.any(1)
-
-            if drop_gold:
-                keep = ~holds(ids)
-                ids, feats = ids[keep], feats[keep]
-            top, x = reader_features(index, terms, q.text, vec, ids, feats, rs, TOP_N)
-            total = len(index.sentence_doc)
-            nxt = np.minimum(top + 1, total - 1)
-            same = index.sentence_passage[nxt] == index.sentence_passage[top]
+            exclude = [(article.doc, int(s)) for s in starts] if drop_gold else []
+            rows = engine.reader_rows(q.text, vectors[q.text], top_n=TOP_N, exclude=exclude)
+            has_next = rows.next_end >= 0
             part.items.append(
                 Item(
                     article=a_i,
-                    ids=top,
-                    x=x,
-                    hit=holds(top),
-                    lengths=(index.sentence_end[top] - index.sentence_start[top]).astype(np.float64),
-                    next_hit=holds(nxt) & same & (top + 1 < total),
-                    has_next=same & (top + 1 < total),
-                    base=feats,
+                    ids=rows.ids,
+                    x=rows.x,
+                    hit=_inside(rows.doc, rows.start, rows.end, gold_doc, starts),
+                    lengths=(rows.end - rows.start).astype(np.float64),
+                    next_hit=_inside(rows.doc, rows.next_start, rows.next_end, gold_doc, starts) & has_next,
+                    has_next=has_next,
+                    base=rows.retrieval,
                 )
             )
     return part

@@ -4,12 +4,13 @@ Builds the seed corpus into a temporary folder, starts the app on a free local p
 start-up, /ask (the bundled example questions, several rounds) next to Engine.ask on the same
 questions, /status, /list, /article, and an upload until the new article is answerable.
 
-    PYTHONPATH=. python benchmarks/ui_api.py [--rounds 5] [--out benchmarks/results/ui_api.json]
+    PYTHONPATH=. python -m benchmarks.ui_api [--rounds 5] [--out benchmarks/results/ui_api.json]
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import shutil
 import socket
@@ -22,11 +23,10 @@ from typing import Any
 
 from gradio_client import Client, handle_file
 
+from benchmarks.corpora import ROOT
 from rag import Engine, Settings
-from rag.config import PROJECT_ROOT
 from ui.app import launch
 
-ROOT = Path(__file__).resolve().parent
 NEW_ARTICLE = "# Lumora bridge\n\nThe Lumora tidal bridge in Vestrand was designed by the engineer Katja Holm.\n"
 
 
@@ -53,15 +53,13 @@ def summary(name: str, seconds: list[float]) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--out", type=Path, default=ROOT / "results" / "ui_api.json")
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "ui_api.json")
     args = parser.parse_args()
 
-    examples = [e["question"] for e in json.loads((PROJECT_ROOT / "ui/assets/examples.json").read_text())]
+    examples = [e["question"] for e in json.loads((ROOT / "ui/assets/examples.json").read_text())]
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings().with_dirs(
-            shutil.copytree(PROJECT_ROOT / "corpus", Path(tmp) / "corpus"), Path(tmp) / "index"
-        )
+        settings = Settings().with_dirs(shutil.copytree(ROOT / "corpus", Path(tmp) / "corpus"), Path(tmp) / "index")
         engine = Engine(settings)
         t = time.perf_counter()
         engine.build()
@@ -78,8 +76,8 @@ def main() -> None:
             api, direct = [], []
             for _ in range(args.rounds):
                 for q in examples:
-                    api += timed(lambda q=q: client.predict(q, api_name="/ask"), 1)
-                    direct += timed(lambda q=q: engine.ask(q), 1)
+                    api += timed(functools.partial(client.predict, q, api_name="/ask"), 1)
+                    direct += timed(functools.partial(engine.ask, q), 1)
             rows.append(summary("/ask via gradio_client", api))
             rows.append(summary("Engine.ask directly (same questions)", direct))
             rows.append(summary("/status", timed(lambda: client.predict(api_name="/status"), args.rounds)))

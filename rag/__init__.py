@@ -8,14 +8,16 @@ with its document and offsets; when the corpus does not answer, the answer says 
     >>> engine.build()                      # embeds only new or changed documents
     >>> answer = engine.ask("What did Trump's advisers tell Seoul and Tokyo?")
     >>> answer.quotes[0].text, answer.quotes[0].doc, answer.quotes[0].start
+
+:class:`Engine` is the one API; the names below are everything an adapter (the CLI, the web app,
+a service) needs. The stored index (``rag.index``) is private to the package.
 """
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
+from ._version import __version__
 from .config import ChunkSettings, RetrievalSettings, Settings
-from .engine import Engine
+from .engine import CandidateFeatures, Engine
 from .errors import (
     CorpusError,
     IndexCorruptError,
@@ -25,17 +27,38 @@ from .errors import (
     QuestionError,
     RagError,
 )
-from .records import Answer, BuildReport, CitedPassage, Document, DocumentMeta, IndexStatus, Quote, Skipped
+from .load import MAX_FILE_BYTES
+from .present import answer_text, report_text, status_text, to_json
+from .records import (
+    UNCERTAIN_NOTE,
+    Answer,
+    BuildReport,
+    CitedPassage,
+    Document,
+    DocumentMeta,
+    DocumentState,
+    EvalReport,
+    IndexStatus,
+    Quote,
+    Skipped,
+)
+from .retrieve import Feature
 
 __all__ = [
+    "MAX_FILE_BYTES",
+    "UNCERTAIN_NOTE",
     "Answer",
     "BuildReport",
+    "CandidateFeatures",
     "ChunkSettings",
     "CitedPassage",
     "CorpusError",
     "Document",
     "DocumentMeta",
+    "DocumentState",
     "Engine",
+    "EvalReport",
+    "Feature",
     "IndexCorruptError",
     "IndexLockedError",
     "IndexMissingError",
@@ -48,4 +71,8 @@ __all__ = [
     "Settings",
     "Skipped",
     "__version__",
+    "answer_text",
+    "report_text",
+    "status_text",
+    "to_json",
 ]

@@ -18,14 +18,15 @@ from collections.abc import Callable
 
 import numpy as np
 
-from . import __version__
+from ._version import __version__
 from .chunk import chunk_text
 from .config import Settings
-from .embed import Embedder, normalize_text
+from .embed import Embedder
 from .errors import CorpusError, IndexCorruptError, IndexMissingError
-from .index import IndexContent, IndexLock, StoredIndex, remove_leftovers, text_key, write_generation
+from .index import IndexContent, IndexLock, StoredIndex, remove_leftovers, write_generation
 from .load import file_hash, read_document, scan_corpus
 from .records import BuildReport, Chunks, Document, Skipped
+from .text import normalize_text, text_key
 
 __all__ = ["BuildProgress", "build_index"]
 
@@ -73,7 +74,7 @@ def _load_documents(
                 documents.append(read_document(path, settings.corpus_dir, sha))
                 (updated if old is not None else added).append(rel)
         except CorpusError as err:
-            skipped.append(Skipped(rel, str(err)))
+            skipped.append(Skipped(doc=rel, reason=str(err)))
         if progress:
             progress("reading", i + 1, len(files))
     present = {d.doc for d in documents}
@@ -96,7 +97,7 @@ def build_index(
         same_model = previous is not None and previous.model == embedder.name
         if previous is not None and not same_model:
             reason = f"the model changed ({previous.model} -> {embedder.name})"
-        elif previous is not None and previous.manifest.get("chunk") != settings.chunk.as_dict():
+        elif previous is not None and previous.chunk_settings != settings.chunk.as_dict():
             reason = "the chunk settings changed"
         try:
             documents, added, updated, unchanged, removed, skipped = _load_documents(

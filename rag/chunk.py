@@ -194,4 +194,4 @@ def chunk_text(text: str, settings: ChunkSettings, body_start: int = 0) -> Chunk
             owner.append(len(passages))
         if window:
             passages.append((head, window[-1][1]))
-    return Chunks(tuple(passages), tuple(sentences), tuple(owner))
+    return Chunks(passages=tuple(passages), sentences=tuple(sentences), sentence_passage=tuple(owner))

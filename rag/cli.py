@@ -1,13 +1,14 @@
 """The ``rag`` command line: a thin adapter over :class:`rag.Engine`.
 
 Every command takes ``--corpus DIR`` and ``--index DIR`` (defaults: ``RAG_CORPUS_DIR`` /
-``RAG_INDEX_DIR``, else the project's ``corpus/`` and ``index/``). Errors print one line and exit 1.
+``RAG_INDEX_DIR``, else ``corpus/`` and ``index/`` in the current directory). Errors print one line and exit 1.
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -107,6 +108,10 @@ def _run_build(action: Callable[[Callable[[str, int, int], None]], Any], as_json
 @click.version_option(package_name="rag-quotes", prog_name="rag")
 def main() -> None:
     """Answer questions about a folder of articles with verbatim, cited quotes."""
+    # The edge where the environment is set: the model is local, so the Hugging Face libraries
+    # must never try the network (the embedder also passes local_files_only).
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
 
 @main.command()
@@ -162,7 +167,7 @@ def ask(question: str | None, corpus_dir: Path | None, index_dir: Path | None, k
         return
     if sys.stdin.isatty():
         raise click.UsageError("give a QUESTION, or pipe questions in, one per line")
-    engine.index()  # Fail once, clearly, if there is no index.
+    engine.open()  # Fail once, clearly, if there is no index.
     for line in sys.stdin:
         line = line.rstrip("\n")
         if not line.strip():
@@ -258,8 +263,8 @@ def eval_command(
     dataset: Path, k: int, part: str, unanswerable: Path | None, together: bool, as_json: bool, quiet: bool
 ) -> None:
     """Measure answer quality on DATASET (SQuAD v1.1 format) in a temporary corpus and index."""
-    from .evaluate import evaluate, report_text
-    from .present import to_json
+    from .evaluate import evaluate
+    from .present import report_text, to_json
 
     bars = _Bars(enabled=not quiet and not as_json)
     try:
@@ -287,8 +292,6 @@ def serve(corpus_dir: Path | None, index_dir: Path | None, host: str, port: int)
 
     Set RAG_AUTH=user:password to require a login; without it, serving on an address other
     machines can reach prints a warning."""
-    import os
-
     auth = None
     if os.environ.get("RAG_AUTH"):
         user, sep, password = os.environ["RAG_AUTH"].partition(":")

@@ -9,9 +9,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-__all__ = ["PROJECT_ROOT", "ChunkSettings", "RetrievalSettings", "Settings"]
+__all__ = ["ChunkSettings", "RetrievalSettings", "Settings"]
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+def _here(name: str) -> Path:
+    return Path.cwd() / name
 
 
 @dataclass(frozen=True)
@@ -56,7 +58,7 @@ class RetrievalSettings:
     abstain_coverage_weight: float = 0.3
     max_question_chars: int = 1000
     """Longer questions are cut at a word boundary before anything else happens."""
-    reader_dir: Path | None = PROJECT_ROOT / "models"
+    reader_dir: Path | None = Path(__file__).resolve().parent.parent / "models"
     """Folder of the trained answer reader (``reader.txt``, ``reader.json``; see :mod:`rag.read`):
     it re-scores the best candidates, grades the answer's status and joins lead-in sentences to the
     sentence that answers. ``None`` ranks by the weighted sum above and abstains by
@@ -65,8 +67,12 @@ class RetrievalSettings:
 
 @dataclass(frozen=True)
 class Settings:
-    corpus_dir: Path = PROJECT_ROOT / "corpus"
-    index_dir: Path = PROJECT_ROOT / "index"
+    """Everything the engine is told. The folders default to ``corpus/`` and ``index/`` in the
+    current directory (where ``make serve`` runs: the project's root), so an installed package
+    works the same as a checkout."""
+
+    corpus_dir: Path = field(default_factory=lambda: _here("corpus"))
+    index_dir: Path = field(default_factory=lambda: _here("index"))
     model_path: str | None = None
     """Path of a sentence-transformers model folder; ``None`` means the bundled all-MiniLM-L6-v2."""
     batch_size: int = 64

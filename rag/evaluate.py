@@ -29,18 +29,19 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
+
+import numpy as np
 
 from .config import Settings
 from .engine import Engine
 from .errors import RagError
-from .records import Answer, Status
+from .records import Answer, EvalReport, Status
 
 __all__ = [
     "Article",
-    "EvalReport",
     "Part",
     "Question",
     "Scored",
@@ -49,7 +50,7 @@ __all__ = [
     "first_hit",
     "load_squad",
     "mean_sentence_words",
-    "report_text",
+    "percentile",
     "score_answer",
     "split_articles",
     "summarize",
@@ -60,7 +61,7 @@ Part = Literal["tuning", "check", "all"]
 PARAGRAPH_SEPARATOR = "\n\n"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Question:
     id: str
     text: str
@@ -68,7 +69,7 @@ class Question:
     """Offsets of the gold answers' first characters in the article's document."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Article:
     title: str
     text: str
@@ -94,10 +95,12 @@ def load_squad(path: Path) -> list[Article]:
                 context = paragraph["context"]
                 for qa in paragraph["qas"]:
                     starts = tuple(sorted({offset + int(a["answer_start"]) for a in qa["answers"]}))
-                    questions.append(Question(str(qa["id"]), qa["question"], starts))
+                    questions.append(Question(id=str(qa["id"]), text=qa["question"], answer_starts=starts))
                 texts.append(context)
                 offset += len(context) + len(PARAGRAPH_SEPARATOR)
-            articles.append(Article(str(raw["title"]), PARAGRAPH_SEPARATOR.join(texts), tuple(questions)))
+            articles.append(
+                Article(title=str(raw["title"]), text=PARAGRAPH_SEPARATOR.join(texts), questions=tuple(questions))
+            )
     except OSError as err:
         raise RagError(f"cannot read {path}: {err.strerror or err}; give a SQuAD v1.1 JSON file") from err
     except (ValueError, KeyError, TypeError) as err:
@@ -129,7 +132,7 @@ def first_hit(spans: Sequence[tuple[int, int]], starts: Sequence[int]) -> int | 
     return None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Scored:
     """One answerable question's outcome."""
 
@@ -144,17 +147,24 @@ class Scored:
 def score_answer(answer: Answer, doc: str, starts: Sequence[int]) -> Scored:
     """Where the first quote (and the first cited passage) holding a gold answer start is ranked."""
     if answer.abstained:
-        return Scored(True, None, None, None, "abstained", answer.confidence)
+        return Scored(
+            abstained=True,
+            sentence_rank=None,
+            passage_rank=None,
+            first_quote_words=None,
+            status="abstained",
+            confidence=answer.confidence,
+        )
     quote_spans = [(q.start, q.end) if q.doc == doc else (0, 0) for q in answer.quotes]
     passage_spans = [(p.start, p.end) if p.doc == doc else (0, 0) for p in answer.passages]
     words = len(answer.quotes[0].text.split()) if answer.quotes else None
     return Scored(
-        False,
-        first_hit(quote_spans, starts),
-        first_hit(passage_spans, starts),
-        words,
-        answer.status or "answered",
-        answer.confidence,
+        abstained=False,
+        sentence_rank=first_hit(quote_spans, starts),
+        passage_rank=first_hit(passage_spans, starts),
+        first_quote_words=words,
+        status=answer.status or "answered",
+        confidence=answer.confidence,
     )
 
 
@@ -181,49 +191,16 @@ def calibration_error(
     return ece, table
 
 
-@dataclass(frozen=True)
-class EvalReport:
-    dataset: str
-    part: str
-    articles: int
-    questions: int
-    k: int
-    mrr: float
-    recall_at_1: float
-    recall_at_5: float
-    recall_at_10: float
-    passage_recall_at_1: float
-    passage_recall_at_5: float
-    abstained: float
-    """Share of answerable questions abstained on (each one a miss above)."""
-    out_of_corpus_questions: int
-    out_of_corpus_refused: float | None
-    """Share of questions about articles not in the corpus that were refused."""
-    statuses: dict[str, int]
-    """How many answerable questions were ``answered``, ``uncertain``, ``abstained``."""
-    out_of_corpus_statuses: dict[str, int]
-    calibration_error: float | None
-    """ECE of the confidence (``None`` without the trained reader)."""
-    mean_quote_words: float
-    """Mean length of the first quote, in words."""
-    mean_sentence_words: float
-    """Mean length of the corpus's sentences, in words."""
-    build_seconds: float
-    latency_p50_ms: float
-    latency_p95_ms: float
-
-    def to_dict(self) -> dict[str, Any]:
-        return {k: round(v, 4) if isinstance(v, float) else v for k, v in asdict(self).items()}
-
-
 def _recall(ranks: Sequence[int | None], at: int) -> float:
     return sum(r is not None and r <= at for r in ranks) / len(ranks) if ranks else 0.0
 
 
-def _percentile(values: Sequence[float], q: float) -> float:
+def percentile(values: Sequence[float] | np.ndarray, q: float) -> float:
+    """The ``q`` quantile (0..1) of ``values`` by nearest rank (0 for none): the one percentile
+    helper of the package and the benchmarks."""
     if not values:
         return 0.0
-    ordered = sorted(values)
+    ordered = sorted(float(v) for v in values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
@@ -242,7 +219,15 @@ def summarize(
     """The report for answerable outcomes ``scored`` and out-of-corpus outcomes ``refused`` (each
     an abstention flag, or its :class:`Scored`)."""
     out = [
-        r if isinstance(r, Scored) else Scored(bool(r), None, None, None, "abstained" if r else "answered")
+        r
+        if isinstance(r, Scored)
+        else Scored(
+            abstained=bool(r),
+            sentence_rank=None,
+            passage_rank=None,
+            first_quote_words=None,
+            status="abstained" if r else "answered",
+        )
         for r in refused
     ]
     ranks = [s.sentence_rank for s in scored]
@@ -270,8 +255,8 @@ def summarize(
         mean_quote_words=statistics.fmean(words) if words else 0.0,
         mean_sentence_words=mean_sentence_words,
         build_seconds=build_seconds,
-        latency_p50_ms=1000 * _percentile(latencies, 0.50),
-        latency_p95_ms=1000 * _percentile(latencies, 0.95),
+        latency_p50_ms=1000 * percentile(latencies, 0.50),
+        latency_p95_ms=1000 * percentile(latencies, 0.95),
     )
 
 
@@ -288,8 +273,7 @@ def _ece(scored: Sequence[Scored], out: Sequence[Scored]) -> float | None:
 
 def mean_sentence_words(engine: Engine) -> float:
     """Mean length in words of the indexed sentences."""
-    index = engine.index()
-    lengths = [len(index.sentence_text(sid).split()) for sid in range(len(index.sentence_doc))]
+    lengths = [len(text.split()) for text in engine.sentence_texts()]
     return statistics.fmean(lengths) if lengths else 0.0
 
 
@@ -355,38 +339,3 @@ def evaluate(
         build_seconds=report.seconds,
         latencies=latencies,
     )
-
-
-def _status_line(counts: dict[str, int]) -> str:
-    return " / ".join(str(counts.get(s, 0)) for s in ("answered", "uncertain", "abstained"))
-
-
-def report_text(report: EvalReport) -> str:
-    """The report as a small table for the terminal."""
-    refused = (
-        f"{report.out_of_corpus_refused:.1%} of {report.out_of_corpus_questions}"
-        if report.out_of_corpus_refused is not None
-        else "n/a (no out-of-corpus questions)"
-    )
-    rows = [
-        ("dataset", f"{report.dataset} ({report.part}: {report.articles} articles, {report.questions} questions)"),
-        (f"sentence MRR@{report.k}", f"{report.mrr:.3f}"),
-        (
-            "sentence R@1 / R@5 / R@10",
-            f"{report.recall_at_1:.3f} / {report.recall_at_5:.3f} / {report.recall_at_10:.3f}",
-        ),
-        ("passage R@1 / R@5", f"{report.passage_recall_at_1:.3f} / {report.passage_recall_at_5:.3f}"),
-        ("answerable abstained", f"{report.abstained:.1%}"),
-        ("answerable: answered / uncertain / abstained", _status_line(report.statuses)),
-        ("out-of-corpus refused", refused),
-        ("out-of-corpus: answered / uncertain / abstained", _status_line(report.out_of_corpus_statuses)),
-        (
-            "confidence calibration error (ECE)",
-            "n/a (no trained reader)" if report.calibration_error is None else f"{report.calibration_error:.3f}",
-        ),
-        ("first quote / corpus sentence", f"{report.mean_quote_words:.1f} / {report.mean_sentence_words:.1f} words"),
-        ("build", f"{report.build_seconds:.1f} s"),
-        ("latency p50 / p95", f"{report.latency_p50_ms:.1f} / {report.latency_p95_ms:.1f} ms"),
-    ]
-    width = max(len(name) for name, _ in rows)
-    return "\n".join(f"{name:<{width}}  {value}" for name, value in rows)

@@ -51,8 +51,9 @@ def scan_corpus(corpus_dir: Path) -> tuple[list[Path], list[Skipped]]:
         if path.suffix.lower() not in SUPPORTED_SUFFIXES:
             skipped.append(
                 Skipped(
-                    rel.as_posix(),
-                    f"unsupported type {path.suffix or '(none)'!r}; use one of {', '.join(sorted(SUPPORTED_SUFFIXES))}",
+                    doc=rel.as_posix(),
+                    reason=f"unsupported type {path.suffix or '(none)'!r}; "
+                    f"use one of {', '.join(sorted(SUPPORTED_SUFFIXES))}",
                 )
             )
             continue

@@ -9,7 +9,7 @@ import json
 import textwrap
 from typing import Any
 
-from .records import UNCERTAIN_NOTE, Answer, BuildReport, IndexStatus
+from .records import UNCERTAIN_NOTE, Answer, BuildReport, EvalReport, IndexStatus
 
 __all__ = ["answer_text", "report_text", "status_text", "to_json"]
 
@@ -33,11 +33,14 @@ def answer_text(answer: Answer, width: int = 100) -> str:
         source = ", ".join(x for x in (meta.publisher, meta.author, meta.date) if x)
         where = f"{passage.doc}, characters {passage.start}-{passage.end}"
         lines.append(f"[{passage.n}] {passage.title}" + (f" ({source})" if source else ""))
-        lines.append(f"    {where}" + (f"  {passage.url}" if passage.url else ""))
+        lines.append(f"    {where}" + (f"  {meta.url}" if meta.url else ""))
     return "\n".join(lines) + "\n"
 
 
-def report_text(report: BuildReport) -> str:
+def report_text(report: BuildReport | EvalReport) -> str:
+    """A build report (or an evaluation report) for the terminal."""
+    if isinstance(report, EvalReport):
+        return _eval_text(report)
     if not report.written:
         text = f"index is up to date ({len(report.unchanged)} documents unchanged)"
     else:
@@ -63,6 +66,41 @@ def report_text(report: BuildReport) -> str:
             else f"\n  skipped: {skipped.doc}: {skipped.reason}"
         )
     return text
+
+
+def _status_line(counts: dict[str, int]) -> str:
+    return " / ".join(str(counts.get(s, 0)) for s in ("answered", "uncertain", "abstained"))
+
+
+def _eval_text(report: EvalReport) -> str:
+    """The evaluation report as a small table."""
+    refused = (
+        f"{report.out_of_corpus_refused:.1%} of {report.out_of_corpus_questions}"
+        if report.out_of_corpus_refused is not None
+        else "n/a (no out-of-corpus questions)"
+    )
+    rows = [
+        ("dataset", f"{report.dataset} ({report.part}: {report.articles} articles, {report.questions} questions)"),
+        (f"sentence MRR@{report.k}", f"{report.mrr:.3f}"),
+        (
+            "sentence R@1 / R@5 / R@10",
+            f"{report.recall_at_1:.3f} / {report.recall_at_5:.3f} / {report.recall_at_10:.3f}",
+        ),
+        ("passage R@1 / R@5", f"{report.passage_recall_at_1:.3f} / {report.passage_recall_at_5:.3f}"),
+        ("answerable abstained", f"{report.abstained:.1%}"),
+        ("answerable: answered / uncertain / abstained", _status_line(report.statuses)),
+        ("out-of-corpus refused", refused),
+        ("out-of-corpus: answered / uncertain / abstained", _status_line(report.out_of_corpus_statuses)),
+        (
+            "confidence calibration error (ECE)",
+            "n/a (no trained reader)" if report.calibration_error is None else f"{report.calibration_error:.3f}",
+        ),
+        ("first quote / corpus sentence", f"{report.mean_quote_words:.1f} / {report.mean_sentence_words:.1f} words"),
+        ("build", f"{report.build_seconds:.1f} s"),
+        ("latency p50 / p95", f"{report.latency_p50_ms:.1f} / {report.latency_p95_ms:.1f} ms"),
+    ]
+    width = max(len(name) for name, _ in rows)
+    return "\n".join(f"{name:<{width}}  {value}" for name, value in rows)
 
 
 def status_text(status: IndexStatus) -> str:

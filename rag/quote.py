@@ -19,10 +19,10 @@ from collections.abc import Mapping, Sequence
 from typing import TypeVar
 
 from .config import RetrievalSettings
-from .embed import normalize_text
 from .index import StoredIndex
 from .records import Answer, CitedPassage, Quote, Status
 from .retrieve import Candidate
+from .text import normalize_text
 
 __all__ = ["ABSTENTION", "abstention", "answer_from_candidates", "combine_evidence", "evidence"]
 
@@ -101,7 +101,9 @@ def answer_from_candidates(
         n = number.setdefault(pid, len(number) + 1)
         doc = index.documents[int(index.sentence_doc[sid])]
         start, end = int(index.sentence_start[sid]), int(index.sentence_end[last])
-        quotes.append(Quote(n, text, doc.doc, doc.title, start, end, cand.score))
+        quotes.append(
+            Quote(n=n, text=text, doc=doc.doc, title=doc.meta.title or doc.doc, start=start, end=end, score=cand.score)
+        )
         p_start = int(index.passage_start[pid])
         spans.setdefault(pid, []).append((start - p_start, end - p_start))
 
@@ -111,16 +113,23 @@ def answer_from_candidates(
         start, end = int(index.passage_start[pid]), int(index.passage_end[pid])
         passages.append(
             CitedPassage(
-                n,
-                doc.doc,
-                doc.title,
-                doc.meta.url,
-                index.document_text(doc.id)[start:end],
-                start,
-                end,
-                tuple(sorted(spans[pid])),
-                doc.meta,
+                n=n,
+                doc=doc.doc,
+                title=doc.meta.title or doc.doc,
+                text=index.document_text(doc.id)[start:end],
+                start=start,
+                end=end,
+                quote_spans=tuple(sorted(spans[pid])),
+                meta=doc.meta,
             )
         )
     answer = " ".join(f"{q.text} [{q.n}]" for q in quotes)
-    return Answer(question, False, answer, tuple(quotes), tuple(passages), status, confidence)
+    return Answer(
+        question=question,
+        abstained=False,
+        answer=answer,
+        quotes=tuple(quotes),
+        passages=tuple(passages),
+        status=status,
+        confidence=confidence,
+    )

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from dataclasses import dataclass, field, fields
+from typing import Any, ClassVar, Literal
 
 __all__ = [
     "UNCERTAIN_NOTE",
@@ -13,15 +13,46 @@ __all__ = [
     "CitedPassage",
     "Document",
     "DocumentMeta",
+    "DocumentState",
+    "DocumentStateName",
+    "EvalReport",
     "IndexStatus",
     "Quote",
+    "Record",
     "Skipped",
     "Status",
 ]
 
 
-@dataclass(frozen=True)
-class DocumentMeta:
+def _plain(value: Any) -> Any:
+    """``value`` as JSON-ready data: records by their ``to_dict``, tuples as lists."""
+    if isinstance(value, Record):
+        return value.to_dict()
+    if isinstance(value, (tuple, list)):
+        return [_plain(v) for v in value]
+    return value
+
+
+class Record:
+    """The one ``to_dict`` of every record (a dataclass): its fields in order, or the names in
+    ``json_fields`` where the JSON differs (a property, a field left out); floats rounded to
+    ``json_round`` digits when that is set."""
+
+    json_fields: ClassVar[tuple[str, ...] | None] = None
+    json_round: ClassVar[int | None] = None
+
+    def to_dict(self) -> dict[str, Any]:
+        names = self.json_fields or tuple(f.name for f in fields(self))  # type: ignore[arg-type]
+        digits = self.json_round
+        out: dict[str, Any] = {}
+        for name in names:
+            value = getattr(self, name)
+            out[name] = round(value, digits) if digits is not None and isinstance(value, float) else _plain(value)
+        return out
+
+
+@dataclass(frozen=True, kw_only=True)
+class DocumentMeta(Record):
     """What the document says about itself (or its ``.meta.json`` sidecar); ``None`` where unknown."""
 
     title: str | None = None
@@ -31,8 +62,8 @@ class DocumentMeta:
     url: str | None = None
 
 
-@dataclass(frozen=True)
-class Document:
+@dataclass(frozen=True, kw_only=True)
+class Document(Record):
     """A loaded document. ``text`` is what offsets index: the file's own decoded text for
     ``.txt``/``.md``, the extracted text for ``.html``/``.pdf``."""
 
@@ -51,8 +82,8 @@ class Document:
         return self.meta.title or self.doc
 
 
-@dataclass(frozen=True)
-class Chunks:
+@dataclass(frozen=True, kw_only=True)
+class Chunks(Record):
     """A document cut into passages and sentences; all spans are ``(start, end)`` offsets in its text."""
 
     passages: tuple[tuple[int, int], ...]
@@ -61,8 +92,12 @@ class Chunks:
     """For each sentence, the index of the passage that holds it."""
 
 
-@dataclass(frozen=True)
-class Quote:
+@dataclass(frozen=True, kw_only=True)
+class Quote(Record):
+    """A quoted sentence: its verbatim text, where it stands (``doc``, ``start``, ``end``) and its score."""
+
+    json_round = 6
+
     n: int
     """Citation number: the number of the cited passage that holds this sentence."""
     text: str
@@ -72,24 +107,16 @@ class Quote:
     end: int
     score: float
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "n": self.n,
-            "text": self.text,
-            "doc": self.doc,
-            "title": self.title,
-            "start": self.start,
-            "end": self.end,
-            "score": round(self.score, 6),
-        }
 
+@dataclass(frozen=True, kw_only=True)
+class CitedPassage(Record):
+    """A cited passage with its quotes marked; its JSON keeps ``url`` (from ``meta``) and leaves ``meta`` out."""
 
-@dataclass(frozen=True)
-class CitedPassage:
+    json_fields = ("n", "doc", "title", "url", "text", "start", "end", "quote_spans")
+
     n: int
     doc: str
     title: str
-    url: str | None
     text: str
     start: int
     end: int
@@ -97,17 +124,9 @@ class CitedPassage:
     """Quoted sentences as offsets *inside* ``text``: ``text[s:e]`` is the quote."""
     meta: DocumentMeta = field(default_factory=DocumentMeta)
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "n": self.n,
-            "doc": self.doc,
-            "title": self.title,
-            "url": self.url,
-            "text": self.text,
-            "start": self.start,
-            "end": self.end,
-            "quote_spans": [list(span) for span in self.quote_spans],
-        }
+    @property
+    def url(self) -> str | None:
+        return self.meta.url
 
 
 Status = Literal["answered", "uncertain", "abstained"]
@@ -116,8 +135,13 @@ UNCERTAIN_NOTE = "The articles may not answer this directly; these are the close
 """What the terminal and the page say above the quotes of an ``"uncertain"`` answer."""
 
 
-@dataclass(frozen=True)
-class Answer:
+@dataclass(frozen=True, kw_only=True)
+class Answer(Record):
+    """The JSON contract of ``rag ask --json`` and the ``/ask`` API endpoint is its ``to_dict``."""
+
+    json_fields = ("question", "abstained", "status", "confidence", "answer", "quotes", "passages")
+    json_round = 4
+
     question: str
     abstained: bool
     answer: str
@@ -136,29 +160,19 @@ class Answer:
         if self.abstained != (self.status == "abstained"):
             raise ValueError(f"an answer with status {self.status!r} cannot have abstained={self.abstained}")
 
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON contract of ``rag ask --json`` and the ``/ask`` API endpoint."""
-        return {
-            "question": self.question,
-            "abstained": self.abstained,
-            "status": self.status,
-            "confidence": None if self.confidence is None else round(self.confidence, 4),
-            "answer": self.answer,
-            "quotes": [q.to_dict() for q in self.quotes],
-            "passages": [p.to_dict() for p in self.passages],
-        }
 
-
-@dataclass(frozen=True)
-class Skipped:
+@dataclass(frozen=True, kw_only=True)
+class Skipped(Record):
     """A corpus file that was not indexed, and why."""
 
     doc: str
     reason: str
 
 
-@dataclass(frozen=True)
-class BuildReport:
+@dataclass(frozen=True, kw_only=True)
+class BuildReport(Record):
+    json_round = 3
+
     added: tuple[str, ...] = ()
     updated: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()
@@ -174,27 +188,22 @@ class BuildReport:
     written: bool = False
     """Whether a new index generation was written (``False`` when already up to date)."""
 
-    @property
-    def changed(self) -> bool:
-        return bool(self.added or self.updated or self.removed)
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "added": list(self.added),
-            "updated": list(self.updated),
-            "removed": list(self.removed),
-            "unchanged": list(self.unchanged),
-            "skipped": [{"doc": s.doc, "reason": s.reason} for s in self.skipped],
-            "embedded": self.embedded,
-            "reused": self.reused,
-            "full_rebuild": self.full_rebuild,
-            "seconds": round(self.seconds, 3),
-            "written": self.written,
-        }
+@dataclass(frozen=True, kw_only=True)
+class IndexStatus(Record):
+    json_fields = (
+        "corpus_dir",
+        "index_dir",
+        "built",
+        "documents",
+        "passages",
+        "sentences",
+        "model",
+        "built_at",
+        "generation",
+        "docs",
+    )
 
-
-@dataclass(frozen=True)
-class IndexStatus:
     corpus_dir: str
     index_dir: str
     built: bool
@@ -205,17 +214,59 @@ class IndexStatus:
     built_at: str | None = None
     generation: str | None = None
     docs: tuple[str, ...] = ()
+    texts: int = 0
+    """Distinct embedded texts (rows of vectors) the index holds; not in the JSON."""
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "corpus_dir": self.corpus_dir,
-            "index_dir": self.index_dir,
-            "built": self.built,
-            "documents": self.documents,
-            "passages": self.passages,
-            "sentences": self.sentences,
-            "model": self.model,
-            "built_at": self.built_at,
-            "generation": self.generation,
-            "docs": list(self.docs),
-        }
+
+DocumentStateName = Literal["indexed", "not indexed yet", "deleted"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class DocumentState(Record):
+    """A document of the corpus folder or the index, and where it stands: ``indexed``, ``not
+    indexed yet`` (in the folder, not in the index) or ``deleted`` (in the index, not in the folder)."""
+
+    doc: str
+    meta: DocumentMeta = field(default_factory=DocumentMeta)
+    """What the index holds about it (empty until it is indexed)."""
+    state: DocumentStateName
+
+
+@dataclass(frozen=True, kw_only=True)
+class EvalReport(Record):
+    """Answer quality on a SQuAD file (``rag eval``; see :mod:`rag.evaluate`); its JSON rounds
+    every share and mean to 4 digits."""
+
+    dataset: str
+    """The SQuAD file's name."""
+    part: str
+    """Which articles were indexed: ``tuning``, ``check`` or ``all``."""
+    articles: int
+    questions: int
+    k: int
+    mrr: float
+    recall_at_1: float
+    recall_at_5: float
+    recall_at_10: float
+    passage_recall_at_1: float
+    passage_recall_at_5: float
+    abstained: float
+    """Share of answerable questions abstained on (each one a miss above)."""
+    out_of_corpus_questions: int
+    out_of_corpus_refused: float | None
+    """Share of questions about articles not in the corpus that were refused."""
+    statuses: dict[str, int]
+    """How many answerable questions were ``answered``, ``uncertain``, ``abstained``."""
+    out_of_corpus_statuses: dict[str, int]
+    calibration_error: float | None
+    """ECE of the confidence against "the first quote holds the answer" over all questions
+    asked (``None`` without the trained reader)."""
+    mean_quote_words: float
+    """Mean length of the first quote, in words."""
+    mean_sentence_words: float
+    """Mean length of the corpus's sentences, in words."""
+    build_seconds: float
+    latency_p50_ms: float
+    latency_p95_ms: float
+
+    json_round = 4

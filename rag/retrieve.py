@@ -2,7 +2,7 @@
 
 Candidates come from three places: the sentences nearest the question (FAISS), every sentence of
 the passages nearest the question (FAISS), and the best BM25 matches. Each candidate gets a few
-features (:data:`FEATURES`), and its score is their weighted sum:
+features (:class:`Feature`), and its score is their weighted sum:
 
 - ``dense``: cos(question, sentence), what the sentence says (weight 1);
 - ``passage``: cos(question, passage), the context it stands in;
@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from enum import IntEnum
 
 import numpy as np
 
@@ -33,12 +34,28 @@ from . import dense
 from .config import RetrievalSettings
 from .errors import QuestionError
 from .index import StoredIndex
+from .lexical import LexicalIndex
 
-FEATURES = ("dense", "passage", "lexical", "answer_type", "coverage", "length")
+
+class Feature(IntEnum):
+    """The features of a candidate sentence, each named once; the value is its column in the
+    feature matrix of :func:`candidate_features`."""
+
+    DENSE = 0
+    PASSAGE = 1
+    LEXICAL = 2
+    ANSWER_TYPE = 3
+    COVERAGE = 4
+    LENGTH = 5
+
+
+FEATURES = tuple(f.name.lower() for f in Feature)
+"""The features' names, in column order."""
 
 __all__ = [
     "FEATURES",
     "Candidate",
+    "Feature",
     "answer_type",
     "candidate_features",
     "prepare_question",
@@ -48,14 +65,18 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Candidate:
+    """A candidate sentence, its score and every feature it was scored on."""
+
     sentence_id: int
     score: float
     dense: float
     passage: float
     lexical: float
+    answer_type: float
     coverage: float
+    length: float
 
 
 def prepare_question(question: str, max_chars: int) -> str:
@@ -123,32 +144,36 @@ def _holds(kind: str, sentence: str, question_words: set[str]) -> bool:
 
 
 def weights(settings: RetrievalSettings) -> np.ndarray:
-    """The weight of each of :data:`FEATURES`, in order."""
-    return np.array(
-        [
-            1.0,
-            settings.passage_weight,
-            settings.lexical_weight,
-            settings.answer_type_weight,
-            settings.coverage_weight,
-            settings.length_weight,
-        ],
-        dtype=np.float32,
-    )
+    """The weight of each :class:`Feature`, in column order (the dense similarity's is 1)."""
+    by_feature = {
+        Feature.DENSE: 1.0,
+        Feature.PASSAGE: settings.passage_weight,
+        Feature.LEXICAL: settings.lexical_weight,
+        Feature.ANSWER_TYPE: settings.answer_type_weight,
+        Feature.COVERAGE: settings.coverage_weight,
+        Feature.LENGTH: settings.length_weight,
+    }
+    return np.array([by_feature[f] for f in Feature], dtype=np.float32)
 
 
 def candidate_features(
-    index: StoredIndex, question: str, query_vector: np.ndarray, settings: RetrievalSettings
+    index: StoredIndex,
+    question: str,
+    query_vector: np.ndarray,
+    settings: RetrievalSettings,
+    *,
+    lexical: LexicalIndex | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The candidate sentence ids for ``question`` and their features, one row per candidate and
-    one column per name in :data:`FEATURES`."""
+    one column per :class:`Feature`. ``lexical`` stands in for the index's BM25 index."""
     n = settings.candidates
     if len(index.sentence_vec) == 0:
-        return np.zeros(0, dtype=np.int64), np.zeros((0, len(FEATURES)), dtype=np.float32)
+        return np.zeros(0, dtype=np.int64), np.zeros((0, len(Feature)), dtype=np.float32)
     _, sentence_ids = dense.search(index.sentence_index, query_vector, n)
     _, passage_ids = dense.search(index.passage_index, query_vector, max(1, n // 10))
-    terms = index.lexical.terms(question)
-    lexical_scores = index.lexical.scores(terms)
+    bm25 = index.lexical if lexical is None else lexical
+    terms = bm25.terms(question)
+    lexical_scores = bm25.scores(terms)
     top_lexical = np.argpartition(-lexical_scores, min(n, len(lexical_scores) - 1))[:n]
     top_lexical = top_lexical[lexical_scores[top_lexical] > 0]
 
@@ -160,19 +185,19 @@ def candidate_features(
     ids = np.unique(np.concatenate([sentence_ids, in_passages, top_lexical]).astype(np.int64))
 
     q = query_vector.astype(np.float32).ravel()
-    features = np.zeros((len(ids), len(FEATURES)), dtype=np.float32)
-    features[:, 0] = np.asarray(index.vectors[index.sentence_vec[ids]], dtype=np.float32) @ q
-    features[:, 1] = np.asarray(index.vectors[index.passage_vec[owner[ids]]], dtype=np.float32) @ q
+    features = np.zeros((len(ids), len(Feature)), dtype=np.float32)
+    features[:, Feature.DENSE] = np.asarray(index.vectors[index.sentence_vec[ids]], dtype=np.float32) @ q
+    features[:, Feature.PASSAGE] = np.asarray(index.vectors[index.passage_vec[owner[ids]]], dtype=np.float32) @ q
     top_lex = float(lexical_scores.max())
     if top_lex > 0:
-        features[:, 2] = lexical_scores[ids] / top_lex
-    features[:, 4] = index.lexical.coverage(terms, owner, len(index.passage_vec))[owner[ids]]
-    features[:, 5] = (index.sentence_end[ids] - index.sentence_start[ids]) / 100.0
+        features[:, Feature.LEXICAL] = lexical_scores[ids] / top_lex
+    features[:, Feature.COVERAGE] = bm25.coverage(terms, owner, len(index.passage_vec))[owner[ids]]
+    features[:, Feature.LENGTH] = (index.sentence_end[ids] - index.sentence_start[ids]) / 100.0
     kind = answer_type(question)
     if kind is not None:
         question_words = {w.lower() for w in re.findall(r"\w+", question)}
         for row, sid in enumerate(ids):
-            features[row, 3] = float(_holds(kind, index.sentence_text(int(sid)), question_words))
+            features[row, Feature.ANSWER_TYPE] = float(_holds(kind, index.sentence_text(int(sid)), question_words))
     return ids, features
 
 
@@ -181,21 +206,17 @@ def retrieve(
 ) -> list[Candidate]:
     """Candidate sentences for ``question``, best first."""
     ids, features = candidate_features(index, question, query_vector, settings)
-    return ranked(ids, features, settings)
+    return ranked(ids, features, features @ weights(settings))
 
 
-def ranked(ids: np.ndarray, features: np.ndarray, settings: RetrievalSettings) -> list[Candidate]:
-    """The candidates ``ids`` with their ``features``, best first by the weighted sum."""
-    scores = features @ weights(settings)
+def ranked(ids: np.ndarray, features: np.ndarray, scores: np.ndarray) -> list[Candidate]:
+    """The candidates ``ids`` with their ``features``, best first by ``scores`` (ties keep order)."""
     order = np.argsort(-scores, kind="stable")
     return [
         Candidate(
-            int(ids[i]),
-            float(scores[i]),
-            float(features[i, 0]),
-            float(features[i, 1]),
-            float(features[i, 2]),
-            float(features[i, 4]),
+            sentence_id=int(ids[i]),
+            score=float(scores[i]),
+            **{f.name.lower(): float(features[i, f]) for f in Feature},
         )
         for i in order
     ]

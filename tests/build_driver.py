@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from rag import Engine, Settings
-from rag import index as index_module
+from rag.index import writer as index_module
 
 POINTS = ("embedding", "files", "swap", "cleanup")
 

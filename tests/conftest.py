@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from rag import Engine, Settings
-from rag.config import PROJECT_ROOT
 from rag.embed import SentenceTransformerEmbedder
 
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SEED_CORPUS = PROJECT_ROOT / "corpus"
 
 

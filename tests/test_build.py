@@ -10,9 +10,9 @@ import pytest
 
 from rag import Engine, Settings
 from rag.config import ChunkSettings
-from rag.embed import normalize_text
 from rag.errors import IndexMissingError
 from rag.index import StoredIndex
+from rag.text import normalize_text
 
 from .fakes import FakeEmbedder
 
@@ -33,7 +33,7 @@ def test_first_build_embeds_each_distinct_text_once(fresh_corpus: Settings):
     n_distinct = len({normalize_text(t) for t in encoded})
     assert len(index.vectors) == n_distinct
     # Single-sentence paragraphs are both a passage and a sentence, and embedded once.
-    assert report.embedded < index.manifest["counts"]["passages"] + index.manifest["counts"]["sentences"]
+    assert report.embedded < index.counts["passages"] + index.counts["sentences"]
 
 
 def test_unchanged_corpus_writes_nothing_and_embeds_nothing(fresh_corpus: Settings):

@@ -12,9 +12,10 @@ import numpy as np
 import pytest
 
 from rag import Engine
-from rag.config import PROJECT_ROOT
 from rag.embed import LIGHT_MAX_TEXTS, SentenceTransformerEmbedder
 from rag.embed_numpy import load
+
+from .conftest import PROJECT_ROOT
 
 TEXTS = [
     "Who is expected to serve as secretary of state?",

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from rag import Engine, Settings
+from rag import Answer, CitedPassage, Engine, Quote, Settings
 from rag.cli import main
 from rag.embed import SentenceTransformerEmbedder
 from rag.evaluate import (
@@ -25,7 +25,6 @@ from rag.evaluate import (
     summarize,
     write_corpus,
 )
-from rag.records import Answer, CitedPassage, Quote
 
 MINI = Path(__file__).parent / "data" / "squad-mini.json"
 
@@ -62,9 +61,15 @@ def test_first_hit_needs_the_answer_start_inside_the_span():
 
 
 def _answer(spans: list[tuple[int, int]], doc: str = "a.txt") -> Answer:
-    quotes = tuple(Quote(i + 1, "one two three", doc, doc, s, e, 1.0) for i, (s, e) in enumerate(spans))
-    passages = tuple(CitedPassage(i + 1, doc, doc, None, "", s, e, ()) for i, (s, e) in enumerate(spans))
-    return Answer("q", False, "", quotes, passages)
+    quotes = tuple(
+        Quote(n=i + 1, text="one two three", doc=doc, title=doc, start=s, end=e, score=1.0)
+        for i, (s, e) in enumerate(spans)
+    )
+    passages = tuple(
+        CitedPassage(n=i + 1, doc=doc, title=doc, text="", start=s, end=e, quote_spans=())
+        for i, (s, e) in enumerate(spans)
+    )
+    return Answer(question="q", abstained=False, answer="", quotes=quotes, passages=passages)
 
 
 def test_metrics_on_a_hand_checked_case():
@@ -72,10 +77,10 @@ def test_metrics_on_a_hand_checked_case():
         score_answer(_answer([(0, 10), (10, 20)]), "a.txt", [3]),  # Hit at rank 1.
         score_answer(_answer([(0, 10), (10, 20), (20, 30)]), "a.txt", [22]),  # Hit at rank 3.
         score_answer(_answer([(0, 10)], doc="b.txt"), "a.txt", [3]),  # Right span, wrong document.
-        score_answer(Answer("q", True, "no"), "a.txt", [3]),  # Abstained: a miss.
+        score_answer(Answer(question="q", abstained=True, answer="no"), "a.txt", [3]),  # Abstained: a miss.
     ]
     assert [s.sentence_rank for s in scored] == [1, 3, None, None]
-    assert scored[3] == Scored(True, None, None, None)
+    assert scored[3] == Scored(abstained=True, sentence_rank=None, passage_rank=None, first_quote_words=None)
     report = summarize(
         scored, [True, False, True, True], dataset="x", part="all", articles=1, k=10, mean_sentence_words=3.0
     )

@@ -24,8 +24,8 @@ from rag.retrieve import prepare_question
 
 from .fakes import FakeEmbedder
 
-TEXT_CHARS = st.characters(blacklist_categories=("Cs",))  # Anything UTF-8 can hold.
-WORD_CHARS = st.characters(blacklist_categories=("Cs", "Cc", "Zs", "Zl", "Zp"))
+TEXT_CHARS = st.characters(exclude_categories=["Cs"])  # Anything UTF-8 can hold.
+WORD_CHARS = st.characters(exclude_categories=["Cs", "Cc", "Zs", "Zl", "Zp"])
 WORDS = [
     "Seoul", "Tokyo", "Washington", "alliance", "trade", "minister", "summit", "the", "of", "met", "signed",
     "U.S.", "Mr.", "e.g.", "J.", "2024", "3.5%", "日本", "한국", "café", "—", "“quoted”", "(aside)", "...", "tariffs",

@@ -15,9 +15,10 @@ from rag.errors import ModelError
 from rag.evaluate import calibration_error
 from rag.present import answer_text
 from rag.quote import answer_from_candidates
-from rag.read import QUESTION_WORDS, READER_FEATURES, Reader, reader_features
+from rag.read import Reader
+from rag.read_features import QUESTION_WORDS, READER_FEATURES
 from rag.records import UNCERTAIN_NOTE, Answer
-from rag.retrieve import candidate_features, ranked
+from rag.retrieve import candidate_features, ranked, weights
 from ui.render import answer_html
 
 from .conftest import SEED_CORPUS
@@ -25,24 +26,31 @@ from .test_answers import ANSWERABLE, OFF_TOPIC
 
 
 def test_reader_features_are_named_and_well_formed(seed_engine: Engine):
-    index, rs = seed_engine.index(), seed_engine.settings.retrieval
     reader = seed_engine.reader()
     assert reader is not None and reader is seed_engine.reader()  # Loaded once per engine.
     question = "When did the Camp David summit take place?"
-    vector = seed_engine.encode_question(question)
-    ids, features = candidate_features(index, question, vector, rs)
-    top, x = reader_features(index, reader.terms(index), question, vector, ids, features, rs, 40)
-    assert x.shape == (min(40, len(ids)), len(READER_FEATURES)) and set(top) <= set(ids)
+    rows = seed_engine.reader_rows(question, seed_engine.encode_question(question), top_n=40)
+    x = rows.x
+    assert x.shape == (min(40, len(rows.retrieval)), len(READER_FEATURES)) == (len(rows.ids), len(READER_FEATURES))
     col = {name: i for i, name in enumerate(READER_FEATURES)}
     assert np.all(np.diff(x[:, col["linear"]]) <= 1e-6)  # The best of retrieval, in its order.
-    assert x[:, col["q_when"]].tolist() == [1.0] * len(top)
+    assert x[:, col["q_when"]].tolist() == [1.0] * len(x)
     assert np.all(x[:, [col[f"q_{w}"] for w in QUESTION_WORDS]].sum(1) == 1)
-    owner = index.sentence_passage
-    for row, sid in enumerate(top):
-        first_in_passage = sid == 0 or owner[sid - 1] != owner[sid]
+    for row in range(len(x)):
+        first_in_passage = x[row, col["sentence_position"]] == 0
         assert np.isnan(x[row, col["prev_dense"]]) == first_in_passage
-        assert x[row, col["sentence_position"]] == 0 if first_in_passage else x[row, col["sentence_position"]] > 0
+        assert np.isnan(x[row, col["next_dense"]]) == (rows.next_end[row] < 0)
         assert 0 <= x[row, col["idf_overlap"]] <= 1 + 1e-6
+    text = (SEED_CORPUS / rows.doc[0]).read_text(encoding="utf-8")
+    assert "Camp David" in text[rows.start[0] : rows.end[0]] or "Camp David" in text
+
+
+def test_excluded_answers_leave_the_candidates(seed_engine: Engine):
+    question = ANSWERABLE[0][0]
+    vector = seed_engine.encode_question(question)
+    rows = seed_engine.reader_rows(question, vector, top_n=40)
+    gone = seed_engine.reader_rows(question, vector, top_n=40, exclude=[(rows.doc[0], int(rows.start[0]))])
+    assert (rows.doc[0], rows.start[0]) not in set(zip(gone.doc, gone.start))
 
 
 @pytest.mark.parametrize(("question", "phrase", "doc"), ANSWERABLE)
@@ -64,10 +72,11 @@ def test_off_topic_questions_abstain_with_low_confidence(seed_engine: Engine, qu
 def test_spanned_quotes_are_one_verbatim_span(seed_engine: Engine):
     """Join a lead-in sentence to its next one by hand: one quote, exact offsets, the second
     sentence not quoted again, the passage's span marked as one."""
-    index, rs = seed_engine.index(), seed_engine.settings.retrieval
+    index, rs = seed_engine._live(), seed_engine.settings.retrieval
     question = "How did the Camp David summit change trilateral cooperation?"
     vector = seed_engine.encode_question(question)
-    candidates = ranked(*candidate_features(index, question, vector, rs), rs)
+    ids, features = candidate_features(index, question, vector, rs)
+    candidates = ranked(ids, features, features @ weights(rs))
     first = candidates[0].sentence_id
     nxt = first + 1
     assert index.sentence_passage[nxt] == index.sentence_passage[first]
@@ -99,7 +108,7 @@ def test_uncertain_answers_keep_quotes_and_say_so(seed_engine: Engine):
     assert "may not answer this directly" in answer_html(uncertain)
     assert "may not answer" not in answer_html(answered)
     with pytest.raises(ValueError, match="status"):
-        Answer("q", True, "x", status="answered")
+        Answer(question="q", abstained=True, answer="x", status="answered")
 
 
 def test_without_the_reader_the_weighted_sum_decides(seed_engine: Engine):

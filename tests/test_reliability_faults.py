@@ -20,10 +20,10 @@ from typing import Any
 import pytest
 
 from rag import Engine, Settings
-from rag import index as index_module
 from rag.embed import SentenceTransformerEmbedder
 from rag.errors import IndexLockedError, RagError
-from rag.index import StoredIndex, current_generation
+from rag.index import IndexLock, StoredIndex, current_generation
+from rag.index import writer as index_module
 from rag.quote import answer_from_candidates
 from rag.retrieve import retrieve
 
@@ -162,7 +162,7 @@ def test_build_killed_at_any_stage_leaves_a_working_index(
 
 
 def test_second_build_gets_a_clear_message_on_the_command_line(copy: Settings):
-    with index_module.IndexLock(copy.index_dir):
+    with IndexLock(copy.index_dir):
         result = subprocess.run(
             [sys.executable, "-m", "rag.cli", "build", *folders(copy)],
             capture_output=True,
@@ -203,7 +203,7 @@ def test_interrupted_embedding_keeps_the_previous_index_and_releases_the_lock(co
     before = answers(Engine(copy, fake))
 
     class Interrupted(FakeEmbedder):
-        def encode(self, texts, progress=None):  # type: ignore[no-untyped-def]
+        def encode(self, texts, progress=None):
             raise KeyboardInterrupt
 
     (copy.corpus_dir / "more.txt").write_text("Another article about the alliance.\n", encoding="utf-8")

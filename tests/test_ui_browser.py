@@ -57,8 +57,9 @@ def page(server: Running) -> Iterator:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         context = browser.new_context(viewport={"width": 1400, "height": 1000})
         page = context.new_page()
-        page.requested_hosts = set()  # type: ignore[attr-defined]
-        page.on("request", lambda request: page.requested_hosts.add(urlsplit(request.url).hostname))
+        requested_hosts: set[str | None] = set()
+        page.requested_hosts = requested_hosts  # type: ignore[attr-defined]
+        page.on("request", lambda request: requested_hosts.add(urlsplit(request.url).hostname))
         page.set_default_timeout(60_000)
         page.goto(server.url)
         page.wait_for_selector("#rq-status .rq-status")

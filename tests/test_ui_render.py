@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.records import Answer, CitedPassage, DocumentMeta, IndexStatus, Quote
+from rag import Answer, CitedPassage, DocumentMeta, DocumentState, IndexStatus, Quote
 from ui.app import exposure_warning
 from ui.render import (
     answer_html,
@@ -24,20 +24,21 @@ HOSTILE = "<script>alert(1)</script><img src=x onerror=alert(2)> ${7*7} {{value}
 def hostile_answer() -> Answer:
     passage_text = f"Before. {HOSTILE} After."
     start = passage_text.index(HOSTILE)
-    quote = Quote(1, HOSTILE, "a<b>.txt", HOSTILE, 100 + start, 100 + start + len(HOSTILE), 0.9)
+    quote = Quote(
+        n=1, text=HOSTILE, doc="a<b>.txt", title=HOSTILE, start=100 + start, end=100 + start + len(HOSTILE), score=0.9
+    )
     meta = DocumentMeta(title=HOSTILE, publisher=HOSTILE, author=None, date="2025", url="javascript:alert(3)")
     passage = CitedPassage(
-        1,
-        "a<b>.txt",
-        HOSTILE,
-        meta.url,
-        passage_text,
-        100,
-        100 + len(passage_text),
-        ((start, start + len(HOSTILE)),),
-        meta,
+        n=1,
+        doc="a<b>.txt",
+        title=HOSTILE,
+        text=passage_text,
+        start=100,
+        end=100 + len(passage_text),
+        quote_spans=((start, start + len(HOSTILE)),),
+        meta=meta,
     )
-    return Answer(HOSTILE, False, f"{HOSTILE} [1]", (quote,), (passage,))
+    return Answer(question=HOSTILE, abstained=False, answer=f"{HOSTILE} [1]", quotes=(quote,), passages=(passage,))
 
 
 def assert_inert(page: str) -> None:
@@ -60,7 +61,7 @@ def test_every_view_of_hostile_source_text_is_inert():
         conversation_html([answer]),
         passages_html(answer),
         article_html("a<b>.txt", meta, f"x {HOSTILE} y", 2, 2 + len(HOSTILE)),
-        documents_html([("a<b>.txt", meta, "indexed")]),
+        documents_html([DocumentState(doc="a<b>.txt", meta=meta, state="indexed")]),
     ):
         assert_inert(page)
         assert esc(HOSTILE) in page
@@ -88,9 +89,13 @@ def test_article_anchors_the_passage():
 
 
 def test_abstention_is_shown_as_such():
-    page = answer_html(Answer("Who won the 1950 World Cup?", True, "The articles do not answer this question."))
+    page = answer_html(
+        Answer(
+            question="Who won the 1950 World Cup?", abstained=True, answer="The articles do not answer this question."
+        )
+    )
     assert "No answer in the articles" in page and "rq-quote" not in page
-    assert "do not answer" in passages_html(Answer("q", True, "x"))
+    assert "do not answer" in passages_html(Answer(question="q", abstained=True, answer="x"))
 
 
 @pytest.mark.parametrize(
@@ -110,10 +115,20 @@ def test_only_web_links_become_links(url, safe):
 
 
 def test_status_line_and_missing_index():
-    built = IndexStatus("c", "i", True, 5, 86, 210, "all-MiniLM-L6-v2", "2025-01-01T00:00:00+00:00", "gen-1")
+    built = IndexStatus(
+        corpus_dir="c",
+        index_dir="i",
+        built=True,
+        documents=5,
+        passages=86,
+        sentences=210,
+        model="all-MiniLM-L6-v2",
+        built_at="2025-01-01T00:00:00+00:00",
+        generation="gen-1",
+    )
     line = status_html(built)
     assert "<b>5</b> documents" in line and "<b>86</b> passages" in line and "all-MiniLM-L6-v2" in line
-    assert "No index yet" in status_html(IndexStatus("c", "i", False))
+    assert "No index yet" in status_html(IndexStatus(corpus_dir="c", index_dir="i", built=False))
 
 
 @pytest.mark.parametrize(

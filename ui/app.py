@@ -27,13 +27,10 @@ from typing import Any
 
 import gradio as gr
 
-from rag import Answer, Engine, IndexMissingError, RagError
-from rag.load import MAX_FILE_BYTES, scan_corpus
-from rag.present import report_text
-from rag.records import BuildReport, DocumentMeta
+from rag import MAX_FILE_BYTES, Answer, BuildReport, Engine, RagError, report_text
 
 from .render import (
-    DocumentRow,
+    STATE_LABELS,
     article_html,
     conversation_html,
     documents_html,
@@ -127,25 +124,6 @@ class _Actions:
     def answer(self, question: str, previous: str | None = None) -> Answer:
         return self.engine.ask(question or "", previous=previous or None)
 
-    def files(self) -> list[str]:
-        """The indexable files in the corpus folder, as paths relative to it."""
-        corpus_dir = self.engine.settings.corpus_dir
-        return [p.relative_to(corpus_dir).as_posix() for p in scan_corpus(corpus_dir)[0]]
-
-    def documents(self) -> list[DocumentRow]:
-        """Corpus files and indexed documents: indexed, waiting for a rebuild, or deleted."""
-        files = set(self.files())
-        try:
-            records = self.engine.index().documents  # Metadata only: no document text is read.
-        except IndexMissingError:
-            records = []
-        rows: list[DocumentRow] = [
-            (r.doc, r.meta, "indexed" if r.doc in files else "deleted from the folder: rebuild") for r in records
-        ]
-        indexed = {r.doc for r in records}
-        rows += [(doc, DocumentMeta(), "not indexed yet: rebuild") for doc in sorted(files - indexed)]
-        return rows
-
     def article(self, doc: str, start: int, end: int, quotes: str = "") -> str:
         """``quotes``: the quoted sentences' offsets as ``"start-end,start-end"``, marked too."""
         meta, text = self.engine.document(doc)
@@ -185,7 +163,7 @@ def create_app(engine: Engine) -> gr.Blocks:
     @_guard
     def list_documents() -> list[dict[str, Any]]:
         """The documents in the corpus and whether the index holds them."""
-        return [{"doc": doc, **vars(meta), "state": state} for doc, meta, state in act.documents()]
+        return [{"doc": d.doc, **d.meta.to_dict(), "state": STATE_LABELS[d.state]} for d in engine.documents()]
 
     @_guard
     def status() -> dict[str, Any]:
@@ -222,8 +200,8 @@ def create_app(engine: Engine) -> gr.Blocks:
 
     @_guard
     def refresh() -> tuple[str, str, Any]:
-        rows = act.documents()
-        return status_html(engine.status()), documents_html(rows), gr.update(choices=act.files(), value=None)
+        rows = engine.documents()
+        return status_html(engine.status()), documents_html(rows), gr.update(choices=engine.files(), value=None)
 
     # A gr.Progress() default is how Gradio gives a handler a progress bar.
     @_guard

@@ -11,10 +11,10 @@ import html
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
-from rag.records import UNCERTAIN_NOTE, Answer, CitedPassage, DocumentMeta, IndexStatus
+from rag import UNCERTAIN_NOTE, Answer, CitedPassage, DocumentMeta, DocumentState, IndexStatus
 
 __all__ = [
-    "DocumentRow",
+    "STATE_LABELS",
     "answer_html",
     "article_html",
     "conversation_html",
@@ -25,7 +25,12 @@ __all__ = [
     "status_html",
 ]
 
-DocumentRow = tuple[str, DocumentMeta, str]
+STATE_LABELS = {
+    "indexed": "indexed",
+    "not indexed yet": "not indexed yet: rebuild",
+    "deleted": "deleted from the folder: rebuild",
+}
+"""How the page (and the ``/list`` endpoint) names each document state."""
 """A document as listed on the page: its name, its metadata, and its state (indexed or not yet)."""
 
 
@@ -158,15 +163,15 @@ def article_html(
     return f'<div class="rq-article">{head}<div class="rq-article-text">{body}</div></div>'
 
 
-def documents_html(rows: Sequence[DocumentRow]) -> str:
+def documents_html(rows: Sequence[DocumentState]) -> str:
     """The documents table: name, title, publisher, date, and whether the index holds it."""
     if not rows:
         return '<div class="rq-muted">The corpus folder holds no documents.</div>'
     body = "".join(
-        f"<tr><td><code>{esc(doc)}</code></td><td>{esc(meta.title or '')}</td><td>{esc(meta.publisher or '')}</td>"
-        f"<td>{esc(meta.date or '')}</td>"
-        f'<td class="{"" if state == "indexed" else "rq-warn"}">{esc(state)}</td></tr>'
-        for doc, meta, state in rows
+        f"<tr><td><code>{esc(r.doc)}</code></td><td>{esc(r.meta.title or '')}</td>"
+        f"<td>{esc(r.meta.publisher or '')}</td><td>{esc(r.meta.date or '')}</td>"
+        f'<td class="{"" if r.state == "indexed" else "rq-warn"}">{esc(STATE_LABELS[r.state])}</td></tr>'
+        for r in rows
     )
     return (
         '<table class="rq-docs"><thead><tr><th>Document</th><th>Title</th><th>Publisher</th><th>Date</th>'
