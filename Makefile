@@ -51,7 +51,7 @@ eval: setup
 
 ## Train the answer reader (models/reader.txt, models/reader.json) on the tuning part of EVAL_DATA
 train-reranker: setup
-	$(BIN)/python benchmarks/train_reranker.py $(EVAL_DATA)
+	$(BIN)/python -m benchmarks.train_reranker $(EVAL_DATA)
 
 # The peer of the benchmark (LangChain + FAISS + HuggingFace embeddings) in its own venv, so the
 # product's dependencies stay clean; torch first, pinned to the CPU build.

@@ -1,6 +1,6 @@
 """Train the answer reader (``make train-reranker``): ranker, confidence and spans, and measure them.
 
-    python benchmarks/train_reranker.py [DATASET.json] [--work DIR] [--models models] [--out benchmarks/reader.json]
+    python -m benchmarks.train_reranker [DATASET.json] [--work DIR] [--models models] [--out benchmarks/reader.json]
 
 Data: the SQuAD v1.1 dev file in ``../shared/eval`` (CC BY-SA 4.0), split by :mod:`rag.evaluate`
 into a tuning part (even articles) and a check part (odd articles).
@@ -184,7 +184,10 @@ Scorer = Callable[[Item], np.ndarray]
 
 
 def booster_scorer(booster: lgb.Booster, columns: list[int]) -> Scorer:
-    return lambda it: booster.predict(it.x[:, columns], num_threads=2) if len(it.x) else np.zeros(0)
+    def score(it: Item) -> np.ndarray:
+        return np.asarray(booster.predict(it.x[:, columns], num_threads=2)) if len(it.x) else np.zeros(0)
+
+    return score
 
 
 def linear_scorer(it: Item) -> np.ndarray:
@@ -341,7 +344,7 @@ def main() -> None:
     # 1. Feature groups, one at a time: CV inside tuning, and check (trained on all of tuning).
     all_cols = list(range(len(READER_FEATURES)))
     base_cols = _columns(READER_FEATURES[:6])
-    experiments = []
+    experiments: list[dict[str, Any]] = []
 
     def experiment(label: str, columns: list[int] | None, scorer: Scorer | None = None) -> dict[str, Any]:
         if scorer is None:
