@@ -10,8 +10,8 @@ vectors), so nothing is embedded again. Two settings, both asked through ``Engin
 - **check, 24 together**: all 24 articles indexed together, the check part's questions asked (what
   ``rag eval --together`` does: the harder setting, close to the issue's held-out measurement).
 
-Each is run with the reader (``models/``) and without it (``reader_dir=None``: the weighted sum
-and the evidence cut-off). Prints the reports and writes JSON.
+Each is run with the reader (``models/``), and with ``--baseline`` also without it
+(``reader_dir=None``: the weighted sum and the evidence cut-off). Prints the reports and writes JSON.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ def main() -> None:
     parser.add_argument("dataset", nargs="?", type=Path, default=DEFAULT_DATASET)
     parser.add_argument("--work", type=Path, default=Path("/tmp/rag-reader"))
     parser.add_argument("--out", type=Path, default=Path(__file__).with_name("reader_eval.json"))
+    parser.add_argument("--baseline", action="store_true", help="Also run without the reader.")
     args = parser.parse_args()
     articles = load_squad(args.dataset)
     tuning, check = split_articles(articles)
@@ -41,10 +42,10 @@ def main() -> None:
     results = {}
     for label, folder, others in (("check, 12 alone", "check", tuning), ("check, 24 together", "all", [])):
         base = Settings().with_dirs(args.work / folder / "corpus", args.work / folder / "index")
-        for reader, settings in (
-            ("reader", base),
-            ("weighted sum", replace(base, retrieval=replace(base.retrieval, reader_dir=None))),
-        ):
+        runs = [("reader", base)]
+        if args.baseline:
+            runs.append(("weighted sum", replace(base, retrieval=replace(base.retrieval, reader_dir=None))))
+        for reader, settings in runs:
             report = harness(Engine(settings), check, others, args.work, vectors=vectors, part=label)
             results[f"{label}, {reader}"] = report.to_dict()
             print(f"\n== {label}, {reader}\n{report_text(report)}")

@@ -478,7 +478,7 @@ def main() -> None:
     # 3. Spans: on out-of-fold scores of the tuning part.
     sx, sy, _ = span_rows(tun, oof)
     span = logistic(sx, sy)
-    mean_sentence = float(np.mean(np.concatenate([it.lengths for it in tun])))
+    mean_sentence = float(np.mean([len(t) for t in alone["tuning"].sentence_texts()]))  # The corpus's sentences.
     best_t, best_gain = 1.01, 0.0
     for t in np.linspace(0.05, 0.95, 19):
         effect = span_effect(tun, oof, span, float(t))
