@@ -16,10 +16,11 @@ a service) needs. The stored index (``rag.index``) is private to the package.
 from __future__ import annotations
 
 from ._version import __version__
-from .config import ChunkSettings, RetrievalSettings, Settings
+from .config import ChunkSettings, FetchSettings, RetrievalSettings, Settings, WatchSettings
 from .engine import CandidateFeatures, Engine
 from .errors import (
     CorpusError,
+    FetchError,
     IndexCorruptError,
     IndexLockedError,
     IndexMissingError,
@@ -27,7 +28,8 @@ from .errors import (
     QuestionError,
     RagError,
 )
-from .load import MAX_FILE_BYTES
+from .fetch import parse_urls
+from .load import MAX_FILE_BYTES, SUPPORTED_SUFFIXES
 from .present import answer_text, report_text, status_text, to_json
 from .records import (
     UNCERTAIN_NOTE,
@@ -39,6 +41,7 @@ from .records import (
     DocumentState,
     EvalReport,
     IndexStatus,
+    Notice,
     Quote,
     Skipped,
 )
@@ -46,6 +49,7 @@ from .retrieve import Feature
 
 __all__ = [
     "MAX_FILE_BYTES",
+    "SUPPORTED_SUFFIXES",
     "UNCERTAIN_NOTE",
     "Answer",
     "BuildReport",
@@ -59,19 +63,24 @@ __all__ = [
     "Engine",
     "EvalReport",
     "Feature",
+    "FetchError",
+    "FetchSettings",
     "IndexCorruptError",
     "IndexLockedError",
     "IndexMissingError",
     "IndexStatus",
     "ModelError",
+    "Notice",
     "QuestionError",
     "Quote",
     "RagError",
     "RetrievalSettings",
     "Settings",
     "Skipped",
+    "WatchSettings",
     "__version__",
     "answer_text",
+    "parse_urls",
     "report_text",
     "status_text",
     "to_json",

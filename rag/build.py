@@ -7,14 +7,19 @@
    holds reuse its vectors; the rest (deduplicated) go to the encoder once.
 4. Write a new generation atomically (see :mod:`rag.index`).
 
-A different model drops every stored vector; different chunk settings re-chunk every document
-(vectors of identical texts under the same model stay valid and are reused).
+A different model drops every stored vector; different chunk settings or a new text extraction
+(:data:`~rag.load.LOADER_VERSION`) re-read and re-chunk every document (vectors of identical texts
+under the same model stay valid and are reused).
+
+The report also names documents worth a word (:class:`~rag.records.Notice`): a page indexed by its
+visible text for want of an article, and the same text under two names.
 """
 
 from __future__ import annotations
 
+import hashlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -24,8 +29,8 @@ from .config import Settings
 from .embed import Embedder
 from .errors import CorpusError, IndexCorruptError, IndexMissingError
 from .index import IndexContent, IndexLock, StoredIndex, remove_leftovers, write_generation
-from .load import file_hash, read_document, scan_corpus
-from .records import BuildReport, Chunks, Document, Skipped
+from .load import LOADER_VERSION, file_hash, read_document, scan_corpus
+from .records import BuildReport, Chunks, Document, Notice, Skipped
 from .text import normalize_text, text_key
 
 __all__ = ["BuildProgress", "build_index"]
@@ -99,13 +104,19 @@ def build_index(
             reason = f"the model changed ({previous.model} -> {embedder.name})"
         elif previous is not None and previous.chunk_settings != settings.chunk.as_dict():
             reason = "the chunk settings changed"
+        elif previous is not None and previous.loader_version != LOADER_VERSION:
+            reason = "the text extraction changed"
         try:
             documents, added, updated, unchanged, removed, skipped = _load_documents(
                 settings, previous, reason is None, progress
             )
+            notices = _notices(documents)
             if previous is not None and reason is None and not (added or updated or removed):
                 return BuildReport(
-                    unchanged=tuple(unchanged), skipped=tuple(skipped), seconds=time.perf_counter() - started
+                    unchanged=tuple(unchanged),
+                    skipped=tuple(skipped),
+                    notices=notices,
+                    seconds=time.perf_counter() - started,
                 )
             chunks = [chunk_text(d.text, settings.chunk, d.body_start) for d in documents]
             known = previous.text_keys() if previous is not None and same_model else {}
@@ -119,6 +130,7 @@ def build_index(
             model=embedder.name,
             chunk_settings=settings.chunk.as_dict(),
             rag_version=__version__,
+            loader_version=LOADER_VERSION,
             **arrays,  # type: ignore[arg-type]
         )
         if progress:
@@ -132,12 +144,27 @@ def build_index(
         removed=tuple(removed),
         unchanged=tuple(unchanged),
         skipped=tuple(skipped),
+        notices=notices,
         embedded=embedded,
         reused=reused,
         full_rebuild=reason,
         seconds=time.perf_counter() - started,
         written=True,
     )
+
+
+def _notices(documents: Sequence[Document]) -> tuple[Notice, ...]:
+    """What the loader noted, and every document whose text another one already has."""
+    notices = [Notice(doc=d.doc, note=d.note) for d in documents if d.note]
+    first: dict[str, str] = {}
+    for d in documents:
+        body = " ".join(d.text[d.body_start :].split())
+        key = hashlib.sha256(body.encode("utf-8")).hexdigest()
+        if key in first:
+            notices.append(Notice(doc=d.doc, note=f"duplicate: the same text as {first[key]}; remove one of them"))
+        else:
+            first[key] = d.doc
+    return tuple(notices)
 
 
 def _assemble(

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 import click
 
 from .config import Settings
-from .errors import QuestionError, RagError
+from .errors import CorpusError, QuestionError, RagError
 
 __all__ = ["main"]
 
@@ -180,24 +180,39 @@ def ask(question: str | None, corpus_dir: Path | None, index_dir: Path | None, k
 
 
 @main.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("sources", nargs=-1, required=True)
 @_folders
 @click.option("--overwrite", is_flag=True, help="Replace documents of the same name.")
 @click.option("--json", "as_json", is_flag=True, help="Print the build report as JSON.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
 @_friendly
 def add(
-    files: tuple[Path, ...],
+    sources: tuple[str, ...],
     corpus_dir: Path | None,
     index_dir: Path | None,
     overwrite: bool,
     as_json: bool,
     quiet: bool,
 ) -> None:
-    """Copy FILES into the corpus and update the index."""
+    """Copy files into the corpus, or fetch web pages and PDFs by URL, and update the index.
+
+    SOURCES are file paths or http(s) URLs. A page is stored under a name from its title with a
+    NAME.meta.json sidecar recording its URL and the fetch time; its quotes cite that URL. Any
+    file or URL that fails adds nothing."""
+    urls = [s for s in sources if s.lower().startswith(("http://", "https://"))]
+    files: list[tuple[Path, str]] = []
+    for source in sources:
+        if source in urls:
+            continue
+        path = Path(source)
+        if not path.is_file():
+            raise CorpusError(f"{source}: no such file; give a file path or an http(s) URL")
+        files.append((path, path.name))
     engine = _engine(corpus_dir, index_dir)
     _run_build(
-        lambda bars: engine.add([(f, f.name) for f in files], overwrite=overwrite, progress=bars), as_json, quiet
+        lambda bars: engine.add(files, urls=urls, allow_private=True, overwrite=overwrite, progress=bars),
+        as_json,
+        quiet,
     )
 
 
@@ -286,12 +301,14 @@ def eval_command(
 @_folders
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind (other machines: 0.0.0.0).")
 @click.option("--port", default=7860, show_default=True, type=int, help="Port to listen on.")
+@click.option("--watch", is_flag=True, help="Update the index whenever files in the corpus folder change.")
 @_friendly
-def serve(corpus_dir: Path | None, index_dir: Path | None, host: str, port: int) -> None:
+def serve(corpus_dir: Path | None, index_dir: Path | None, host: str, port: int, watch: bool) -> None:
     """Start the web app (building the index first if it is missing or out of date).
 
     Set RAG_AUTH=user:password to require a login; without it, serving on an address other
-    machines can reach prints a warning."""
+    machines can reach prints a warning. Set RAG_ALLOW_PRIVATE_URLS=1 to let the page's
+    "Add by link" fetch loopback or private addresses."""
     auth = None
     if os.environ.get("RAG_AUTH"):
         user, sep, password = os.environ["RAG_AUTH"].partition(":")
@@ -302,7 +319,37 @@ def serve(corpus_dir: Path | None, index_dir: Path | None, host: str, port: int)
 
     engine = _engine(corpus_dir, index_dir)
     _run_build(lambda bars: engine.build(progress=bars), as_json=False, quiet=False)
+    if watch:
+        engine.start_watching(_echo_watch_event)
+        click.echo(f"watching {engine.settings.corpus_dir} for changes", err=True)
     serve_app(engine, host=host, port=port, auth=auth)
+
+
+def _echo_watch_event(event: Any) -> None:
+    from .present import report_text
+
+    line = f"error: {event}" if isinstance(event, RagError) else report_text(event)
+    click.echo(line, err=isinstance(event, RagError))
+
+
+@main.command()
+@_folders
+@_friendly
+def watch(corpus_dir: Path | None, index_dir: Path | None) -> None:
+    """Keep the index up to date with the corpus folder until interrupted (headless `serve --watch`).
+
+    Builds once, then again whenever files are added, changed or removed (debounced, one build at
+    a time); each build prints its report."""
+    import threading
+
+    engine = _engine(corpus_dir, index_dir)
+    _run_build(lambda bars: engine.build(progress=bars), as_json=False, quiet=True)
+    stop = engine.start_watching(_echo_watch_event)
+    click.echo(f"watching {engine.settings.corpus_dir} for changes (Ctrl-C stops)", err=True)
+    try:
+        threading.Event().wait()
+    finally:
+        stop.set()
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-__all__ = ["ChunkSettings", "RetrievalSettings", "Settings"]
+__all__ = ["ChunkSettings", "FetchSettings", "RetrievalSettings", "Settings", "WatchSettings"]
 
 
 def _here(name: str) -> Path:
@@ -65,6 +65,31 @@ class RetrievalSettings:
     ``abstain_below`` alone (every answer is then ``"answered"`` or ``"abstained"``)."""
 
 
+@dataclass(frozen=True, kw_only=True)
+class FetchSettings:
+    """How ``rag add URL`` and the page's "Add by link" download pages (:mod:`rag.fetch`)."""
+
+    timeout_s: float = 20.0
+    """For the whole download of one URL, redirects included."""
+    max_bytes: int = 50 * 1024 * 1024
+    max_redirects: int = 5
+    allow_private: bool = False
+    """Whether hosts that resolve to loopback, private, link-local or multicast addresses may be
+    fetched. The web app uses this (``RAG_ALLOW_PRIVATE_URLS=1``); the CLI always allows them."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class WatchSettings:
+    """How ``rag watch`` and ``rag serve --watch`` follow the corpus folder (:mod:`rag.watch`)."""
+
+    quiet_ms: int = 500
+    """Changes are collected until the folder has been quiet this long, then one build runs."""
+    max_wait_ms: int = 5000
+    """... or until changes have kept coming for this long (a folder being filled file by file)."""
+    retry_s: float = 2.0
+    """Wait before trying again when another build holds the index."""
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything the engine is told. The folders default to ``corpus/`` and ``index/`` in the
@@ -78,6 +103,8 @@ class Settings:
     batch_size: int = 64
     chunk: ChunkSettings = field(default_factory=ChunkSettings)
     retrieval: RetrievalSettings = field(default_factory=RetrievalSettings)
+    fetch: FetchSettings = field(default_factory=FetchSettings)
+    watch: WatchSettings = field(default_factory=WatchSettings)
 
     def with_dirs(self, corpus_dir: Path | str | None = None, index_dir: Path | str | None = None) -> Settings:
         """A copy with other folders (``None`` keeps the current one)."""
@@ -89,10 +116,12 @@ class Settings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
-        """Settings from ``RAG_CORPUS_DIR``, ``RAG_INDEX_DIR`` and ``RAG_MODEL_PATH``."""
+        """Settings from ``RAG_CORPUS_DIR``, ``RAG_INDEX_DIR``, ``RAG_MODEL_PATH`` and
+        ``RAG_ALLOW_PRIVATE_URLS`` (``1`` lets the web app fetch private addresses)."""
         env = os.environ if env is None else env
         base = cls()
         return replace(
             base.with_dirs(env.get("RAG_CORPUS_DIR") or None, env.get("RAG_INDEX_DIR") or None),
             model_path=env.get("RAG_MODEL_PATH") or None,
+            fetch=replace(base.fetch, allow_private=env.get("RAG_ALLOW_PRIVATE_URLS", "").strip() == "1"),
         )

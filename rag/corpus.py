@@ -40,6 +40,7 @@ def safe_name(name: str) -> str:
 
 def add_files(corpus_dir: Path, files: Iterable[tuple[Path, str]], *, overwrite: bool = False) -> list[str]:
     """Copy each ``(source path, desired name)`` into ``corpus_dir``; returns the names written.
+    A ``.meta.json`` sidecar beside a source file comes along under the new name.
 
     Everything is checked before anything is copied, so a bad file changes nothing."""
     from .load import read_document
@@ -61,12 +62,18 @@ def add_files(corpus_dir: Path, files: Iterable[tuple[Path, str]], *, overwrite:
         with tempfile.TemporaryDirectory() as tmp:
             probe = Path(tmp) / name
             shutil.copyfile(source, probe)
+            if sidecar_path(source).is_file():
+                shutil.copyfile(sidecar_path(source), sidecar_path(probe))
             read_document(probe, Path(tmp), "probe")
         plan.append((source, target))
     for source, target in plan:
-        tmp_target = target.with_name(f".{target.name}.part")
-        shutil.copyfile(source, tmp_target)
-        os.replace(tmp_target, target)
+        pairs = [(source, target)]
+        if sidecar_path(source).is_file():
+            pairs.insert(0, (sidecar_path(source), sidecar_path(target)))  # The sidecar first: one build sees both.
+        for src, dst in pairs:
+            tmp_target = dst.with_name(f".{dst.name}.part")
+            shutil.copyfile(src, tmp_target)
+            os.replace(tmp_target, dst)
     return [t.name for _, t in plan]
 
 

@@ -8,10 +8,12 @@ The stored index (:mod:`rag.index`) stays behind it: callers get typed records.
 
 from __future__ import annotations
 
+import tempfile
 import threading
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -19,7 +21,7 @@ from .build import BuildProgress, build_index
 from .config import Settings
 from .corpus import add_files, remove_documents
 from .embed import Embedder, SentenceTransformerEmbedder
-from .errors import IndexMissingError, QuestionError, RagError
+from .errors import CorpusError, IndexMissingError, QuestionError, RagError
 from .followup import retrieval_text
 from .index import StoredIndex, current_generation
 from .lexical import LexicalIndex
@@ -29,6 +31,9 @@ from .read import Reader
 from .read_features import ReaderRows, reader_rows
 from .records import Answer, BuildReport, DocumentMeta, DocumentState, IndexStatus
 from .retrieve import candidate_features, prepare_question, ranked, weights
+
+if TYPE_CHECKING:
+    from .watch import WatchEvent
 
 __all__ = ["CandidateFeatures", "Engine"]
 
@@ -52,6 +57,10 @@ class Engine:
         self._index: StoredIndex | None = None
         self._reader: Reader | None = None
         self._lock = threading.Lock()
+        self._build_lock = threading.Lock()
+        """Builds in this process wait for each other (the watcher, uploads); other processes'
+        builds are kept out by the index lock (:class:`~rag.errors.IndexLockedError`)."""
+        self._watch_stop: threading.Event | None = None
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -209,18 +218,61 @@ class Engine:
     # -- writing ---------------------------------------------------------------------------
 
     def build(self, *, rebuild: bool = False, progress: BuildProgress | None = None) -> BuildReport:
-        report = build_index(self.settings, self.embedder, rebuild=rebuild, progress=progress)
+        with self._build_lock:
+            report = build_index(self.settings, self.embedder, rebuild=rebuild, progress=progress)
         if report.written:
             with self._lock:
                 self._index = None  # Reopened on next use; the old generation stays readable meanwhile.
         return report
 
     def add(
-        self, files: Iterable[tuple[Path, str]], *, overwrite: bool = False, progress: BuildProgress | None = None
+        self,
+        files: Iterable[tuple[Path, str]] = (),
+        *,
+        urls: Iterable[str] = (),
+        allow_private: bool | None = None,
+        overwrite: bool = False,
+        progress: BuildProgress | None = None,
     ) -> BuildReport:
-        """Copy files (``(path, name)`` pairs) into the corpus, then update the index."""
-        add_files(self.settings.corpus_dir, files, overwrite=overwrite)
+        """Copy files (``(path, name)`` pairs) and web pages or PDFs fetched from ``urls`` into the
+        corpus, then update the index once. Every file and URL is checked first: one that fails adds
+        nothing. A fetched page is stored under a name from its title (else its URL) with a sidecar
+        recording its URL and the fetch time (see :mod:`rag.fetch`). ``allow_private`` overrides
+        ``settings.fetch.allow_private`` (the CLI, run by the machine's owner, allows private hosts)."""
+        files = list(files)
+        urls = list(urls)
+        with tempfile.TemporaryDirectory(prefix="rag-fetch-") as tmp:
+            if urls:
+                from .fetch import fetch_urls, page_title, save_pages
+
+                fetch_settings = self.settings.fetch
+                if allow_private is not None:
+                    fetch_settings = replace(fetch_settings, allow_private=allow_private)
+                pages = fetch_urls(urls, fetch_settings)
+                files += save_pages([(page, page_title(page)) for page in pages], Path(tmp))
+            if not files:
+                raise CorpusError("nothing to add: give one or more files or http(s) URLs")
+            add_files(self.settings.corpus_dir, files, overwrite=overwrite)
         return self.build(progress=progress)
+
+    @property
+    def watching(self) -> bool:
+        """Whether a watcher started by :meth:`start_watching` is running (the page then follows it)."""
+        return self._watch_stop is not None and not self._watch_stop.is_set()
+
+    def start_watching(self, on_build: WatchEvent) -> threading.Event:
+        """Rebuild whenever the corpus folder changes (debounced, one build at a time), on a daemon
+        thread that is listening when this returns; ``on_build`` gets each report or error. Setting
+        the returned event stops it (see :mod:`rag.watch`)."""
+        from .watch import start_watching
+
+        if not self.settings.corpus_dir.is_dir():
+            raise CorpusError(
+                f"corpus folder {self.settings.corpus_dir} does not exist: create it or pass --corpus DIR"
+            )
+        _, stop = start_watching(self.settings.corpus_dir, self.build, on_build, self.settings.watch)
+        self._watch_stop = stop
+        return stop
 
     def remove(self, docs: Iterable[str], progress: BuildProgress | None = None) -> BuildReport:
         """Delete documents from the corpus (all must exist, or none is deleted), then update the index."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 __all__ = [
     "CorpusError",
+    "FetchError",
     "IndexCorruptError",
     "IndexLockedError",
     "IndexMissingError",
@@ -23,6 +24,10 @@ class QuestionError(RagError):
 
 class CorpusError(RagError):
     """A corpus file or folder cannot be used (missing, unsupported, unsafe name, ...)."""
+
+
+class FetchError(CorpusError):
+    """A URL cannot be added (unreachable, refused, wrong type, too large, ...)."""
 
 
 class IndexMissingError(RagError):

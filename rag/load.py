@@ -2,15 +2,17 @@
 
 - ``.txt`` / ``.md``: the file's own text, decoded from UTF-8 (or UTF-16 with a BOM) without newline
   translation, so offsets index ``open(path, encoding="utf-8", newline="").read()``.
-- ``.html`` / ``.htm``: the main text (``<article>`` or ``<main>`` if present; scripts, styles and
-  navigation dropped), one paragraph per block element.
-- ``.pdf``: the text layer, page by page.
+- ``.html`` / ``.htm``: the article body and metadata through trafilatura, else the visible text
+  (:mod:`rag.formats.html`).
+- ``.pdf``: the text layer, pages separated by a form feed (:mod:`rag.formats.pdf`).
+- ``.docx``: paragraphs, headings and table rows (:mod:`rag.formats.docx`).
 
-Metadata comes from the document (HTML ``<title>`` and ``<meta>``, Markdown front matter or first
-heading, PDF info) and from an optional sidecar ``NAME.meta.json`` beside the file, which wins.
+Metadata comes from the document (HTML metadata, Markdown front matter or first heading, PDF info,
+Word core properties) and from an optional sidecar ``NAME.meta.json`` beside the file, which wins.
 Files that cannot be read raise :class:`~rag.errors.CorpusError`; the build (:mod:`rag.build`)
 records those as :class:`~rag.records.Skipped` entries, so it never stops on one bad file.
-:func:`scan_corpus` itself only lists files, skipping unsupported types with a reason.
+:func:`scan_corpus` itself only lists files, skipping with a reason unsupported types and any path
+(a symbolic link, or one inside a linked folder) that resolves outside the corpus folder.
 """
 
 from __future__ import annotations
@@ -24,9 +26,21 @@ from typing import Any
 from .errors import CorpusError
 from .records import Document, DocumentMeta, Skipped
 
-__all__ = ["MAX_FILE_BYTES", "SIDECAR_SUFFIX", "SUPPORTED_SUFFIXES", "read_document", "scan_corpus", "sidecar_path"]
+__all__ = [
+    "LOADER_VERSION",
+    "MAX_FILE_BYTES",
+    "SIDECAR_SUFFIX",
+    "SUPPORTED_SUFFIXES",
+    "decode_html",
+    "file_hash",
+    "read_document",
+    "scan_corpus",
+    "sidecar_path",
+]
 
-SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".html", ".htm", ".pdf"})
+SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"})
+LOADER_VERSION = 2
+"""Bumped when extraction changes, so a build re-reads every document (2: trafilatura, PDF pages, Word)."""
 SIDECAR_SUFFIX = ".meta.json"
 MAX_FILE_BYTES = 50 * 1024 * 1024
 _META_FIELDS = ("title", "publisher", "author", "date", "url")
@@ -40,13 +54,31 @@ def scan_corpus(corpus_dir: Path) -> tuple[list[Path], list[Skipped]]:
     """The indexable files below ``corpus_dir`` (sorted), and the files passed over with why."""
     if not corpus_dir.is_dir():
         raise CorpusError(f"corpus folder {corpus_dir} does not exist: create it or pass --corpus DIR")
+    root = corpus_dir.resolve()
     files: list[Path] = []
     skipped: list[Skipped] = []
     for path in sorted(corpus_dir.rglob("*")):
         rel = path.relative_to(corpus_dir)
-        if any(part.startswith(".") for part in rel.parts) or not path.is_file():
+        if any(part.startswith(".") for part in rel.parts):
             continue
         if path.name.endswith(SIDECAR_SUFFIX) or path.name.lower() in {"readme", "license"}:
+            continue
+        try:
+            target = path.resolve()
+        except (OSError, RuntimeError):  # A link loop.
+            skipped.append(Skipped(doc=rel.as_posix(), reason="a symbolic link that leads nowhere; remove it"))
+            continue
+        if root not in target.parents:
+            if path.is_symlink() or path.is_file():
+                skipped.append(
+                    Skipped(
+                        doc=rel.as_posix(),
+                        reason="resolves outside the corpus folder (a symbolic link?); copy the file into the folder "
+                        "instead",
+                    )
+                )
+            continue
+        if not path.is_file():
             continue
         if path.suffix.lower() not in SUPPORTED_SUFFIXES:
             skipped.append(
@@ -86,11 +118,30 @@ def _decode(data: bytes, name: str) -> str:
         head = data[:4096]
         if len(head) >= 4 and (head[1::2].count(0) > len(head) * 0.4 or head[0::2].count(0) > len(head) * 0.4):
             raise CorpusError(f"{name}: looks like UTF-16 without a byte-order mark; re-save it as UTF-8")
-        raise CorpusError(f"{name}: looks binary (NUL bytes), not text; convert it to .txt, .md, .html or .pdf")
+        raise CorpusError(f"{name}: looks binary (NUL bytes), not text; convert it to .txt, .md, .html, .pdf or .docx")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as err:
         raise CorpusError(f"{name}: not valid UTF-8 at byte {err.start}; re-save it as UTF-8") from err
+
+
+_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_\-]+)""", re.I)
+
+
+def decode_html(data: bytes, name: str, charset: str | None = None) -> str:
+    """A web page's text: UTF-8 (or UTF-16 with a BOM), else the charset its ``<meta>`` declares,
+    else ``charset`` (what the server declared when the page was fetched, kept in its sidecar)."""
+    try:
+        return _decode(data, name)
+    except CorpusError:
+        found = _CHARSET.search(data[:4096])
+        declared = found.group(1).decode("ascii") if found else charset
+        if declared is None or b"\0" in data:
+            raise
+        try:
+            return data.decode(declared)
+        except (LookupError, UnicodeDecodeError) as err:
+            raise CorpusError(f"{name}: not readable as its declared {declared!r}; re-save it as UTF-8") from err
 
 
 def _first_line_title(text: str) -> str | None:
@@ -121,102 +172,8 @@ def _markdown(text: str) -> tuple[DocumentMeta, int]:
     return DocumentMeta(**meta), body_start
 
 
-_BLOCK_TAGS = (
-    "p",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "li",
-    "blockquote",
-    "pre",
-    "td",
-    "th",
-    "dt",
-    "dd",
-    "figcaption",
-    "caption",
-    "div",
-    "section",
-    "article",
-)
-_DROP_TAGS = (
-    "script",
-    "style",
-    "noscript",
-    "template",
-    "nav",
-    "header",
-    "footer",
-    "aside",
-    "form",
-    "svg",
-    "iframe",
-    "button",
-    "select",
-    "head",
-)
-
-
-def _html(raw: str, name: str) -> tuple[str, DocumentMeta]:
-    from bs4 import BeautifulSoup  # Imported here: only HTML documents need it.
-
-    soup = BeautifulSoup(raw, "html.parser")
-
-    def meta_content(*keys: str) -> str | None:
-        for key in keys:
-            tag = soup.find("meta", attrs={"property": key}) or soup.find("meta", attrs={"name": key})
-            if tag and tag.get("content"):
-                return str(tag["content"]).strip()
-        return None
-
-    canonical = soup.find("link", rel="canonical")
-    time_tag = soup.find("time", datetime=True)
-    h1 = soup.find("h1")
-    meta = DocumentMeta(
-        title=meta_content("og:title", "twitter:title")
-        or (soup.title.get_text(" ", strip=True) if soup.title else None)
-        or (h1.get_text(" ", strip=True) if h1 else None),
-        publisher=meta_content("og:site_name", "publisher"),
-        author=meta_content("author", "article:author", "dc.creator"),
-        date=meta_content("article:published_time", "date", "dc.date", "pubdate")
-        or (str(time_tag["datetime"]) if time_tag else None),
-        url=meta_content("og:url") or (str(canonical["href"]) if canonical and canonical.get("href") else None),
-    )
-    for tag in soup(_DROP_TAGS):
-        tag.decompose()
-    root = soup.find("article") or soup.find("main") or soup.body or soup
-    blocks: list[str] = []
-    for element in root.find_all(_BLOCK_TAGS):
-        if element.find(_BLOCK_TAGS):
-            continue  # Only the innermost blocks: their text is taken once.
-        text = " ".join(element.get_text(" ", strip=True).split())
-        if text:
-            blocks.append(text)
-    if not blocks:
-        text = " ".join(root.get_text(" ", strip=True).split())
-        blocks = [text] if text else []
-    return "\n\n".join(blocks), meta
-
-
-def _pdf(path: Path, name: str) -> tuple[str, DocumentMeta]:
-    from pypdf import PdfReader  # Imported here: only PDF documents need it.
-    from pypdf.errors import PdfReadError
-
-    try:
-        reader = PdfReader(str(path))
-        pages = [page.extract_text() or "" for page in reader.pages]
-        info = reader.metadata
-    except (PdfReadError, ValueError, KeyError, OSError) as err:
-        raise CorpusError(f"{name}: cannot read this PDF ({err}); re-export it or save its text as .txt") from err
-    title = str(info.title).strip() if info and info.title else None
-    author = str(info.author).strip() if info and info.author else None
-    return "\n\n".join(p.strip() for p in pages if p.strip()), DocumentMeta(title=title, author=author)
-
-
 def _sidecar(path: Path, name: str) -> dict[str, Any]:
+    """The sidecar's object (metadata fields, and for a fetched page ``url``, ``fetched_at``, ``charset``)."""
     side = sidecar_path(path)
     if not side.is_file():
         return {}
@@ -226,7 +183,7 @@ def _sidecar(path: Path, name: str) -> dict[str, Any]:
         raise CorpusError(f"{side.name}: not a readable JSON object ({err}); fix or delete it") from err
     if not isinstance(data, dict):
         raise CorpusError(f"{side.name}: must hold a JSON object with title/publisher/author/date/url")
-    return {k: (str(v) if v is not None else None) for k, v in data.items() if k in _META_FIELDS}
+    return data
 
 
 def read_document(path: Path, corpus_dir: Path, sha256: str | None = None) -> Document:
@@ -245,15 +202,34 @@ def read_document(path: Path, corpus_dir: Path, sha256: str | None = None) -> Do
         raise CorpusError(f"{name}: cannot read ({err.strerror or err}); check its permissions") from err
     kind = path.suffix.lower().lstrip(".")
     body_start = 0
+    note: str | None = None
     if kind == "pdf":
         if not data.startswith(b"%PDF"):
             raise CorpusError(f"{name}: not a PDF file (no %PDF header)")
-        text, meta = _pdf(path, name)
+        from .formats.pdf import extract_pdf
+
+        extracted = extract_pdf(path, name)
+        text, meta = extracted.text, extracted.meta
+    elif kind == "docx":
+        if not data.startswith(b"PK"):
+            raise CorpusError(f"{name}: not a Word .docx file (not a zip package); re-save it as .docx")
+        from .formats.docx import extract_docx
+
+        extracted = extract_docx(path, name)
+        text, meta = extracted.text, extracted.meta
     else:
-        raw = _decode(data, name)
+        charset = _sidecar(path, name).get("charset") if kind in ("html", "htm") else None
+        raw = (
+            decode_html(data, name, str(charset) if charset else None)
+            if kind in ("html", "htm")
+            else _decode(data, name)
+        )
         if kind in ("html", "htm"):
+            from .formats.html import extract_html
+
             kind = "html"
-            text, meta = _html(raw, name)
+            extracted = extract_html(raw)
+            text, meta, note = extracted.text, extracted.meta, extracted.note
         else:
             text = raw
             if kind in ("md", "markdown"):
@@ -265,7 +241,7 @@ def read_document(path: Path, corpus_dir: Path, sha256: str | None = None) -> Do
         raise CorpusError(
             f"{name}: has no text to index" + (" (a scanned PDF needs OCR first)" if kind == "pdf" else "")
         )
-    side = _sidecar(path, name)
+    side = {k: (str(v) if v is not None else None) for k, v in _sidecar(path, name).items() if k in _META_FIELDS}
     merged = {f: getattr(meta, f) for f in _META_FIELDS}
     merged.update(side)
     return Document(
@@ -275,4 +251,5 @@ def read_document(path: Path, corpus_dir: Path, sha256: str | None = None) -> Do
         kind=kind,
         meta=DocumentMeta(**merged),
         body_start=body_start,
+        note=note,
     )

@@ -31,7 +31,8 @@ def answer_text(answer: Answer, width: int = 100) -> str:
     for passage in answer.passages:
         meta = passage.meta
         source = ", ".join(x for x in (meta.publisher, meta.author, meta.date) if x)
-        where = f"{passage.doc}, characters {passage.start}-{passage.end}"
+        page = f", p. {passage.page}" if passage.page is not None else ""
+        where = f"{passage.doc}{page}, characters {passage.start}-{passage.end}"
         lines.append(f"[{passage.n}] {passage.title}" + (f" ({source})" if source else ""))
         lines.append(f"    {where}" + (f"  {meta.url}" if meta.url else ""))
     return "\n".join(lines) + "\n"
@@ -59,6 +60,8 @@ def report_text(report: BuildReport | EvalReport) -> str:
     for name, docs in (("added", report.added), ("updated", report.updated), ("removed", report.removed)):
         for doc in docs:
             text += f"\n  {name}: {doc}"
+    for notice in report.notices:
+        text += f"\n  note: {notice.doc}: {notice.note}"
     for skipped in report.skipped:
         text += (
             f"\n  skipped: {skipped.reason}"

@@ -19,7 +19,8 @@ from collections.abc import Mapping, Sequence
 from typing import TypeVar
 
 from .config import RetrievalSettings
-from .index import StoredIndex
+from .formats import page_at
+from .index import DocRecord, StoredIndex
 from .records import Answer, CitedPassage, Quote, Status
 from .retrieve import Candidate
 from .text import normalize_text
@@ -49,6 +50,11 @@ def evidence(candidates: Sequence[Candidate], settings: RetrievalSettings) -> fl
     best_dense = max(c.dense for c in candidates)
     best_coverage = max(c.coverage for c in candidates)
     return combine_evidence(best_dense, best_coverage, settings.abstain_coverage_weight)
+
+
+def _page(index: StoredIndex, doc: DocRecord, offset: int) -> int | None:
+    """The PDF page (1-based) of ``offset`` in ``doc``; ``None`` for other formats."""
+    return page_at(index.document_text(doc.id), offset) if doc.kind == "pdf" else None
 
 
 def answer_from_candidates(
@@ -102,7 +108,16 @@ def answer_from_candidates(
         doc = index.documents[int(index.sentence_doc[sid])]
         start, end = int(index.sentence_start[sid]), int(index.sentence_end[last])
         quotes.append(
-            Quote(n=n, text=text, doc=doc.doc, title=doc.meta.title or doc.doc, start=start, end=end, score=cand.score)
+            Quote(
+                n=n,
+                text=text,
+                doc=doc.doc,
+                title=doc.meta.title or doc.doc,
+                start=start,
+                end=end,
+                page=_page(index, doc, start),
+                score=cand.score,
+            )
         )
         p_start = int(index.passage_start[pid])
         spans.setdefault(pid, []).append((start - p_start, end - p_start))
@@ -121,6 +136,7 @@ def answer_from_candidates(
                 end=end,
                 quote_spans=tuple(sorted(spans[pid])),
                 meta=doc.meta,
+                page=_page(index, doc, start),
             )
         )
     answer = " ".join(f"{q.text} [{q.n}]" for q in quotes)

@@ -17,6 +17,7 @@ __all__ = [
     "DocumentStateName",
     "EvalReport",
     "IndexStatus",
+    "Notice",
     "Quote",
     "Record",
     "Skipped",
@@ -76,6 +77,9 @@ class Document(Record):
     meta: DocumentMeta = field(default_factory=DocumentMeta)
     body_start: int = 0
     """Offset where the body starts (after Markdown front matter); nothing before it is indexed."""
+    note: str | None = None
+    """How the text was found, when the build report should say (e.g. a page's visible text taken
+    because no article was found). Not stored in the index."""
 
     @property
     def title(self) -> str:
@@ -105,6 +109,8 @@ class Quote(Record):
     title: str
     start: int
     end: int
+    page: int | None = None
+    """1-based page of a PDF the quote starts on; ``None`` for other formats."""
     score: float
 
 
@@ -112,7 +118,7 @@ class Quote(Record):
 class CitedPassage(Record):
     """A cited passage with its quotes marked; its JSON keeps ``url`` (from ``meta``) and leaves ``meta`` out."""
 
-    json_fields = ("n", "doc", "title", "url", "text", "start", "end", "quote_spans")
+    json_fields = ("n", "doc", "title", "url", "page", "text", "start", "end", "quote_spans")
 
     n: int
     doc: str
@@ -123,6 +129,8 @@ class CitedPassage(Record):
     quote_spans: tuple[tuple[int, int], ...]
     """Quoted sentences as offsets *inside* ``text``: ``text[s:e]`` is the quote."""
     meta: DocumentMeta = field(default_factory=DocumentMeta)
+    page: int | None = None
+    """1-based page of a PDF the passage starts on; ``None`` for other formats."""
 
     @property
     def url(self) -> str | None:
@@ -170,6 +178,14 @@ class Skipped(Record):
 
 
 @dataclass(frozen=True, kw_only=True)
+class Notice(Record):
+    """Something the build report says about an indexed document (a fallback, a duplicate)."""
+
+    doc: str
+    note: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class BuildReport(Record):
     json_round = 3
 
@@ -178,6 +194,8 @@ class BuildReport(Record):
     removed: tuple[str, ...] = ()
     unchanged: tuple[str, ...] = ()
     skipped: tuple[Skipped, ...] = ()
+    notices: tuple[Notice, ...] = ()
+    """Indexed documents worth a word: visible text taken for want of an article, duplicates."""
     embedded: int = 0
     """Texts (sentences and passages) sent to the encoder in this build."""
     reused: int = 0

@@ -51,6 +51,15 @@ def seed_engine(tmp_path_factory: pytest.TempPathFactory, embedder: SentenceTran
     yield engine
 
 
+@pytest.fixture(scope="session")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A local web site (see ``tests/website.py``); its base URL."""
+    from .website import serving
+
+    with serving(tmp_path_factory.mktemp("site")) as url:
+        yield url
+
+
 @pytest.fixture
 def fresh_corpus(tmp_path: Path) -> Settings:
     """A private copy of the seed corpus and an empty index folder."""

@@ -1,23 +1,31 @@
-"""Write a minimal one-page PDF with a real text layer (no PDF library needed)."""
+"""Write a minimal PDF with a real text layer, one or more pages (no PDF library needed)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 
-def write_pdf(path: Path, lines: list[str], title: str | None = None) -> None:
+def write_pdf(path: Path, lines: list[str], title: str | None = None, *, pages: list[list[str]] | None = None) -> None:
+    """``lines`` on one page, or ``pages``: each page's lines."""
+
     def esc(s: str) -> str:
         return s.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
 
-    stream = "BT /F1 12 Tf 72 720 Td 14 TL " + " ".join(f"({esc(line)}) '" for line in lines) + " ET"
+    page_lines = pages if pages is not None else [lines]
+    n = len(page_lines)
+    font = 3 + 2 * n  # Objects: catalog, pages, then a page and its content stream per page, then the font.
     objects = [
         "<< /Type /Catalog /Pages 2 0 R >>",
-        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-        "/Resources << /Font << /F1 5 0 R >> >> >>",
-        f"<< /Length {len(stream)} >>\nstream\n{stream}\nendstream",
-        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        f"<< /Type /Pages /Kids [{' '.join(f'{3 + 2 * i} 0 R' for i in range(n))}] /Count {n} >>",
     ]
+    for i, page in enumerate(page_lines):
+        stream = "BT /F1 12 Tf 72 720 Td 14 TL " + " ".join(f"({esc(line)}) '" for line in page) + " ET"
+        objects.append(
+            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {4 + 2 * i} 0 R "
+            f"/Resources << /Font << /F1 {font} 0 R >> >> >>"
+        )
+        objects.append(f"<< /Length {len(stream)} >>\nstream\n{stream}\nendstream")
+    objects.append("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
     if title:
         objects.append(f"<< /Title ({esc(title)}) >>")
     out = bytearray(b"%PDF-1.4\n")

@@ -55,11 +55,12 @@ def test_ask_json_contract(built: Settings):
     assert answer["abstained"] is False and 1 <= len(answer["quotes"]) <= 4
     assert answer["status"] == "answered" and 0.5 <= answer["confidence"] <= 1
     for quote in answer["quotes"]:
-        assert set(quote) == {"n", "text", "doc", "title", "start", "end", "score"}
+        assert quote["page"] is None  # Not a PDF.
+        assert set(quote) == {"n", "text", "doc", "title", "start", "end", "page", "score"}
         text = (built.corpus_dir / quote["doc"]).read_text(encoding="utf-8")
         assert text[quote["start"] : quote["end"]] == quote["text"]
     for passage in answer["passages"]:
-        assert set(passage) == {"n", "doc", "title", "url", "text", "start", "end", "quote_spans"}
+        assert set(passage) == {"n", "doc", "title", "url", "page", "text", "start", "end", "quote_spans"}
         for s, e in passage["quote_spans"]:
             assert passage["text"][s:e] in {q["text"] for q in answer["quotes"]}
 

@@ -77,13 +77,13 @@ def test_bad_files_raise_a_clear_error_naming_the_file(tmp_path: Path, name: str
 
 
 def test_scan_skips_unsupported_and_hidden_files(tmp_path: Path):
-    for name in ("a.txt", "b.md", "c.docx", ".hidden.txt", "a.txt.meta.json"):
+    for name in ("a.txt", "b.md", "c.odt", ".hidden.txt", "a.txt.meta.json"):
         (tmp_path / name).write_text("Some text.", encoding="utf-8")
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "d.html").write_text("<p>Hi.</p>", encoding="utf-8")
     files, skipped = scan_corpus(tmp_path)
     assert [f.relative_to(tmp_path).as_posix() for f in files] == ["a.txt", "b.md", "sub/d.html"]
-    assert [s.doc for s in skipped] == ["c.docx"] and "unsupported" in skipped[0].reason
+    assert [s.doc for s in skipped] == ["c.odt"] and "unsupported" in skipped[0].reason
 
 
 def test_missing_corpus_folder(tmp_path: Path):

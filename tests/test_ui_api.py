@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
@@ -16,6 +17,7 @@ from gradio_client import Client, handle_file
 from rag import Engine
 
 from .uiserver import Running, private_engine, running_app
+from .website import FERRY_PATH
 
 SEED_QUESTION = "Who is expected to serve as secretary of state?"
 NEW_ARTICLE = """# Vestrand opens the Lumora tidal bridge
@@ -45,7 +47,7 @@ def corpus_listing(server: Running) -> dict[str, bytes]:
 
 def test_endpoints_are_named(client: Client):
     names = set(client.view_api(print_info=False, return_format="dict")["named_endpoints"])
-    assert {"/ask", "/list", "/upload", "/remove", "/rebuild", "/status", "/article"} <= names
+    assert {"/ask", "/list", "/upload", "/add_url", "/remove", "/rebuild", "/status", "/article"} <= names
 
 
 def test_ask_returns_the_json_contract_with_verbatim_quotes(client: Client, server: Running):
@@ -129,6 +131,34 @@ def test_upload_then_ask_about_the_new_article_then_remove(client: Client, serve
     assert all(q["doc"] != "lumora.md" for q in gone["quotes"])
 
 
+def test_add_by_link_refuses_private_hosts_unless_allowed(client: Client, server: Running, site: str):
+    url = site + FERRY_PATH
+    before = corpus_listing(server)
+    with pytest.raises(Exception, match="RAG_ALLOW_PRIVATE_URLS=1"):
+        client.predict(url, False, api_name="/add_url")
+    with pytest.raises(Exception, match="no link given"):
+        client.predict("  \n ", False, api_name="/add_url")
+    assert corpus_listing(server) == before
+
+    settings = server.engine.settings  # As if served with RAG_ALLOW_PRIVATE_URLS=1.
+    server.engine.settings = replace(settings, fetch=replace(settings.fetch, allow_private=True))
+    try:
+        with pytest.raises(Exception, match="answered 404"):
+            client.predict(f"{url}\n{site}/missing.html", False, api_name="/add_url")
+        assert corpus_listing(server) == before
+        message = client.predict(f"{url}\n", False, api_name="/add_url")
+        name = "harbour-towns-vote-to-share-a-ferry-fleet.html"
+        assert "1 added" in message and name in message
+        answer = client.predict("When will the joint company take over the ferries?", api_name="/ask")
+        assert answer["quotes"][0]["doc"] == name and answer["passages"][0]["url"] == url
+        assert name in {d["doc"] for d in client.predict(api_name="/list")}
+    finally:
+        server.engine.settings = settings
+        if (server.corpus_dir / name).exists():
+            client.predict(name, api_name="/remove")
+    assert corpus_listing(server) == before
+
+
 def test_rebuild_picks_up_a_file_dropped_into_the_corpus(client: Client, server: Running):
     dropped = server.corpus_dir / "dropped.txt"
     dropped.write_text(NEW_ARTICLE, encoding="utf-8")
@@ -184,7 +214,8 @@ def _text(p: Path) -> None:
         ("empty.txt", _empty, "no text to index"),
         ("blank.md", _blank, "no text to index"),
         ("tool.exe", _text, "(?i)unsupported type|invalid file type"),
-        ("notes.docx", _text, "(?i)unsupported type|invalid file type"),
+        ("notes.odt", _text, "(?i)unsupported type|invalid file type"),
+        ("notes.docx", _text, "not a Word .docx file"),
         ("noext", _text, "(?i)unsupported type|invalid file type"),
     ],
 )

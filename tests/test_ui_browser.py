@@ -178,3 +178,15 @@ def test_upload_from_the_page_then_ask_about_it(page, server: Running, tmp_path:
     ask(page, "Who designed the Lumora tidal bridge?")
     assert "Katja Holm" in page.locator(".rq-turn.rq-latest blockquote.rq-quote").first.inner_text()
     assert "lumora.md" in page.locator("#rq-passages .rq-passage").first.inner_text()
+
+
+def test_add_by_link_on_the_page_names_the_refusal(page, server: Running, site: str):
+    """The app (RAG_ALLOW_PRIVATE_URLS unset) refuses a loopback link with a message on the page."""
+    before = sorted(p.name for p in server.corpus_dir.iterdir())
+    page.get_by_role("tab", name="Documents").click()
+    page.locator("#rq-urls textarea").fill(site + "/news/ferry.html")
+    page.get_by_role("button", name="Fetch and index").click()
+    page.get_by_text("RAG_ALLOW_PRIVATE_URLS=1", exact=False).first.wait_for()
+    page.screenshot(path=str(ARTIFACTS / "ui-add-by-link-refused.png"), full_page=True)
+    assert sorted(p.name for p in server.corpus_dir.iterdir()) == before
+    page.get_by_role("tab", name="Ask").click()

@@ -160,3 +160,12 @@ def test_article_marks_the_quotes_inside_the_passage():
         'Intro. <mark class="rq-hit" id="rq-hit"><mark class="rq-hl">First quoted.</mark> Not quoted. '
         '<mark class="rq-hl">Second quoted.</mark></mark> Outro.</div></div>'
     )
+
+
+def test_a_pdf_passage_shows_its_page():
+    from dataclasses import replace
+
+    answer = hostile_answer()
+    assert ", p. " not in passages_html(answer)  # Not a PDF: no page.
+    on_page = replace(answer, passages=(replace(answer.passages[0], page=3),))
+    assert "a&lt;b&gt;.txt, p. 3, characters 100–" in passages_html(on_page)

@@ -9,7 +9,8 @@ Every action is also a named API endpoint, usable from ``gradio_client``:
 - ``/ask`` (question, previous question = "") → the JSON object of ``rag ask --json``
 - ``/list`` → the documents, ``/status`` → the index status (as ``rag status --json``)
 - ``/article`` (doc, start, end) → the article as escaped HTML with that span highlighted
-- ``/upload`` (files, overwrite) , ``/remove`` (doc), ``/rebuild`` → a one-line report each
+- ``/upload`` (files, overwrite), ``/add_url`` (URLs one per line, overwrite), ``/remove`` (doc),
+  ``/rebuild`` → a one-line report each
 
 :func:`serve` runs it; the CLI's ``rag serve`` builds the index first and reads ``RAG_AUTH``.
 """
@@ -27,7 +28,7 @@ from typing import Any
 
 import gradio as gr
 
-from rag import MAX_FILE_BYTES, Answer, BuildReport, Engine, RagError, report_text
+from rag import MAX_FILE_BYTES, SUPPORTED_SUFFIXES, Answer, BuildReport, Engine, RagError, parse_urls, report_text
 
 from .render import (
     STATE_LABELS,
@@ -41,8 +42,9 @@ from .render import (
 __all__ = ["create_app", "exposure_warning", "launch", "serve"]
 
 ASSETS = Path(__file__).resolve().parent / "assets"
-UPLOAD_TYPES = [".txt", ".md", ".html"]
-"""What the page offers to upload (``rag/corpus.py`` decides what is accepted)."""
+UPLOAD_TYPES = sorted(SUPPORTED_SUFFIXES)
+"""What the page offers to upload: every type the loader reads (``rag/corpus.py`` decides what is accepted)."""
+_TYPES_TEXT = ", ".join(f"`{t}`" for t in UPLOAD_TYPES)
 
 # Scripts of the page's HTML components: clicks on citation markers and "open" buttons become
 # events carrying data; the article panel scrolls its highlighted passage into view.
@@ -134,10 +136,17 @@ class _Actions:
 
     def upload(self, files: list[str] | None, overwrite: bool, progress: Callable[[str, int, int], None]) -> str:
         if not files:
-            raise RagError("no file chosen: pick one or more .txt, .md or .html files first")
+            raise RagError(f"no file chosen: pick one or more {', '.join(UPLOAD_TYPES)} files first")
         pairs = [(Path(f), Path(f).name) for f in files]
         report = self.engine.add(pairs, overwrite=overwrite, progress=progress)
         return _report(report, f"Added {', '.join(name for _, name in pairs)}")
+
+    def add_urls(self, text: str | None, overwrite: bool, progress: Callable[[str, int, int], None]) -> str:
+        urls = parse_urls(text or "")
+        if not urls:
+            raise RagError("no link given: paste one or more http(s) URLs, one per line")
+        report = self.engine.add(urls=urls, overwrite=overwrite, progress=progress)
+        return _report(report, f"Added {', '.join(urls)}")
 
     def remove(self, doc: str | None, progress: Callable[[str, int, int], None]) -> str:
         if not doc:
@@ -149,7 +158,9 @@ class _Actions:
 
 
 def create_app(engine: Engine) -> gr.Blocks:
-    """The page and its API endpoints, over ``engine`` (whose index should be built)."""
+    """The page and its API endpoints, over ``engine`` (whose index should be built). When the
+    engine watches the corpus folder (``rag serve --watch``) the status and document list refresh
+    themselves."""
     act = _Actions(engine)
 
     # -- API endpoints that return data (the page renders the same calls as HTML) ----------
@@ -199,9 +210,12 @@ def create_app(engine: Engine) -> gr.Blocks:
         return act.article(str(evt.doc), int(evt.start), int(evt.end), str(getattr(evt, "quotes", "") or ""))
 
     @_guard
+    def follow() -> tuple[str, str]:
+        return status_html(engine.status()), documents_html(engine.documents())
+
+    @_guard
     def refresh() -> tuple[str, str, Any]:
-        rows = engine.documents()
-        return status_html(engine.status()), documents_html(rows), gr.update(choices=engine.files(), value=None)
+        return (*follow(), gr.update(choices=engine.files(), value=None))
 
     # A gr.Progress() default is how Gradio gives a handler a progress bar.
     @_guard
@@ -211,6 +225,15 @@ def create_app(engine: Engine) -> gr.Blocks:
         progress: gr.Progress = gr.Progress(),  # noqa: B008
     ) -> str:
         return act.upload(files, overwrite, _progress(progress))
+
+    @_guard
+    def add_url(
+        urls: str,
+        overwrite: bool,
+        progress: gr.Progress = gr.Progress(),  # noqa: B008
+    ) -> str:
+        """Fetch web pages or PDFs (one URL per line) into the corpus and index them."""
+        return act.add_urls(urls, overwrite, _progress(progress))
 
     @_guard
     def remove(doc: str | None, progress: gr.Progress = gr.Progress()) -> str:  # noqa: B008
@@ -269,7 +292,7 @@ def create_app(engine: Engine) -> gr.Blocks:
             with gr.Row(equal_height=False):
                 with gr.Column():
                     gr.Markdown(
-                        f"### Add articles\n`.txt`, `.md` or `.html`, up to {MAX_FILE_BYTES // 2**20} MiB each. "
+                        f"### Add articles\n{_TYPES_TEXT}, up to {MAX_FILE_BYTES // 2**20} MiB each. "
                         "They are copied into the corpus folder and indexed right away."
                     )
                     files = gr.File(
@@ -277,6 +300,14 @@ def create_app(engine: Engine) -> gr.Blocks:
                     )
                     overwrite = gr.Checkbox(label="Replace a document of the same name", value=False)
                     upload_btn = gr.Button("Upload and index", variant="primary")
+                    gr.Markdown(
+                        "### Add by link\nWeb pages or PDFs, one URL per line: each is downloaded into the corpus "
+                        "folder (its quotes cite the URL) and indexed right away."
+                    )
+                    urls = gr.Textbox(
+                        label="Links", placeholder="https://news.example/article.html", lines=2, elem_id="rq-urls"
+                    )
+                    url_btn = gr.Button("Fetch and index", variant="primary")
                 with gr.Column():
                     gr.Markdown("### Remove an article\nDeletes the file from the corpus folder and updates the index.")
                     doc_choice = gr.Dropdown(label="Document", choices=[], value=None, allow_custom_value=True)
@@ -315,6 +346,9 @@ def create_app(engine: Engine) -> gr.Blocks:
         upload_btn.click(upload, [files, overwrite], message, api_name="upload", **corpus_events).success(
             lambda: None, None, files, api_visibility="private"
         ).then(refresh, None, outputs_refresh, api_visibility="private")
+        url_btn.click(add_url, [urls, overwrite], message, api_name="add_url", **corpus_events).success(
+            lambda: "", None, urls, api_visibility="private"
+        ).then(refresh, None, outputs_refresh, api_visibility="private")
         remove_btn.click(remove, doc_choice, message, api_name="remove", **corpus_events).then(
             refresh, None, outputs_refresh, api_visibility="private"
         )
@@ -322,6 +356,8 @@ def create_app(engine: Engine) -> gr.Blocks:
             refresh, None, outputs_refresh, api_visibility="private"
         )
         app.load(refresh, None, outputs_refresh, api_visibility="private")
+        if engine.watching:  # The watcher rebuilds behind the page's back: follow it.
+            gr.Timer(3.0).tick(follow, None, [status_bar, documents], api_visibility="private")
     return app
 
 

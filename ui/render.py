@@ -115,8 +115,9 @@ def _passage_card(p: CitedPassage, focus: bool) -> str:
         f'<article class="rq-passage{" rq-focus" if focus else ""}" id="rq-passage-{p.n}" data-n="{p.n}">'
         f'<header><span class="rq-num">[{p.n}]</span> <span class="rq-title">{esc(p.title)}</span></header>'
         + (f'<div class="rq-byline">{byline}</div>' if byline else "")
-        + f'<div class="rq-where">{link} <span class="rq-muted">{esc(p.doc)}, characters {p.start}–{p.end}</span>'
-        f"</div>"
+        + f'<div class="rq-where">{link} <span class="rq-muted">{esc(p.doc)}'
+        + (f", p. {p.page}" if p.page is not None else "")
+        + f", characters {p.start}–{p.end}</span></div>"
         f'<p class="rq-ptext">{_with_marks(p.text, p.quote_spans)}</p>'
         f'<button class="rq-open" data-doc="{esc(p.doc)}" data-start="{p.start}" data-end="{p.end}" '
         f'data-quotes="{",".join(f"{p.start + s}-{p.start + e}" for s, e in p.quote_spans)}">'

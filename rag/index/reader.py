@@ -235,6 +235,12 @@ class StoredIndex:
         return dict(self.manifest["chunk"])
 
     @property
+    def loader_version(self) -> int | None:
+        """The text extraction the documents were read with (``None``: before it was recorded)."""
+        found = self.manifest.get("loader")
+        return found if isinstance(found, int) else None
+
+    @property
     def built_at(self) -> str:
         return str(self.manifest["built_at"])
 

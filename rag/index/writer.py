@@ -49,6 +49,8 @@ class IndexContent:
     model: str
     chunk_settings: dict[str, Any]
     rag_version: str
+    loader_version: int = 0
+    """Version of the text extraction that read the documents (see :data:`rag.load.LOADER_VERSION`)."""
 
 
 def _write_sqlite(path: Path, content: IndexContent) -> None:
@@ -122,6 +124,7 @@ def _write_files(folder: Path, content: IndexContent, name: str) -> None:
         "model": content.model,
         "dim": int(content.vectors.shape[1]),
         "chunk": content.chunk_settings,
+        "loader": content.loader_version,
         "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "generation": name,
         "counts": {
