@@ -119,6 +119,13 @@ def stop(proc: subprocess.Popen[Any], timeout: float = 30) -> None:
         proc.kill()
 
 
+def server_command(module: str, port: int, corpus: Path) -> tuple[list[str], dict[str, str]]:
+    """The command line and environment that run ``module --serve`` on loopback (no login)."""
+    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1"}
+    env.pop("RAG_AUTH", None)
+    return [sys.executable, "-m", module, "--serve", "--port", str(port), "--corpus", str(corpus)], env
+
+
 def wait_until_up(url: str, proc: subprocess.Popen[Any], timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -192,18 +199,7 @@ def main() -> None:
     index = args.index or tmp / "index"
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
-    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1"}
-    env.pop("RAG_AUTH", None)
-    command = [
-        sys.executable,
-        "-m",
-        "benchmarks.load_test",
-        "--serve",
-        "--port",
-        str(port),
-        "--corpus",
-        str(args.corpus),
-    ]
+    command, env = server_command("benchmarks.load_test", port, args.corpus)
     log_path = args.out.with_suffix(".server.log")
     log_path.parent.mkdir(parents=True, exist_ok=True)
     log = open(log_path, "wb")  # Closed after the server stops.

@@ -20,6 +20,8 @@ from .config import ChunkSettings, FetchSettings, RetrievalSettings, Settings, W
 from .engine import CandidateFeatures, Engine
 from .errors import (
     CorpusError,
+    DocumentNotFoundError,
+    DocumentTooLargeError,
     FetchError,
     IndexCorruptError,
     IndexLockedError,
@@ -30,7 +32,7 @@ from .errors import (
 )
 from .fetch import parse_urls
 from .load import MAX_FILE_BYTES, SUPPORTED_SUFFIXES
-from .present import answer_text, report_text, status_text, to_json
+from .present import answer_markdown, answer_text, report_text, safe_url, status_text, to_json
 from .records import (
     UNCERTAIN_NOTE,
     Answer,
@@ -59,7 +61,9 @@ __all__ = [
     "CorpusError",
     "Document",
     "DocumentMeta",
+    "DocumentNotFoundError",
     "DocumentState",
+    "DocumentTooLargeError",
     "Engine",
     "EvalReport",
     "Feature",
@@ -79,9 +83,11 @@ __all__ = [
     "Skipped",
     "WatchSettings",
     "__version__",
+    "answer_markdown",
     "answer_text",
     "parse_urls",
     "report_text",
+    "safe_url",
     "status_text",
     "to_json",
 ]

@@ -49,7 +49,7 @@ def _engine(
     if ray:
         from .embed_ray import RayEmbedder
 
-        return Engine(settings, RayEmbedder(settings.model_path, settings.batch_size, address=ray_address))
+        return Engine(settings, RayEmbedder(settings, address=ray_address))
     return Engine(settings)
 
 
@@ -153,27 +153,37 @@ def build(
 @click.option(
     "--k", "k", type=click.IntRange(1, 100), default=3, show_default=True, help="Maximum number of quotes, best first."
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the answer as one JSON object.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+    help="text for people, json (one object), or markdown (blockquotes with numbered footnotes).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
 @_friendly
-def ask(question: str | None, corpus_dir: Path | None, index_dir: Path | None, k: int, as_json: bool) -> None:
+def ask(question: str | None, corpus_dir: Path | None, index_dir: Path | None, k: int, fmt: str, as_json: bool) -> None:
     """Answer QUESTION with quotes. Without QUESTION, read one question per line from stdin and
-    print one JSON object per line."""
-    from .present import answer_text, to_json
+    print one JSON object per line (or, with --format markdown, one Markdown answer each)."""
+    from .present import answer_markdown, answer_text, to_json
 
+    fmt = "json" if as_json else fmt
+    render = {"json": to_json, "markdown": answer_markdown, "text": answer_text}[fmt]
     engine = _engine(corpus_dir, index_dir)
     if question is not None:
-        answer = engine.ask(question, k=k)
-        click.echo(to_json(answer) if as_json else answer_text(answer), nl=as_json)
+        click.echo(render(engine.ask(question, k=k)), nl=fmt == "json")
         return
     if sys.stdin.isatty():
         raise click.UsageError("give a QUESTION, or pipe questions in, one per line")
     engine.open()  # Fail once, clearly, if there is no index.
+    render = answer_markdown if fmt == "markdown" else to_json
     for line in sys.stdin:
         line = line.rstrip("\n")
         if not line.strip():
             continue
         try:
-            click.echo(to_json(engine.ask(line, k=k)))
+            click.echo(render(engine.ask(line, k=k)), nl=fmt != "markdown")
         except QuestionError as err:
             click.echo(json.dumps({"question": line, "error": str(err)}, ensure_ascii=False))
         sys.stdout.flush()
@@ -301,12 +311,19 @@ def eval_command(
 @_folders
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind (other machines: 0.0.0.0).")
 @click.option("--port", default=7860, show_default=True, type=int, help="Port to listen on.")
+@click.option(
+    "--mcp-write",
+    is_flag=True,
+    help="Also offer the upload, remove and rebuild tools over MCP (read tools only without).",
+)
 @click.option("--watch", is_flag=True, help="Update the index whenever files in the corpus folder change.")
 @_friendly
-def serve(corpus_dir: Path | None, index_dir: Path | None, host: str, port: int, watch: bool) -> None:
-    """Start the web app (building the index first if it is missing or out of date).
+def serve(corpus_dir: Path | None, index_dir: Path | None, host: str, port: int, mcp_write: bool, watch: bool) -> None:
+    """Start the web app, its REST API (/api/docs) and MCP server (/gradio_api/mcp/), building the
+    index first if it is missing or out of date.
 
-    Set RAG_AUTH=user:password to require a login; without it, serving on an address other
+    Set RAG_AUTH=user:password to require a login everywhere (page, APIs, MCP), and RAG_API_TOKEN
+    for a bearer token programs may send instead; without RAG_AUTH, serving on an address other
     machines can reach prints a warning. Set RAG_ALLOW_PRIVATE_URLS=1 to let the page's
     "Add by link" fetch loopback or private addresses."""
     auth = None
@@ -315,14 +332,17 @@ def serve(corpus_dir: Path | None, index_dir: Path | None, host: str, port: int,
         if not sep or not user or not password:
             raise RagError("RAG_AUTH must look like user:password (both non-empty); fix it or unset it")
         auth = (user, password)
-    from ui.app import serve as serve_app
+    token = os.environ.get("RAG_API_TOKEN") or None
+    if token and auth is None:
+        raise RagError("RAG_API_TOKEN is set without RAG_AUTH: set RAG_AUTH=user:password too, or unset the token")
+    from ui.app import launch
 
     engine = _engine(corpus_dir, index_dir)
     _run_build(lambda bars: engine.build(progress=bars), as_json=False, quiet=False)
     if watch:
         engine.start_watching(_echo_watch_event)
         click.echo(f"watching {engine.settings.corpus_dir} for changes", err=True)
-    serve_app(engine, host=host, port=port, auth=auth)
+    launch(engine, host, port, auth, api_token=token, mcp_write=mcp_write, block=True)
 
 
 def _echo_watch_event(event: Any) -> None:

@@ -101,6 +101,12 @@ class Settings:
     model_path: str | None = None
     """Path of a sentence-transformers model folder; ``None`` means the bundled all-MiniLM-L6-v2."""
     batch_size: int = 64
+    encoder_precision: str = "auto"
+    """The ONNX encoder's weights: ``auto`` (int8 for this CPU's instruction set where it has one,
+    else fp32), ``fp32``, or an int8 kind: ``avx512_vnni``, ``avx512``, ``avx2``, ``arm64``. Part of
+    the model's identity in the index: another precision re-embeds everything."""
+    cache_dir: Path = Path.home() / ".cache" / "rag-quotes"
+    """Where the model's ONNX export is kept (made once per model and precision)."""
     chunk: ChunkSettings = field(default_factory=ChunkSettings)
     retrieval: RetrievalSettings = field(default_factory=RetrievalSettings)
     fetch: FetchSettings = field(default_factory=FetchSettings)
@@ -116,12 +122,18 @@ class Settings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
-        """Settings from ``RAG_CORPUS_DIR``, ``RAG_INDEX_DIR``, ``RAG_MODEL_PATH`` and
-        ``RAG_ALLOW_PRIVATE_URLS`` (``1`` lets the web app fetch private addresses)."""
+        """Settings from ``RAG_CORPUS_DIR``, ``RAG_INDEX_DIR``, ``RAG_MODEL_PATH``,
+        ``RAG_ALLOW_PRIVATE_URLS`` (``1`` lets the web app fetch private addresses),
+        ``RAG_ENCODER_PRECISION`` and ``RAG_CACHE_DIR`` (else ``$XDG_CACHE_HOME/rag-quotes``)."""
         env = os.environ if env is None else env
         base = cls()
+        cache = env.get("RAG_CACHE_DIR") or (
+            str(Path(env["XDG_CACHE_HOME"]) / "rag-quotes") if env.get("XDG_CACHE_HOME") else None
+        )
         return replace(
             base.with_dirs(env.get("RAG_CORPUS_DIR") or None, env.get("RAG_INDEX_DIR") or None),
             model_path=env.get("RAG_MODEL_PATH") or None,
             fetch=replace(base.fetch, allow_private=env.get("RAG_ALLOW_PRIVATE_URLS", "").strip() == "1"),
+            encoder_precision=env.get("RAG_ENCODER_PRECISION") or base.encoder_precision,
+            cache_dir=Path(cache).expanduser() if cache else base.cache_dir,
         )

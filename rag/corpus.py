@@ -14,7 +14,7 @@ import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 
-from .errors import CorpusError
+from .errors import CorpusError, DocumentNotFoundError, DocumentTooLargeError
 from .load import MAX_FILE_BYTES, SUPPORTED_SUFFIXES, sidecar_path
 
 __all__ = ["add_files", "remove_documents", "resolve_document", "safe_name"]
@@ -52,7 +52,7 @@ def add_files(corpus_dir: Path, files: Iterable[tuple[Path, str]], *, overwrite:
         if not source.is_file():
             raise CorpusError(f"{source}: no such file")
         if source.stat().st_size > MAX_FILE_BYTES:
-            raise CorpusError(f"{wanted}: larger than the {MAX_FILE_BYTES // 2**20} MiB limit; split it")
+            raise DocumentTooLargeError(f"{wanted}: larger than the {MAX_FILE_BYTES // 2**20} MiB limit; split it")
         target = corpus_dir / name
         if target.exists() and not overwrite:
             raise CorpusError(f"{name} is already in the corpus; remove it first or add with --overwrite")
@@ -84,7 +84,7 @@ def resolve_document(corpus_dir: Path, doc: str) -> Path:
     if root not in path.parents:
         raise CorpusError(f"{doc!r} is not inside the corpus folder {corpus_dir}")
     if not path.is_file():
-        raise CorpusError(f"{doc!r} is not in the corpus {corpus_dir}; `rag status` lists the documents")
+        raise DocumentNotFoundError(f"{doc!r} is not in the corpus {corpus_dir}; `rag status` lists the documents")
     return path
 
 

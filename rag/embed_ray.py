@@ -3,8 +3,9 @@
 :class:`RayEmbedder` is an :class:`~rag.embed.Embedder`, so ``rag build --engine ray`` runs the
 same build (same keys, same deduplication, same index format, see :mod:`rag.build`); only the
 ``encode`` call is distributed. The texts become a Ray dataset; ``map_batches`` hands batches to a
-pool of actors, each holding one :class:`~rag.embed.SentenceTransformerEmbedder`; the vectors come
-back in order to the process that writes the index.
+pool of actors, each holding the project's one encoder, :class:`~rag.encoder.OnnxEmbedder` (same
+model file, same precision, so the vectors are those a local build makes); the vectors come back
+in order to the process that writes the index.
 
 Without an address Ray starts a local instance on this machine. On a cluster, install
 ``rag-quotes[ray]`` on every node (the model ships inside the package, so nodes need no hub
@@ -20,7 +21,9 @@ from typing import Any
 
 import numpy as np
 
-from .embed import ProgressFn, SentenceTransformerEmbedder
+from .config import Settings
+from .embed import ProgressFn
+from .encoder import OnnxEmbedder
 from .errors import ModelError
 
 __all__ = ["RayEmbedder"]
@@ -29,8 +32,15 @@ __all__ = ["RayEmbedder"]
 class _EncodeBatch:
     """A Ray Data actor: loads the model once, then embeds the batches it is given."""
 
-    def __init__(self, model_path: str | None, batch_size: int) -> None:
-        self._embedder = SentenceTransformerEmbedder(model_path, batch_size)
+    def __init__(self, settings: Settings) -> None:
+        # One thread per actor: Ray gives each actor one CPU.
+        self._embedder = OnnxEmbedder(
+            settings.model_path,
+            settings.batch_size,
+            precision=settings.encoder_precision,
+            cache_dir=settings.cache_dir,
+            threads=1,
+        )
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         vectors = self._embedder.encode([str(t) for t in batch["text"]])
@@ -44,17 +54,15 @@ class RayEmbedder:
 
     def __init__(
         self,
-        model_path: str | None = None,
-        batch_size: int = 64,
+        settings: Settings,
         *,
         address: str | None = None,
         num_cpus: int | None = None,
         actors: int | None = None,
         rows_per_task: int = 1024,
     ) -> None:
-        self._local = SentenceTransformerEmbedder(model_path, batch_size)
-        self._model_path = model_path
-        self._batch_size = batch_size
+        self._local = OnnxEmbedder.from_settings(settings)
+        self._settings = settings
         self._address = address
         self._num_cpus = num_cpus
         self._actors = actors
@@ -86,13 +94,16 @@ class RayEmbedder:
         self.texts_encoded += total
         if total == 0:
             return np.zeros((0, self.dim), dtype=np.float32)
+        self._local.ensure_exported()  # Once here, not in every actor (a local Ray shares this cache).
         ray = self._ray()
-        actors = self._actors or max(1, int(ray.cluster_resources().get("CPU", 1)) // 2)
+        # One single-threaded actor per CPU but one: Ray Data's own read and split tasks need a CPU
+        # too, and with every CPU held by an actor they never run (the build waits forever).
+        actors = self._actors or max(1, int(ray.cluster_resources().get("CPU", 1)) - 1)
         ds = ray.data.from_items([{"i": i, "text": t} for i, t in enumerate(texts)])
         ds = ds.repartition(max(1, -(-total // self._rows_per_task)))
         encoded = ds.map_batches(
             _EncodeBatch,
-            fn_constructor_args=(self._model_path, self._batch_size),
+            fn_constructor_args=(self._settings,),
             batch_size=self._rows_per_task,
             batch_format="numpy",
             concurrency=actors,

@@ -20,8 +20,9 @@ import numpy as np
 from .build import BuildProgress, build_index
 from .config import Settings
 from .corpus import add_files, remove_documents
-from .embed import Embedder, SentenceTransformerEmbedder
-from .errors import CorpusError, IndexMissingError, QuestionError, RagError
+from .embed import Embedder
+from .encoder import OnnxEmbedder
+from .errors import CorpusError, DocumentNotFoundError, IndexMissingError, QuestionError, RagError
 from .followup import retrieval_text
 from .index import StoredIndex, current_generation
 from .lexical import LexicalIndex
@@ -53,7 +54,7 @@ class CandidateFeatures:
 class Engine:
     def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
         self.settings = settings
-        self.embedder: Embedder = embedder or SentenceTransformerEmbedder(settings.model_path, settings.batch_size)
+        self.embedder: Embedder = embedder or OnnxEmbedder.from_settings(settings)
         self._index: StoredIndex | None = None
         self._reader: Reader | None = None
         self._lock = threading.Lock()
@@ -159,7 +160,7 @@ class Engine:
         index = self._live()
         record = index.document_by_name(doc)
         if record is None:
-            raise RagError(f"{doc!r} is not in the index; `rag status` lists the documents")
+            raise DocumentNotFoundError(f"{doc!r} is not in the index; `rag status` lists the documents")
         return record.meta, index.document_text(record.id)
 
     def files(self) -> list[str]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 __all__ = [
     "CorpusError",
+    "DocumentNotFoundError",
+    "DocumentTooLargeError",
     "FetchError",
     "IndexCorruptError",
     "IndexLockedError",
@@ -24,6 +26,14 @@ class QuestionError(RagError):
 
 class CorpusError(RagError):
     """A corpus file or folder cannot be used (missing, unsupported, unsafe name, ...)."""
+
+
+class DocumentNotFoundError(CorpusError):
+    """The named document is not in the corpus or the index."""
+
+
+class DocumentTooLargeError(CorpusError):
+    """A file is over the size limit for one document."""
 
 
 class FetchError(CorpusError):

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from rag import Engine, Settings
-from rag.embed import SentenceTransformerEmbedder
+from rag.encoder import OnnxEmbedder
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SEED_CORPUS = PROJECT_ROOT / "corpus"
@@ -23,9 +23,9 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(scope="session")
-def embedder() -> SentenceTransformerEmbedder:
+def embedder() -> OnnxEmbedder:
     """The real all-MiniLM-L6-v2, loaded once for the whole run."""
-    return SentenceTransformerEmbedder()
+    return OnnxEmbedder()
 
 
 def copy_seed_corpus(dest: Path) -> Path:
@@ -42,7 +42,7 @@ def copy_collection(settings: Settings, root: Path) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def seed_engine(tmp_path_factory: pytest.TempPathFactory, embedder: SentenceTransformerEmbedder) -> Iterator[Engine]:
+def seed_engine(tmp_path_factory: pytest.TempPathFactory, embedder: OnnxEmbedder) -> Iterator[Engine]:
     """The five seed articles, indexed once with the real model (read-only for tests)."""
     root = tmp_path_factory.mktemp("seed")
     settings = Settings().with_dirs(copy_seed_corpus(root / "corpus"), root / "index")

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from rag import Answer, CitedPassage, Engine, Quote, Settings
 from rag.cli import main
-from rag.embed import SentenceTransformerEmbedder
+from rag.encoder import OnnxEmbedder
 from rag.evaluate import (
     Scored,
     evaluate,
@@ -98,7 +98,7 @@ def test_metrics_on_a_hand_checked_case():
 
 
 @pytest.fixture(scope="module")
-def mini_report(tmp_path_factory: pytest.TempPathFactory, embedder: SentenceTransformerEmbedder):
+def mini_report(tmp_path_factory: pytest.TempPathFactory, embedder: OnnxEmbedder):
     """The tuning part of the mini set (2 articles, 24 questions) on the real model; the check
     article's 12 questions are the out-of-corpus ones."""
     return evaluate(

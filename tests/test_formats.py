@@ -10,7 +10,7 @@ import pytest
 
 from rag import Settings
 from rag.build import build_index
-from rag.embed import SentenceTransformerEmbedder
+from rag.encoder import OnnxEmbedder
 from rag.errors import CorpusError
 from rag.formats import page_at
 from rag.formats.html import FALLBACK_NOTE
@@ -141,7 +141,7 @@ def test_links_out_of_the_corpus_are_skipped_with_a_reason(tmp_path: Path):
     assert "outside the corpus folder" in reasons["passwd.txt"] and "leads nowhere" in reasons["loop.txt"]
 
 
-def test_build_reports_duplicates_and_fallbacks(tmp_path: Path, embedder: SentenceTransformerEmbedder):
+def test_build_reports_duplicates_and_fallbacks(tmp_path: Path, embedder: OnnxEmbedder):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     body = "The lighthouse keeper retired after forty years.\n\nA volunteer group now runs the light."

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from rag import Engine, Settings
-from rag.embed import SentenceTransformerEmbedder
+from rag.encoder import OnnxEmbedder
 from rag.errors import FetchError
 from rag.present import answer_text
 
@@ -22,16 +22,14 @@ from .website import FERRY_PATH, PAGES
 FERRY_QUESTION = "When will the joint company take over the ferries?"
 
 
-def _engine(root: Path, embedder: SentenceTransformerEmbedder) -> Engine:
+def _engine(root: Path, embedder: OnnxEmbedder) -> Engine:
     (root / "corpus").mkdir(parents=True, exist_ok=True)
     settings = Settings().with_dirs(root / "corpus", root / "index")
     settings = replace(settings, fetch=replace(settings.fetch, timeout_s=1.5, max_bytes=200_000))
     return Engine(settings, embedder)
 
 
-def test_added_page_is_answerable_at_once_and_cites_its_url(
-    site: str, tmp_path: Path, embedder: SentenceTransformerEmbedder
-):
+def test_added_page_is_answerable_at_once_and_cites_its_url(site: str, tmp_path: Path, embedder: OnnxEmbedder):
     engine = _engine(tmp_path, embedder)
     url = f"{site}/old-link"
     report = engine.add(urls=[url], allow_private=True)
@@ -48,7 +46,7 @@ def test_added_page_is_answerable_at_once_and_cites_its_url(
     assert passage.meta.author == "Marta Lindqvist"  # From the page; the sidecar only adds the URL.
 
 
-def test_pdf_quotes_carry_their_page(site: str, tmp_path: Path, embedder: SentenceTransformerEmbedder):
+def test_pdf_quotes_carry_their_page(site: str, tmp_path: Path, embedder: OnnxEmbedder):
     engine = _engine(tmp_path, embedder)
     engine.add(urls=[f"{site}/report.pdf"], allow_private=True)
     assert (engine.settings.corpus_dir / "report.pdf").is_file()  # Untitled in the URL's eyes: named from it.
@@ -60,9 +58,7 @@ def test_pdf_quotes_carry_their_page(site: str, tmp_path: Path, embedder: Senten
     assert "report.pdf, p. 2, characters" in answer_text(answer)
 
 
-def test_a_page_with_its_charset_only_in_the_http_header(
-    site: str, tmp_path: Path, embedder: SentenceTransformerEmbedder
-):
+def test_a_page_with_its_charset_only_in_the_http_header(site: str, tmp_path: Path, embedder: OnnxEmbedder):
     engine = _engine(tmp_path, embedder)
     assert engine.add(urls=[f"{site}/latin1.html"], allow_private=True).added == ("cafe-muller.html",)
     corpus = engine.settings.corpus_dir
@@ -83,7 +79,7 @@ def test_a_page_with_its_charset_only_in_the_http_header(
     ],
 )
 def test_a_bad_url_is_one_clear_error_and_adds_nothing(
-    site: str, tmp_path: Path, embedder: SentenceTransformerEmbedder, path: str, reason: str
+    site: str, tmp_path: Path, embedder: OnnxEmbedder, path: str, reason: str
 ):
     engine = _engine(tmp_path, embedder)
     with pytest.raises(FetchError) as err:
@@ -92,7 +88,7 @@ def test_a_bad_url_is_one_clear_error_and_adds_nothing(
     assert list(engine.settings.corpus_dir.iterdir()) == [] and not engine.status().built
 
 
-def test_private_addresses_are_refused_unless_allowed(site: str, tmp_path: Path, embedder: SentenceTransformerEmbedder):
+def test_private_addresses_are_refused_unless_allowed(site: str, tmp_path: Path, embedder: OnnxEmbedder):
     engine = _engine(tmp_path, embedder)  # The app's default: RAG_ALLOW_PRIVATE_URLS unset.
     for url in (f"{site}{FERRY_PATH}", "http://localhost:9/x.html", "http://169.254.169.254/latest/meta-data"):
         with pytest.raises(FetchError, match="RAG_ALLOW_PRIVATE_URLS=1") as err:
@@ -132,7 +128,7 @@ def _wait_for(condition: object, limit: float = 90.0) -> bool:
     return False
 
 
-def test_watched_folder_follows_added_changed_and_removed_files(tmp_path: Path, embedder: SentenceTransformerEmbedder):
+def test_watched_folder_follows_added_changed_and_removed_files(tmp_path: Path, embedder: OnnxEmbedder):
     engine = _engine(tmp_path, embedder)
     corpus = engine.settings.corpus_dir
     shutil.copy(PAGES / "05-paywall-teaser.html", corpus / "rates.html")

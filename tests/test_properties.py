@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from rag import Engine, Settings
 from rag.config import RetrievalSettings
-from rag.embed import SentenceTransformerEmbedder
+from rag.encoder import OnnxEmbedder
 from rag.errors import QuestionError
 from rag.records import Answer
 from rag.retrieve import prepare_question
@@ -122,7 +122,7 @@ def test_quotes_are_exact_slices_with_many_random_corpora():
     assert sum(answered) > 0, "the random cases must include questions that get quotes"
 
 
-def test_quotes_are_exact_slices_on_the_real_model(embedder: SentenceTransformerEmbedder):
+def test_quotes_are_exact_slices_on_the_real_model(embedder: OnnxEmbedder):
     answered: list[int] = []
 
     @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -39,7 +39,12 @@ def test_ray_build_writes_the_same_index(local_ray: None, seed_engine: Engine, t
     rows = sorted(keys)
     a = np.asarray(ours.vectors)[[keys[k] for k in rows]]
     b = np.asarray(local.vectors)[[local_keys[k] for k in rows]]
-    assert np.abs(a - b).max() < 1e-5, "Ray's actors embed every text as the local encoder does"
+    # Same model file, same precision. int8 activations are quantized per batch and Ray batches
+    # texts differently, so int8 vectors agree to a cosine of 0.99, fp32 ones to rounding.
+    cosine = np.einsum("ij,ij->i", a, b)
+    fp32 = "fp32" in ours.model
+    assert ours.model == local.model
+    assert cosine.min() >= (0.99999 if fp32 else 0.99), "Ray's actors embed every text as the local encoder does"
 
     answer = Engine(Settings().with_dirs(corpus, index_dir), seed_engine.embedder).ask(
         "Who is expected to serve as secretary of state?"

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from rag import Engine, Settings
-from rag.embed import SentenceTransformerEmbedder
+from rag.encoder import OnnxEmbedder
 from rag.errors import IndexLockedError, RagError
 from rag.index import IndexLock, StoredIndex, current_generation
 from rag.index import writer as index_module
@@ -64,7 +64,7 @@ def generations(index_dir: Path) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def base(tmp_path_factory: pytest.TempPathFactory, embedder: SentenceTransformerEmbedder) -> dict[str, Any]:
+def base(tmp_path_factory: pytest.TempPathFactory, embedder: OnnxEmbedder) -> dict[str, Any]:
     """The seed articles indexed with the real model in two generations, and their answers."""
     root = tmp_path_factory.mktemp("faults")
     settings = Settings().with_dirs(copy_seed_corpus(root / "corpus"), root / "index")
@@ -114,7 +114,7 @@ def wait_for(marker: Path, proc: subprocess.Popen[bytes], timeout: float = 240) 
 def test_build_killed_at_any_stage_leaves_a_working_index(
     copy: Settings,
     base: dict[str, Any],
-    embedder: SentenceTransformerEmbedder,
+    embedder: OnnxEmbedder,
     tmp_path: Path,
     point: str,
     extra: tuple[str, ...],
@@ -233,7 +233,7 @@ def test_reader_holding_an_old_generation_keeps_answering(copy: Settings):
     assert again == expected and not again.abstained
 
 
-def test_queries_keep_working_while_rebuilds_run(copy: Settings, embedder: SentenceTransformerEmbedder):
+def test_queries_keep_working_while_rebuilds_run(copy: Settings, embedder: OnnxEmbedder):
     """One thread asks in a loop while another builds repeatedly: every answer is the old index's or
     the new one's, never an error and never a mix."""
     builder = Engine(copy, embedder)

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from rag import Engine, Settings
-from rag.embed import SentenceTransformerEmbedder
+from rag.encoder import OnnxEmbedder
 from rag.errors import IndexCorruptError, IndexMissingError
 from rag.index import FORMAT_VERSION, StoredIndex, current_generation
 
@@ -218,7 +218,7 @@ def test_nothing_is_unpickled_when_opening_and_asking(damaged: Settings, monkeyp
     monkeypatch.setattr(pickle, "loads", refuse)
     monkeypatch.setattr(pickle, "Unpickler", RefusingUnpickler)
     assert not Engine(damaged, FakeEmbedder()).ask(QUESTIONS[0]).abstained
-    vectors = SentenceTransformerEmbedder().encode([QUESTIONS[0]])  # Loads the model from disk again.
+    vectors = OnnxEmbedder().encode([QUESTIONS[0]])  # Loads the model from disk again.
     assert vectors.shape == (1, 384)
 
 
@@ -232,7 +232,7 @@ def test_no_code_reads_pickles():
 
 
 @pytest.mark.slow
-def test_command_line_names_a_fix_that_works(tmp_path: Path, embedder: SentenceTransformerEmbedder):
+def test_command_line_names_a_fix_that_works(tmp_path: Path, embedder: OnnxEmbedder):
     """On the command line, with the real model: a damaged index gives one line naming a
     command; running exactly that command brings back the same answers."""
     settings = Settings().with_dirs(copy_seed_corpus(tmp_path / "corpus"), tmp_path / "index")

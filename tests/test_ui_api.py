@@ -16,7 +16,7 @@ from gradio_client import Client, handle_file
 
 from rag import Engine
 
-from .uiserver import Running, private_engine, running_app
+from .uiserver import Running, private_app, private_engine, running_app
 from .website import FERRY_PATH
 
 SEED_QUESTION = "Who is expected to serve as secretary of state?"
@@ -31,8 +31,7 @@ NEW_QUESTION = "Who designed the Lumora tidal bridge?"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, seed_engine: Engine) -> Iterator[Running]:
-    engine = private_engine(seed_engine, tmp_path_factory.mktemp("ui-api"))
-    with running_app(engine) as running:
+    with private_app(seed_engine, tmp_path_factory.mktemp("ui-api")) as running:
         yield running
 
 

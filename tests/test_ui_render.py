@@ -162,6 +162,19 @@ def test_article_marks_the_quotes_inside_the_passage():
     )
 
 
+def test_each_answer_has_a_copy_as_markdown_button_with_the_packages_markdown():
+    import html as html_module
+    import re
+
+    from rag import answer_markdown
+
+    answer = hostile_answer()
+    page = conversation_html([answer, answer])
+    copies = re.findall(r'<button class="rq-copy" data-md="([^"]*)"', page)
+    assert len(copies) == 2 and all(html_module.unescape(c) == answer_markdown(answer) for c in copies)
+    assert "<script" not in page
+
+
 def test_a_pdf_passage_shows_its_page():
     from dataclasses import replace
 

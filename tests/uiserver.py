@@ -8,11 +8,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-
-import gradio as gr
+from typing import Any
 
 from rag import Engine
 from ui.app import launch
+from ui.server import Running as Server
 
 from .conftest import copy_collection
 
@@ -26,7 +26,7 @@ def free_port() -> int:
 @dataclass(frozen=True)
 class Running:
     engine: Engine
-    app: gr.Blocks
+    app: Server
     url: str
 
     @property
@@ -42,10 +42,19 @@ def private_engine(seed: Engine, root: Path) -> Engine:
 
 
 @contextmanager
-def running_app(engine: Engine, auth: tuple[str, str] | None = None) -> Iterator[Running]:
+def running_app(
+    engine: Engine, auth: tuple[str, str] | None = None, *, api_token: str | None = None, mcp_write: bool = False
+) -> Iterator[Running]:
     port = free_port()
-    app = launch(engine, "127.0.0.1", port, auth, block=False)
+    app = launch(engine, "127.0.0.1", port, auth, api_token=api_token, mcp_write=mcp_write, block=False)
     try:
         yield Running(engine, app, f"http://127.0.0.1:{port}/")
     finally:
         app.close()
+
+
+@contextmanager
+def private_app(seed: Engine, root: Path, auth: tuple[str, str] | None = None, **options: Any) -> Iterator[Running]:
+    """The app over a private copy of ``seed``'s collection under ``root`` (see :func:`running_app`)."""
+    with running_app(private_engine(seed, root), auth, **options) as running:
+        yield running

