@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 7860
 
-.PHONY: setup serve index test test-fast lint bench eval browser-deps clean
+.PHONY: setup serve index test test-fast lint bench eval train-reranker browser-deps clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,10 @@ EVAL_DATA ?= ../shared/eval/squad-v1.1-dev-a.json
 ## Answer quality on a SQuAD v1.1 file (README, "Answer quality")
 eval: setup
 	$(BIN)/rag eval $(EVAL_DATA)
+
+## Train the answer reader (models/reader.txt, models/reader.json) on the tuning part of EVAL_DATA
+train-reranker: setup
+	$(BIN)/python -m benchmarks.train_reranker $(EVAL_DATA)
 
 # The peer of the benchmark (LangChain + FAISS + HuggingFace embeddings) in its own venv, so the
 # product's dependencies stay clean; torch first, pinned to the CPU build.

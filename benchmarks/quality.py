@@ -175,22 +175,36 @@ def apply(data: PartData, coverage_weight: float, threshold: float) -> dict[str,
     }
 
 
-def harness(engine: Engine, articles: list[Article], others: list[Article], work: Path, k: int = 10) -> EvalReport:
-    """What ``rag eval`` reports (minus timings), from the cached question vectors: the shipped
-    settings through ``retrieve`` and ``answer_from_candidates``, scored by :mod:`rag.evaluate`."""
+def harness(
+    engine: Engine,
+    articles: list[Article],
+    others: list[Article],
+    work: Path,
+    k: int = 10,
+    *,
+    vectors: dict[str, np.ndarray] | None = None,
+    part: str = "check",
+) -> EvalReport:
+    """What ``rag eval`` reports (minus timings), from cached question vectors (``vectors`` by
+    question text, else the caches in ``work``): the engine's settings through ``Engine.ask``,
+    scored by :mod:`rag.evaluate`."""
     questions = [(a.doc, q) for a in articles for q in a.questions]
     out = [q for a in others for q in a.questions]
-    vectors = _encode(engine, [q.text for _, q in questions], work / "questions.npy")
-    out_vectors = _encode(engine, [q.text for q in out], work / "out-of-corpus.npy")
+    if vectors is None:
+        q_vectors = list(_encode(engine, [q.text for _, q in questions], work / "questions.npy"))
+        out_vectors = list(_encode(engine, [q.text for q in out], work / "out-of-corpus.npy"))
+    else:
+        q_vectors = [vectors[q.text] for _, q in questions]
+        out_vectors = [vectors[q.text] for q in out]
     scored = [
-        score_answer(engine.ask(q.text, k, vector=v), doc, q.answer_starts) for (doc, q), v in zip(questions, vectors)
+        score_answer(engine.ask(q.text, k, vector=v), doc, q.answer_starts) for (doc, q), v in zip(questions, q_vectors)
     ]
-    refused = [engine.ask(q.text, 1, vector=v).abstained for q, v in zip(out, out_vectors)]
+    refused = [score_answer(engine.ask(q.text, 1, vector=v), "", ()) for q, v in zip(out, out_vectors)]
     return summarize(
         scored,
         refused,
-        dataset="check part",
-        part="check",
+        dataset=f"{part} part",
+        part=part,
         articles=len(articles),
         k=k,
         mean_sentence_words=mean_sentence_words(engine),

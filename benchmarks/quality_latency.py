@@ -3,9 +3,9 @@
     python -m benchmarks.quality_latency [--repeat 20] [--out benchmarks/quality_latency.json]
 
 The seed corpus is indexed in a temporary folder through the normal build path. Each question is
-timed ``--repeat`` times, interleaved: encoding the question only, retrieving and quoting with
-that vector (the scoring this project added), and ``Engine.ask`` end to end. The budget is an
-end-to-end p50 of at most 1.5x the encoder's and at most 30 ms. Prints a table and writes JSON.
+timed ``--repeat`` times, interleaved: encoding the question only, retrieving, reading (the
+trained second stage, :mod:`rag.read`) and quoting with that vector, and ``Engine.ask`` end to
+end. The budget is an end-to-end p50 of at most 4x the encoder's. Prints a table and writes JSON.
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ def main() -> None:
         engine.build()
         for question in QUESTIONS:  # Warm up the model and the caches.
             engine.ask(question)
-        timings: dict[str, list[float]] = {"encode only": [], "retrieve + quote": [], "ask (end to end)": []}
+        timings: dict[str, list[float]] = {"encode only": [], "retrieve + read + quote": [], "ask (end to end)": []}
         for _ in range(args.repeat):
             for question in QUESTIONS:
                 started = time.perf_counter()
@@ -60,7 +60,7 @@ def main() -> None:
                 timings["encode only"].append(time.perf_counter() - started)
                 started = time.perf_counter()
                 engine.ask(question, vector=vector)
-                timings["retrieve + quote"].append(time.perf_counter() - started)
+                timings["retrieve + read + quote"].append(time.perf_counter() - started)
                 started = time.perf_counter()
                 engine.ask(question)
                 timings["ask (end to end)"].append(time.perf_counter() - started)
@@ -73,10 +73,10 @@ def main() -> None:
         for name, v in timings.items()
     }
     ratio = rows["ask (end to end)"]["p50_ms"] / rows["encode only"]["p50_ms"]
-    print(f"{'stage':<20} {'p50 ms':>8} {'p95 ms':>8} {'mean ms':>8}   ({len(QUESTIONS)} questions x {args.repeat})")
+    print(f"{'stage':<24} {'p50 ms':>8} {'p95 ms':>8} {'mean ms':>8}   ({len(QUESTIONS)} questions x {args.repeat})")
     for name, row in rows.items():
-        print(f"{name:<20} {row['p50_ms']:>8.2f} {row['p95_ms']:>8.2f} {row['mean_ms']:>8.2f}")
-    print(f"end-to-end p50 / encoder p50 = {ratio:.2f} (budget 1.5, and 30 ms)")
+        print(f"{name:<24} {row['p50_ms']:>8.2f} {row['p95_ms']:>8.2f} {row['mean_ms']:>8.2f}")
+    print(f"end-to-end p50 / encoder p50 = {ratio:.2f} (budget 4)")
     args.out.write_text(json.dumps({"stages": rows, "ratio_p50": round(ratio, 3), "repeat": args.repeat}, indent=1))
 
 

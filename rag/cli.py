@@ -307,10 +307,17 @@ def status(corpus_dir: Path | None, index_dir: Path | None, as_json: bool, verif
     help="SQuAD file whose questions (articles not in the corpus) must be refused "
     "[default: the other part's questions].",
 )
+@click.option(
+    "--together",
+    is_flag=True,
+    help="Index every article of DATASET but ask only the part's questions (harder: no out-of-corpus questions).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @_friendly
-def eval_command(dataset: Path, k: int, part: str, unanswerable: Path | None, as_json: bool, quiet: bool) -> None:
+def eval_command(
+    dataset: Path, k: int, part: str, unanswerable: Path | None, together: bool, as_json: bool, quiet: bool
+) -> None:
     """Measure answer quality on DATASET (SQuAD v1.1 format) in a temporary corpus and index."""
     from .evaluate import evaluate
     from .present import report_text, to_json
@@ -323,6 +330,7 @@ def eval_command(dataset: Path, k: int, part: str, unanswerable: Path | None, as
             k=k,
             part=part,  # type: ignore[arg-type]
             unanswerable=unanswerable,
+            together=together,
             progress=lambda done, total: bars("asking", done, total),
         )
     finally:

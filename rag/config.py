@@ -58,6 +58,11 @@ class RetrievalSettings:
     abstain_coverage_weight: float = 0.3
     max_question_chars: int = 1000
     """Longer questions are cut at a word boundary before anything else happens."""
+    reader_dir: Path | None = Path(__file__).resolve().parent.parent / "models"
+    """Folder of the trained answer reader (``reader.txt``, ``reader.json``; see :mod:`rag.read`):
+    it re-scores the best candidates, grades the answer's status and joins lead-in sentences to the
+    sentence that answers. ``None`` ranks by the weighted sum above and abstains by
+    ``abstain_below`` alone (every answer is then ``"answered"`` or ``"abstained"``)."""
 
 
 @dataclass(frozen=True, kw_only=True)

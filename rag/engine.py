@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import tempfile
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,8 +28,10 @@ from .index import StoredIndex, current_generation
 from .lexical import LexicalIndex
 from .load import scan_corpus
 from .quote import answer_from_candidates
+from .read import Reader, Reading
+from .read_features import ReaderRows, reader_rows
 from .records import Answer, BuildReport, DocumentMeta, DocumentState, IndexStatus
-from .retrieve import FEATURES, Candidate, candidate_features, prepare_question, retrieve
+from .retrieve import FEATURES, Candidate, candidate_features, prepare_question, ranked, weights
 
 if TYPE_CHECKING:
     from .watch import WatchEvent
@@ -54,6 +56,7 @@ class Engine:
         self.settings = settings
         self.embedder: Embedder = embedder or OnnxEmbedder.from_settings(settings)
         self._index: StoredIndex | None = None
+        self._reader: Reader | None = None
         self._lock = threading.Lock()
         self._build_lock = threading.Lock()
         """Builds in this process wait for each other (the watcher, uploads); other processes'
@@ -78,6 +81,16 @@ class Engine:
         naming the fix, so a caller can fail once, clearly, before asking many questions."""
         self._live()
 
+    def reader(self) -> Reader | None:
+        """The trained answer reader (loaded once), or ``None`` when the settings name none."""
+        folder = self.settings.retrieval.reader_dir
+        if folder is None:
+            return None
+        with self._lock:
+            if self._reader is None:
+                self._reader = Reader(folder)
+            return self._reader
+
     def encode_question(self, question: str) -> np.ndarray:
         return self.embedder.encode([question])[0]
 
@@ -99,23 +112,47 @@ class Engine:
         except QuestionError:
             context = None  # An unusable previous question is no context, not an error in this one.
         index = self._live()
-        return answer_from_candidates(index, cleaned, self._candidates(index, cleaned, context, vector), k, rs)
+        reading = self._read(index, cleaned, context, vector)
+        return answer_from_candidates(
+            index,
+            cleaned,
+            list(reading.candidates),
+            k,
+            rs,
+            status=reading.status,
+            confidence=reading.confidence,
+            span_ends=reading.span_ends,
+        )
 
-    def _candidates(
-        self, index: StoredIndex, question: str, previous: str | None, vector: np.ndarray | None
-    ) -> list[Candidate]:
-        """Candidate sentences for ``question`` asked after ``previous`` (``None``: asked first),
-        best first. A follow-up is retrieved alone and in context, the two rankings fused by
-        weighted reciprocal rank, each candidate keeping the larger of each feature
-        (:mod:`rag.followup`). When the previous question asked for a name, its best sentence is
-        found first: the name a pronoun stands for."""
-        rs, fs = self.settings.retrieval, self.settings.followup
+    def _rank(self, index: StoredIndex, question: str, vector: np.ndarray) -> Reading:
+        """One retrieval query's candidates, best first: scored by the trained reader, or by the
+        weighted sum of the retrieval features when the settings name no reader."""
+        rs = self.settings.retrieval
+        ids, features = candidate_features(index, question, vector, rs)
+        reader = self.reader()
+        if reader is None:
+            return Reading(
+                candidates=tuple(ranked(ids, features, features @ weights(rs))),
+                confidence=None,
+                status=None,
+                span_ends={},
+            )
+        return reader.read(index, question, vector, ids, features, rs)
+
+    def _read(self, index: StoredIndex, question: str, previous: str | None, vector: np.ndarray | None) -> Reading:
+        """The ranked candidates for ``question`` asked after ``previous`` (``None``: asked first).
+        A follow-up is ranked alone and in context (the previous question plus the follow-up with
+        its pronouns resolved), and the two rankings are fused by weighted reciprocal rank, each
+        candidate keeping the larger of each feature (:mod:`rag.followup`); status and confidence
+        come from the reading in context, the complete question. When the previous question asked
+        for a name, its best sentence is found first: the name a pronoun stands for."""
+        fs = self.settings.followup
         weight = own_weight(question, fs.own_weight, fs.weak_own_weight) if previous else 1.0
         if previous is None or weight >= 1.0:
-            return retrieve(index, question, self.encode_question(question) if vector is None else vector, rs)
+            return self._rank(index, question, self.encode_question(question) if vector is None else vector)
         previous_answer = None
         if asks_for_name(previous):
-            found = retrieve(index, previous, self.encode_question(previous), rs)
+            found = self._rank(index, previous, self.encode_question(previous)).candidates
             previous_answer = index.sentence_text(found[0].sentence_id) if found else None
         plan = queries(question, previous, weight, previous_answer)
         vectors = (
@@ -123,14 +160,23 @@ class Engine:
             if vector is None
             else [vector, *self.embedder.encode([plan[1].text])]
         )
-        rankings = [retrieve(index, q.text, v, rs) for q, v in zip(plan, vectors)]
+        readings = [self._rank(index, q.text, v) for q, v in zip(plan, vectors)]
+        rankings = [r.candidates for r in readings]
         scores = fuse_ranks([[c.sentence_id for c in r] for r in rankings], [q.weight for q in plan], fs.rrf_k)
         best: dict[int, Candidate] = {}
         for cand in (c for r in rankings for c in r):
             seen = best.get(cand.sentence_id)
             larger = {name: max(getattr(seen, name), getattr(cand, name)) for name in FEATURES} if seen else {}
             best[cand.sentence_id] = replace(seen, **larger) if seen else cand
-        return sorted((replace(c, score=scores[sid]) for sid, c in best.items()), key=lambda c: -c.score)
+        in_context = readings[-1]
+        return Reading(
+            candidates=tuple(
+                sorted((replace(c, score=scores[sid]) for sid, c in best.items()), key=lambda c: -c.score)
+            ),
+            confidence=in_context.confidence,
+            status=in_context.status,
+            span_ends={k: v for r in readings for k, v in r.span_ends.items()},
+        )
 
     def status(self) -> IndexStatus:
         corpus_dir, index_dir = str(self.settings.corpus_dir), str(self.settings.index_dir)
@@ -211,6 +257,13 @@ class Engine:
             end=index.sentence_end[ids],
             features=features,
         )
+
+    def reader_rows(
+        self, question: str, vector: np.ndarray, *, top_n: int, exclude: Sequence[tuple[str, int]] = ()
+    ) -> ReaderRows:
+        """The answer reader's features of the best ``top_n`` candidates of ``question`` (to train
+        and measure it; see :func:`rag.read.reader_rows`)."""
+        return reader_rows(self._live(), question, vector, self.settings.retrieval, top_n, exclude)
 
     # -- writing ---------------------------------------------------------------------------
 

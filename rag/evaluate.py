@@ -14,11 +14,19 @@
 Metrics follow the ReQA protocol: a quote is a hit when its span contains the start of a gold
 answer. Sentence-level MRR and Recall@1/5/10 over the ranked quotes, passage-level Recall@1/5 over
 the cited passages in citation order; an abstention on an answerable question is a miss.
+Answers' statuses are counted for both kinds of question, and the confidence's calibration error
+(ECE, 10 equal-width bins) is measured against "the first quote holds the answer" (never, for an
+out-of-corpus question).
+
+With ``together``, every article of the dataset is indexed and only the part's questions are
+asked (the harder setting: each answer competes with all articles' sentences; no question is out
+of corpus).
 """
 
 from __future__ import annotations
 
 import json
+import math
 import statistics
 import tempfile
 import time
@@ -33,13 +41,14 @@ from .config import Settings
 from .engine import Engine
 from .errors import RagError
 from .followup_pairs import FollowUpPair, make_pairs
-from .records import Answer, EvalReport
+from .records import Answer, EvalReport, Status
 
 __all__ = [
     "Article",
     "Part",
     "Question",
     "Scored",
+    "calibration_error",
     "evaluate",
     "first_hit",
     "follow_up_pairs",
@@ -156,12 +165,21 @@ class Scored:
     sentence_rank: int | None
     passage_rank: int | None
     first_quote_words: int | None
+    status: Status = "answered"
+    confidence: float | None = None
 
 
 def score_answer(answer: Answer, doc: str, starts: Sequence[int]) -> Scored:
     """Where the first quote (and the first cited passage) holding a gold answer start is ranked."""
     if answer.abstained:
-        return Scored(abstained=True, sentence_rank=None, passage_rank=None, first_quote_words=None)
+        return Scored(
+            abstained=True,
+            sentence_rank=None,
+            passage_rank=None,
+            first_quote_words=None,
+            status="abstained",
+            confidence=answer.confidence,
+        )
     quote_spans = [(q.start, q.end) if q.doc == doc else (0, 0) for q in answer.quotes]
     passage_spans = [(p.start, p.end) if p.doc == doc else (0, 0) for p in answer.passages]
     words = len(answer.quotes[0].text.split()) if answer.quotes else None
@@ -170,11 +188,36 @@ def score_answer(answer: Answer, doc: str, starts: Sequence[int]) -> Scored:
         sentence_rank=first_hit(quote_spans, starts),
         passage_rank=first_hit(passage_spans, starts),
         first_quote_words=words,
+        status=answer.status or "answered",
+        confidence=answer.confidence,
     )
 
 
 def _mrr(ranks: Sequence[int | None]) -> float:
     return sum(1.0 / r for r in ranks if r is not None) / len(ranks) if ranks else 0.0
+
+
+def calibration_error(
+    confidences: Sequence[float], outcomes: Sequence[bool], bins: int = 10
+) -> tuple[float, list[dict[str, float]]]:
+    """Expected calibration error of ``confidences`` against ``outcomes`` over ``bins`` equal-width
+    bins, and the reliability table: per non-empty bin, its range, size, mean confidence and the
+    share of outcomes that came true."""
+    table: list[dict[str, float]] = []
+    n = len(confidences)
+    ece = 0.0
+    for b in range(bins):
+        lo, hi = b / bins, (b + 1) / bins
+        members = [
+            (c, o) for c, o in zip(confidences, outcomes) if lo <= c < hi or (b == bins - 1 and math.isclose(c, 1.0))
+        ]
+        if not members:
+            continue
+        mean_conf = statistics.fmean(c for c, _ in members)
+        rate = statistics.fmean(float(o) for _, o in members)
+        ece += len(members) / n * abs(mean_conf - rate)
+        table.append({"low": lo, "high": hi, "n": len(members), "confidence": mean_conf, "right": rate})
+    return ece, table
 
 
 def _recall(ranks: Sequence[int | None], at: int) -> float:
@@ -192,7 +235,7 @@ def percentile(values: Sequence[float] | np.ndarray, q: float) -> float:
 
 def summarize(
     scored: Sequence[Scored],
-    refused: Sequence[bool],
+    refused: Sequence[bool] | Sequence[Scored],
     *,
     dataset: str,
     part: str,
@@ -203,8 +246,20 @@ def summarize(
     latencies: Sequence[float] = (),
     follow_ups: Sequence[Scored] = (),
 ) -> EvalReport:
-    """The report for answerable outcomes ``scored``, out-of-corpus outcomes ``refused`` and
-    follow-up outcomes ``follow_ups``."""
+    """The report for answerable outcomes ``scored``, out-of-corpus outcomes ``refused`` (each
+    an abstention flag, or its :class:`Scored`) and follow-up outcomes ``follow_ups``."""
+    out = [
+        r
+        if isinstance(r, Scored)
+        else Scored(
+            abstained=bool(r),
+            sentence_rank=None,
+            passage_rank=None,
+            first_quote_words=None,
+            status="abstained" if r else "answered",
+        )
+        for r in refused
+    ]
     ranks = [s.sentence_rank for s in scored]
     follow_ranks = [s.sentence_rank for s in follow_ups]
     passage_ranks = [s.passage_rank for s in scored]
@@ -223,8 +278,11 @@ def summarize(
         passage_recall_at_1=_recall(passage_ranks, 1),
         passage_recall_at_5=_recall(passage_ranks, 5),
         abstained=sum(s.abstained for s in scored) / n if n else 0.0,
-        out_of_corpus_questions=len(refused),
-        out_of_corpus_refused=sum(refused) / len(refused) if refused else None,
+        out_of_corpus_questions=len(out),
+        out_of_corpus_refused=sum(o.abstained for o in out) / len(out) if out else None,
+        statuses=_counts(scored),
+        out_of_corpus_statuses=_counts(out),
+        calibration_error=_ece(scored, out),
         follow_up_questions=len(follow_ups),
         follow_up_mrr=_mrr(follow_ranks),
         follow_up_recall_at_1=_recall(follow_ranks, 1),
@@ -234,6 +292,17 @@ def summarize(
         latency_p50_ms=1000 * percentile(latencies, 0.50),
         latency_p95_ms=1000 * percentile(latencies, 0.95),
     )
+
+
+def _counts(outcomes: Sequence[Scored]) -> dict[str, int]:
+    return {s: sum(o.status == s for o in outcomes) for s in ("answered", "uncertain", "abstained")}
+
+
+def _ece(scored: Sequence[Scored], out: Sequence[Scored]) -> float | None:
+    pairs = [(s.confidence, s.sentence_rank == 1) for s in scored] + [(o.confidence, False) for o in out]
+    if not pairs or any(c is None for c, _ in pairs):
+        return None
+    return calibration_error([float(c or 0.0) for c, _ in pairs], [o for _, o in pairs])[0]
 
 
 def mean_sentence_words(engine: Engine) -> float:
@@ -249,6 +318,7 @@ def evaluate(
     k: int = 10,
     part: Part = "check",
     unanswerable: Path | None = None,
+    together: bool = False,
     engine_factory: Callable[[Settings], Engine] = Engine,
     workdir: Path | None = None,
     progress: Callable[[int, int], None] | None = None,
@@ -256,20 +326,22 @@ def evaluate(
     """Index ``part`` of ``dataset`` in a temporary corpus and ask every question of it.
 
     Out-of-corpus questions are those of ``unanswerable`` (articles whose title is in the corpus
-    are left out) or, without it, those of the other part of ``dataset``."""
+    are left out) or, without it, those of the other part of ``dataset``. With ``together``, all
+    articles are indexed and there are none, unless ``unanswerable`` names them."""
     articles = load_squad(dataset)
     tuning, check = split_articles(articles)
     chosen = {"tuning": tuning, "check": check, "all": articles}[part]
+    indexed = articles if together else chosen
     if unanswerable is not None:
-        titles = {a.title for a in chosen}
+        titles = {a.title for a in indexed}
         others = [a for a in load_squad(unanswerable) if a.title not in titles]
     else:
-        others = {"tuning": check, "check": tuning, "all": []}[part]
+        others = [] if together else {"tuning": check, "check": tuning, "all": []}[part]
     if not chosen:
         raise RagError(f"{dataset} has no articles in its {part} part; use --part all")
     with tempfile.TemporaryDirectory(prefix="rag-eval-", dir=workdir) as tmp:
         root = Path(tmp)
-        write_corpus(chosen, root / "corpus")
+        write_corpus(indexed, root / "corpus")
         engine = engine_factory(settings.with_dirs(root / "corpus", root / "index"))
         report = engine.build()
         answerable = [(a.doc, q) for a in chosen for q in a.questions]
@@ -285,9 +357,9 @@ def evaluate(
             scored.append(score_answer(answer, doc, question.answer_starts))
             if progress:
                 progress(i + 1, total)
-        refused = []
+        refused: list[Scored] = []
         for i, question in enumerate(out_of_corpus):
-            refused.append(engine.ask(question.text, k=1).abstained)
+            refused.append(score_answer(engine.ask(question.text, k=1), "", ()))
             if progress:
                 progress(len(answerable) + i + 1, total)
         follow_ups = []
@@ -301,7 +373,7 @@ def evaluate(
         scored,
         refused,
         dataset=Path(dataset).name,
-        part=part,
+        part=f"{part}, all {len(indexed)} articles indexed" if together else part,
         articles=len(chosen),
         k=k,
         mean_sentence_words=sentence_words,

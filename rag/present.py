@@ -11,7 +11,7 @@ import textwrap
 from typing import Any
 from urllib.parse import urlsplit
 
-from .records import Answer, BuildReport, EvalReport, IndexStatus
+from .records import UNCERTAIN_NOTE, Answer, BuildReport, EvalReport, IndexStatus
 
 __all__ = ["answer_markdown", "answer_text", "report_text", "safe_url", "status_text", "to_json"]
 
@@ -24,6 +24,8 @@ def answer_text(answer: Answer, width: int = 100) -> str:
     if answer.abstained:
         return f"Q: {answer.question}\n\n{answer.answer}\n"
     lines = [f"Q: {answer.question}", ""]
+    if answer.status == "uncertain":
+        lines += [textwrap.fill(UNCERTAIN_NOTE, width), ""]
     for quote in answer.quotes:
         body = textwrap.fill(f"“{' '.join(quote.text.split())}” [{quote.n}]", width, subsequent_indent="  ")
         lines.append(body)
@@ -113,6 +115,10 @@ def report_text(report: BuildReport | EvalReport) -> str:
     return text
 
 
+def _status_line(counts: dict[str, int]) -> str:
+    return " / ".join(str(counts.get(s, 0)) for s in ("answered", "uncertain", "abstained"))
+
+
 def _eval_text(report: EvalReport) -> str:
     """The evaluation report as a small table."""
     refused = (
@@ -129,10 +135,16 @@ def _eval_text(report: EvalReport) -> str:
         ),
         ("passage R@1 / R@5", f"{report.passage_recall_at_1:.3f} / {report.passage_recall_at_5:.3f}"),
         ("answerable abstained", f"{report.abstained:.1%}"),
+        ("answerable: answered / uncertain / abstained", _status_line(report.statuses)),
         ("out-of-corpus refused", refused),
         (
             "follow-ups MRR / R@1",
             f"{report.follow_up_mrr:.3f} / {report.follow_up_recall_at_1:.3f} ({report.follow_up_questions} pairs)",
+        ),
+        ("out-of-corpus: answered / uncertain / abstained", _status_line(report.out_of_corpus_statuses)),
+        (
+            "confidence calibration error (ECE)",
+            "n/a (no trained reader)" if report.calibration_error is None else f"{report.calibration_error:.3f}",
         ),
         ("first quote / corpus sentence", f"{report.mean_quote_words:.1f} / {report.mean_sentence_words:.1f} words"),
         ("build", f"{report.build_seconds:.1f} s"),

@@ -4,6 +4,10 @@
   the best sentence similarity plus a small weight times the best share of the question's terms
   found in one passage (see :func:`evidence`), and the cut-off ``abstain_below`` is calibrated
   on data (README, "Answer quality").
+- With the trained reader (:mod:`rag.read`), its :class:`~rag.read.Reading` decides instead: the
+  status (``"abstained"`` quotes nothing), the confidence, and which quotes span a lead-in
+  sentence and the next one (one verbatim span, from the first sentence's start to the second's
+  end).
 - Otherwise the top ``k`` distinct sentences are quoted, best first. Each cited passage gets a
   number in order of first use; a quote's number is its passage's, so [2] always points at the
   same passage, which comes back with the spans of its quotes marked inside it.
@@ -11,13 +15,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TypeVar
 
 from .config import RetrievalSettings
 from .formats import page_at
 from .index import DocRecord, StoredIndex
-from .records import Answer, CitedPassage, Quote
+from .records import Answer, CitedPassage, Quote, Status
 from .retrieve import Candidate
 from .text import normalize_text
 
@@ -28,8 +32,8 @@ T = TypeVar("T")
 ABSTENTION = "The articles do not answer this question."
 
 
-def abstention(question: str) -> Answer:
-    return Answer(question=question, abstained=True, answer=ABSTENTION)
+def abstention(question: str, confidence: float | None = None) -> Answer:
+    return Answer(question=question, abstained=True, answer=ABSTENTION, status="abstained", confidence=confidence)
 
 
 def combine_evidence(best_dense: T, best_coverage: T, coverage_weight: float) -> T:
@@ -59,31 +63,50 @@ def answer_from_candidates(
     candidates: Sequence[Candidate],
     k: int,
     settings: RetrievalSettings,
+    *,
+    status: Status | None = None,
+    confidence: float | None = None,
+    span_ends: Mapping[int, int] | None = None,
 ) -> Answer:
-    if not candidates or evidence(candidates, settings) < settings.abstain_below:
-        return abstention(question)
+    """The answer quoting the best of ``candidates`` (best first). ``status`` and ``confidence``
+    come from the reader; without them the evidence rule decides between answering and
+    abstaining. ``span_ends`` maps a sentence id to the id of the sentence its quote ends with."""
+    if status is None:
+        status = (
+            "abstained" if not candidates or evidence(candidates, settings) < settings.abstain_below else "answered"
+        )
+    if not candidates or status == "abstained":
+        return abstention(question, confidence)
 
-    chosen: list[tuple[Candidate, str]] = []
+    ends = span_ends or {}
+    chosen: list[tuple[Candidate, int, str]] = []
     seen: set[str] = set()
+    covered: set[int] = set()
     for cand in candidates:
         if len(chosen) >= k:
             break
-        text = index.sentence_text(cand.sentence_id)
+        sid = cand.sentence_id
+        if sid in covered:
+            continue  # Already inside an earlier quote's span.
+        last = ends.get(sid, sid)
+        start, end = int(index.sentence_start[sid]), int(index.sentence_end[last])
+        text = index.document_text(int(index.sentence_doc[sid]))[start:end]
         key = normalize_text(text)
         if key in seen:
             continue  # The same sentence in two documents (or twice in one) is quoted once.
         seen.add(key)
-        chosen.append((cand, text))
+        covered.update(range(sid, last + 1))
+        chosen.append((cand, last, text))
 
     number: dict[int, int] = {}
     quotes: list[Quote] = []
     spans: dict[int, list[tuple[int, int]]] = {}
-    for cand, text in chosen:
+    for cand, last, text in chosen:
         sid = cand.sentence_id
         pid = int(index.sentence_passage[sid])
         n = number.setdefault(pid, len(number) + 1)
         doc = index.documents[int(index.sentence_doc[sid])]
-        start, end = int(index.sentence_start[sid]), int(index.sentence_end[sid])
+        start, end = int(index.sentence_start[sid]), int(index.sentence_end[last])
         quotes.append(
             Quote(
                 n=n,
@@ -117,4 +140,12 @@ def answer_from_candidates(
             )
         )
     answer = " ".join(f"{q.text} [{q.n}]" for q in quotes)
-    return Answer(question=question, abstained=False, answer=answer, quotes=tuple(quotes), passages=tuple(passages))
+    return Answer(
+        question=question,
+        abstained=False,
+        answer=answer,
+        quotes=tuple(quotes),
+        passages=tuple(passages),
+        status=status,
+        confidence=confidence,
+    )

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any, ClassVar, Literal
 
 __all__ = [
+    "UNCERTAIN_NOTE",
     "Answer",
     "BuildReport",
     "Chunks",
@@ -20,6 +21,7 @@ __all__ = [
     "Quote",
     "Record",
     "Skipped",
+    "Status",
 ]
 
 
@@ -135,15 +137,36 @@ class CitedPassage(Record):
         return self.meta.url
 
 
+Status = Literal["answered", "uncertain", "abstained"]
+
+UNCERTAIN_NOTE = "The articles may not answer this directly; these are the closest quotes."
+"""What the terminal and the page say above the quotes of an ``"uncertain"`` answer."""
+
+
 @dataclass(frozen=True, kw_only=True)
 class Answer(Record):
     """The JSON contract of ``rag ask --json`` and the ``/ask`` API endpoint is its ``to_dict``."""
+
+    json_fields = ("question", "abstained", "status", "confidence", "answer", "quotes", "passages")
+    json_round = 4
 
     question: str
     abstained: bool
     answer: str
     quotes: tuple[Quote, ...] = ()
     passages: tuple[CitedPassage, ...] = ()
+    status: Status | None = None
+    """``"answered"``, ``"uncertain"`` (quotes kept, but the articles may not answer this
+    directly) or ``"abstained"`` (no quotes); derived from ``abstained`` when not given."""
+    confidence: float | None = None
+    """Calibrated probability (0-1) that the first quote answers the question; ``None`` without
+    the trained reader."""
+
+    def __post_init__(self) -> None:
+        if not self.status:
+            object.__setattr__(self, "status", "abstained" if self.abstained else "answered")
+        if self.abstained != (self.status == "abstained"):
+            raise ValueError(f"an answer with status {self.status!r} cannot have abstained={self.abstained}")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -255,6 +278,12 @@ class EvalReport(Record):
     follow_up_mrr: float
     follow_up_recall_at_1: float
     """Sentence MRR and R@1 of the follow-ups, each asked after its first question."""
+    statuses: dict[str, int]
+    """How many answerable questions were ``answered``, ``uncertain``, ``abstained``."""
+    out_of_corpus_statuses: dict[str, int]
+    calibration_error: float | None
+    """ECE of the confidence against "the first quote holds the answer" over all questions
+    asked (``None`` without the trained reader)."""
     mean_quote_words: float
     """Mean length of the first quote, in words."""
     mean_sentence_words: float

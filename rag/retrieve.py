@@ -59,6 +59,7 @@ __all__ = [
     "answer_type",
     "candidate_features",
     "prepare_question",
+    "ranked",
     "retrieve",
     "weights",
 ]
@@ -205,7 +206,11 @@ def retrieve(
 ) -> list[Candidate]:
     """Candidate sentences for ``question``, best first."""
     ids, features = candidate_features(index, question, query_vector, settings)
-    scores = features @ weights(settings)
+    return ranked(ids, features, features @ weights(settings))
+
+
+def ranked(ids: np.ndarray, features: np.ndarray, scores: np.ndarray) -> list[Candidate]:
+    """The candidates ``ids`` with their ``features``, best first by ``scores`` (ties keep order)."""
     order = np.argsort(-scores, kind="stable")
     return [
         Candidate(

@@ -52,8 +52,9 @@ def test_ask_json_contract(built: Settings):
     )
     assert result.returncode == 0, result.stderr
     answer = json.loads(result.stdout)
-    assert set(answer) == {"question", "abstained", "answer", "quotes", "passages"}
+    assert set(answer) == {"question", "abstained", "status", "confidence", "answer", "quotes", "passages"}
     assert answer["abstained"] is False and 1 <= len(answer["quotes"]) <= 4
+    assert answer["status"] == "answered" and 0.5 <= answer["confidence"] <= 1
     for quote in answer["quotes"]:
         assert quote["page"] is None  # Not a PDF.
         assert set(quote) == {"n", "text", "doc", "title", "start", "end", "page", "score"}
@@ -72,7 +73,7 @@ def test_ask_reads_questions_from_stdin_one_json_per_line(built: Settings):
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert [line["question"] for line in lines] == ["Who is Terrence Matsuo?", "How do I bake sourdough bread?", "\x01"]
     assert lines[0]["abstained"] is False and "Matsuo" in lines[0]["quotes"][0]["text"]
-    assert lines[1]["abstained"] is True and lines[1]["quotes"] == []
+    assert lines[1]["abstained"] is True and lines[1]["quotes"] == [] and lines[1]["status"] == "abstained"
     assert "error" in lines[2]
 
 

@@ -80,7 +80,9 @@ def test_metrics_on_a_hand_checked_case():
         score_answer(Answer(question="q", abstained=True, answer="no"), "a.txt", [3]),  # Abstained: a miss.
     ]
     assert [s.sentence_rank for s in scored] == [1, 3, None, None]
-    assert scored[3] == Scored(abstained=True, sentence_rank=None, passage_rank=None, first_quote_words=None)
+    assert scored[3] == Scored(
+        abstained=True, sentence_rank=None, passage_rank=None, first_quote_words=None, status="abstained"
+    )
     report = summarize(
         scored, [True, False, True, True], dataset="x", part="all", articles=1, k=10, mean_sentence_words=3.0
     )
@@ -90,6 +92,9 @@ def test_metrics_on_a_hand_checked_case():
     assert report.abstained == 0.25
     assert report.out_of_corpus_refused == 0.75 and report.out_of_corpus_questions == 4
     assert report.mean_quote_words == 3.0
+    assert report.statuses == {"answered": 3, "uncertain": 0, "abstained": 1}
+    assert report.out_of_corpus_statuses == {"answered": 1, "uncertain": 0, "abstained": 3}
+    assert report.calibration_error is None  # No confidences given.
 
 
 @pytest.fixture(scope="module")
@@ -122,6 +127,23 @@ def test_real_run_reports_consistent_metrics(mini_report):
     # "Which NFL team won it?"), each asked after its first question.
     assert r.follow_up_questions == 4 and 0 <= r.follow_up_recall_at_1 <= r.follow_up_mrr <= 1
     assert r.follow_up_mrr > 0
+    assert sum(r.statuses.values()) == 24 and sum(r.out_of_corpus_statuses.values()) == 12
+    assert r.out_of_corpus_statuses["abstained"] == round(12 * r.out_of_corpus_refused)
+    assert r.calibration_error is not None and 0 <= r.calibration_error <= 1
+
+
+def test_together_indexes_every_article_and_asks_the_part(mini_report, embedder, tmp_path: Path):
+    together = evaluate(
+        MINI,
+        Settings(),
+        k=10,
+        part="check",
+        together=True,
+        engine_factory=lambda s: Engine(s, embedder),
+        workdir=tmp_path,
+    )
+    assert (together.articles, together.questions, together.out_of_corpus_questions) == (1, 12, 0)
+    assert "all 3 articles indexed" in together.part and together.recall_at_5 >= 0.5
 
 
 def test_a_larger_k_only_adds_hits_below_the_first(mini_report, embedder, tmp_path: Path):

@@ -51,7 +51,7 @@ def test_endpoints_are_named(client: Client):
 
 def test_ask_returns_the_json_contract_with_verbatim_quotes(client: Client, server: Running):
     answer = client.predict(SEED_QUESTION, api_name="/ask")
-    assert set(answer) == {"question", "abstained", "answer", "quotes", "passages"}
+    assert set(answer) == {"question", "abstained", "status", "confidence", "answer", "quotes", "passages"}
     assert answer["abstained"] is False and answer["quotes"]
     assert answer == server.engine.ask(SEED_QUESTION).to_dict()  # Same object as `rag ask --json`.
     for quote in answer["quotes"]:
@@ -65,6 +65,7 @@ def test_ask_returns_the_json_contract_with_verbatim_quotes(client: Client, serv
 def test_ask_abstains_when_the_articles_do_not_answer(client: Client):
     answer = client.predict("What is the recipe for banana bread?", api_name="/ask")
     assert answer["abstained"] is True and answer["quotes"] == [] and answer["passages"] == []
+    assert answer["status"] == "abstained"
 
 
 def test_follow_up_is_read_with_the_previous_question(client: Client, server: Running):

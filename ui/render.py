@@ -10,7 +10,16 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 
-from rag import Answer, CitedPassage, DocumentMeta, DocumentState, IndexStatus, answer_markdown, safe_url
+from rag import (
+    UNCERTAIN_NOTE,
+    Answer,
+    CitedPassage,
+    DocumentMeta,
+    DocumentState,
+    IndexStatus,
+    answer_markdown,
+    safe_url,
+)
 
 __all__ = [
     "STATE_LABELS",
@@ -75,6 +84,9 @@ def answer_html(answer: Answer) -> str:
         'title="Copy the quotes with numbered footnotes (title, publisher, date, URL, document, offsets)">'
         "Copy as Markdown</button>"
     )
+    if answer.status == "uncertain":
+        note = f'<div class="rq-uncertain" role="status"><strong>Uncertain.</strong> {esc(UNCERTAIN_NOTE)}</div>'
+        return f'<div class="rq-answer rq-answer-uncertain">{note}{quotes}{copy}</div>'
     return f'<div class="rq-answer">{quotes}{copy}</div>'
 
 

@@ -1,0 +1,181 @@
+"""Read: the second stage, which scores whether each of the best candidates answers the question.
+
+Retrieval (:mod:`rag.retrieve`) gathers candidate sentences and ranks them by a weighted sum of six
+features. The reader takes the best ``top_n`` of them and scores each with a LightGBM lambdarank
+model over richer, named features (:mod:`rag.read_features`), computed from what the index
+already holds: the reader embeds nothing.
+
+It then decides three things, with small models fitted beside the ranker (``models/reader.json``):
+
+- **confidence**: a calibrated probability that the first quote answers (logistic regression on
+  :func:`confidence_features`), and from it the **status**: ``"answered"``, ``"uncertain"`` (the
+  quotes are kept, but the articles may not answer this directly) or ``"abstained"``;
+- **spans**: whether a quoted sentence is a lead-in whose next sentence carries the answer, in
+  which case the quote spans both (logistic regression on :func:`span_features`).
+
+``benchmarks/train_reranker.py`` (``make train-reranker``) trains all of it on the tuning part of the
+SQuAD evaluation set; ``models/README.md`` says what data, what licence and what it measured.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .config import RetrievalSettings
+from .errors import ModelError
+from .index import StoredIndex
+from .read_features import COLUMN, READER_FEATURES, TermStats, reader_features
+from .records import Status
+from .retrieve import Candidate, Feature, ranked, weights
+
+__all__ = [
+    "CONFIDENCE_FEATURES",
+    "SPAN_FEATURES",
+    "Reader",
+    "Reading",
+    "confidence_features",
+    "span_features",
+]
+
+CONFIDENCE_FEATURES = ("top_score", "top_gap", "best_dense", "best_coverage", "top_idf_overlap")
+SPAN_FEATURES = ("score", "next_score", "next_minus_score", "answer_type", "next_answer_type", "length", "next_length")
+
+
+def confidence_features(scores: np.ndarray, x: np.ndarray, features: np.ndarray) -> np.ndarray:
+    """What the confidence is computed from (:data:`CONFIDENCE_FEATURES`): the reader's scores of
+    the candidates ``x`` (best first), and the retrieval ``features`` of all candidates."""
+    if len(scores) == 0:
+        return np.array([-10.0, 0.0, -1.0, 0.0, 0.0], dtype=np.float64)
+    gap = float(scores[0] - scores[1]) if len(scores) > 1 else 5.0
+    return np.array(
+        [
+            float(scores[0]),
+            gap,
+            float(features[:, 0].max()),
+            float(features[:, Feature.COVERAGE].max()),
+            float(np.nan_to_num(x[0, COLUMN["idf_overlap"]])),
+        ],
+        dtype=np.float64,
+    )
+
+
+def span_features(row: int, scores: np.ndarray, x: np.ndarray, ids: np.ndarray, has_next: bool) -> np.ndarray | None:
+    """What the span decision for candidate ``row`` is computed from (:data:`SPAN_FEATURES`), or
+    ``None`` when it has no next sentence in its passage (``has_next``) or that sentence is not
+    among the scored candidates ``ids``."""
+    where = np.flatnonzero(ids == ids[row] + 1)
+    if not has_next or len(where) == 0:
+        return None
+    nxt = int(where[0])
+    return np.array(
+        [
+            scores[row],
+            scores[nxt],
+            scores[nxt] - scores[row],
+            x[row, COLUMN["answer_type"]],
+            x[nxt, COLUMN["answer_type"]],
+            x[row, COLUMN["length"]],
+            x[nxt, COLUMN["length"]],
+        ],
+        dtype=np.float64,
+    )
+
+
+def _sigmoid(z: float) -> float:
+    return float(1.0 / (1.0 + np.exp(-z)))
+
+
+@dataclass(frozen=True, kw_only=True)
+class Reading:
+    """The reader's verdict on one question."""
+
+    candidates: tuple[Candidate, ...]
+    """The scored candidates, best first (``score`` is the reader's)."""
+    confidence: float | None
+    """Calibrated probability that the first candidate answers the question (``None``: no reader)."""
+    status: Status | None
+    span_ends: dict[int, int]
+    """For a candidate sentence whose quote spans the next sentence too: sentence id → that next id."""
+
+
+class Reader:
+    """The trained second stage, loaded once from ``models/`` (LightGBM's text format + JSON)."""
+
+    def __init__(self, folder: Path) -> None:
+        import lightgbm
+
+        model, params = folder / "reader.txt", folder / "reader.json"
+        try:
+            self.booster = lightgbm.Booster(model_str=model.read_text(encoding="utf-8"))
+            self.params: dict[str, Any] = json.loads(params.read_text(encoding="utf-8"))
+        except (OSError, ValueError, lightgbm.basic.LightGBMError) as err:
+            raise ModelError(
+                f"cannot load the answer reader from {folder} ({err}); restore models/ from git "
+                "or retrain it with `make train-reranker`"
+            ) from err
+        if not set(self.params["used_features"]) <= set(READER_FEATURES):
+            raise ModelError(
+                f"the answer reader in {folder} was trained on other features; retrain it with `make train-reranker`"
+            )
+        self.top_n = int(self.params["top_n"])
+        self._columns = [READER_FEATURES.index(f) for f in self.params["used_features"]]
+
+    def scores(self, x: np.ndarray) -> np.ndarray:
+        if len(x) == 0:
+            return np.zeros(0)
+        return np.asarray(self.booster.predict(x[:, self._columns], num_threads=1), dtype=np.float64)
+
+    def confidence(self, conf_x: np.ndarray) -> float:
+        cal = self.params["confidence"]
+        z = float(np.dot(cal["coef"], (conf_x - cal["mean"]) / cal["scale"]) + cal["intercept"])
+        return _sigmoid(z)
+
+    def status(self, confidence: float) -> Status:
+        if confidence < self.params["abstain_below"]:
+            return "abstained"
+        return "answered" if confidence >= self.params["answered_from"] else "uncertain"
+
+    def spans_next(self, span_x: np.ndarray) -> bool:
+        span = self.params["span"]
+        z = float(np.dot(span["coef"], (span_x - span["mean"]) / span["scale"]) + span["intercept"])
+        return _sigmoid(z) >= span["threshold"]
+
+    def read(
+        self,
+        index: StoredIndex,
+        question: str,
+        query_vector: np.ndarray,
+        ids: np.ndarray,
+        features: np.ndarray,
+        settings: RetrievalSettings,
+    ) -> Reading:
+        """Score the best candidates (retrieval's ``ids`` and ``features``) and decide the answer's
+        status, confidence and spans."""
+        top, x = reader_features(index, TermStats(index), question, query_vector, ids, features, settings, self.top_n)
+        scores = self.scores(x)
+        order = np.argsort(-scores, kind="stable")
+        top, x, scores = top[order], x[order], scores[order]
+        confidence = self.confidence(confidence_features(scores, x, features))
+        # The reader's candidates, then the rest in retrieval's order (for a ``k`` above
+        # ``top_n``) with scores that keep descending.
+        by_linear = np.argsort(-(features @ weights(settings)), kind="stable")
+        positions = np.concatenate([by_linear[: len(top)][order], by_linear[len(top) :]])
+        floor = float(scores[-1]) if len(scores) else 0.0
+        ordered = [*scores.tolist(), *(floor - 0.001 * (j + 1) for j in range(len(positions) - len(top)))]
+        candidates = tuple(ranked(ids[positions], features[positions], np.array(ordered)))
+        span_ends: dict[int, int] = {}
+        owner = index.sentence_passage
+        for row in range(len(top)):  # Every row, so a larger k continues the same quotes.
+            sid = int(top[row])
+            has_next = sid + 1 < len(owner) and owner[sid + 1] == owner[sid]
+            sx = span_features(row, scores, x, top, bool(has_next))
+            if sx is not None and self.spans_next(sx):
+                span_ends[int(top[row])] = int(top[row]) + 1
+        return Reading(
+            candidates=candidates, confidence=confidence, status=self.status(confidence), span_ends=span_ends
+        )

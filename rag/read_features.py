@@ -1,0 +1,305 @@
+"""Reader features: what the answer reader (:mod:`rag.read`) knows about each of the best candidates.
+
+The six features of retrieval, rank and gap features, the neighbouring sentences' similarity and
+term overlap (and the question's similarity with the sentence joined to each neighbour: a
+contextual vector from the stored vectors), the sentence's place in its passage and the passage's
+in its document, IDF-weighted, bigram and proximity overlap with the question, answer-type
+evidence and the question word: one named column each (:data:`READER_FEATURES`). Everything is
+computed from what the index already holds: nothing is embedded.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .config import RetrievalSettings
+from .index import StoredIndex
+from .retrieve import _NAME, _NUMBER, _YEAR_OR_DATE, FEATURES, answer_type, candidate_features, weights
+
+__all__ = [
+    "COLUMN",
+    "QUESTION_WORDS",
+    "READER_FEATURES",
+    "ReaderRows",
+    "TermStats",
+    "reader_features",
+    "reader_rows",
+]
+
+QUESTION_WORDS = ("what", "which", "who", "when", "where", "why", "how_many", "how", "other")
+
+READER_FEATURES: tuple[str, ...] = (
+    *FEATURES,
+    "linear",
+    "linear_gap",
+    "linear_rank",
+    "dense_gap",
+    "dense_rank",
+    "lexical_rank",
+    "prev_dense",
+    "next_dense",
+    "context_prev",
+    "context_next",
+    "prev_idf_overlap",
+    "next_idf_overlap",
+    "sentence_position",
+    "sentences_in_passage",
+    "passage_position",
+    "idf_overlap",
+    "term_share",
+    "bigram_overlap",
+    "proximity",
+    "novel_terms",
+    "has_date",
+    "has_number",
+    "has_new_name",
+    "next_answer_type",
+    "question_terms",
+    *(f"q_{w}" for w in QUESTION_WORDS),
+)
+"""The reader's features, in the column order of :func:`reader_features` and of the model."""
+
+
+COLUMN = {name: i for i, name in enumerate(READER_FEATURES)}
+"""The column of each of :data:`READER_FEATURES`."""
+_TOKEN = re.compile(r"(?u)\b\w\w+\b")
+_WH = re.compile(r"\b(what|which|who|whom|whose|when|where|why|how)\b", re.I)
+
+
+def _stopwords() -> frozenset[str]:
+    from bm25s.stopwords import STOPWORDS_EN
+
+    return frozenset(STOPWORDS_EN)
+
+
+class TermStats:
+    """Tokens as the lexical index holds them (lower case, stop words dropped, stemmed), and each
+    term's inverse document frequency over the indexed sentences."""
+
+    def __init__(self, index: StoredIndex) -> None:
+        import Stemmer
+
+        self._stem = Stemmer.Stemmer(index.lexical.stemmer).stemWord if index.lexical.stemmer else None
+        self._stop = _stopwords()
+        self._n = max(1, index.lexical.n_docs)
+        retriever = index.lexical.retriever
+        self._vocab: dict[str, int] = retriever.vocab_dict if retriever is not None else {}
+        self._indptr = np.asarray(retriever.scores["indptr"]) if retriever is not None else np.zeros(1, np.int64)
+
+    def tokens(self, text: str) -> list[str]:
+        words = [w for w in _TOKEN.findall(text.lower()) if w not in self._stop]
+        return [self._stem(w) for w in words] if self._stem else words
+
+    def idf(self, term: str) -> float:
+        i = self._vocab.get(term)
+        df = int(self._indptr[i + 1] - self._indptr[i]) if i is not None and i + 1 < len(self._indptr) else 0
+        return float(np.log(1.0 + (self._n - df + 0.5) / (df + 0.5)))
+
+
+def _question_word(question: str) -> str:
+    m = _WH.search(question)
+    if m is None:
+        return "other"
+    word = m.group(1).lower()
+    if word == "how" and re.match(r"how (many|much)\b", question[m.start() :], re.I):
+        return "how_many"
+    return {"whom": "who", "whose": "who"}.get(word, word)
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Overlap:
+    idf: float
+    share: float
+    bigrams: float
+    proximity: float
+    novel: float
+
+
+def _overlap(tokens: list[str], q_terms: dict[str, float], q_bigrams: set[tuple[str, str]]) -> _Overlap:
+    total = sum(q_terms.values()) or 1.0
+    matched = {t for t in tokens if t in q_terms}
+    positions = [i for i, t in enumerate(tokens) if t in q_terms]
+    bigrams = set(itertools.pairwise(tokens))
+    return _Overlap(
+        idf=sum(q_terms[t] for t in matched) / total,
+        share=len(matched) / max(1, len(q_terms)),
+        bigrams=len(bigrams & q_bigrams) / len(q_bigrams) if q_bigrams else 0.0,
+        proximity=(positions[-1] - positions[0] + 1) / len(matched) if len(matched) >= 2 else np.nan,
+        novel=float(sum(t not in q_terms for t in tokens)),
+    )
+
+
+def _ranks(values: np.ndarray) -> np.ndarray:
+    ranks = np.empty(len(values), dtype=np.float32)
+    ranks[np.argsort(-values, kind="stable")] = np.arange(len(values), dtype=np.float32)
+    return ranks
+
+
+def _holds(kind: str | None, text: str, question_words: set[str]) -> float:
+    if kind == "date":
+        return float(_YEAR_OR_DATE.search(text) is not None)
+    if kind == "number":
+        return float(_NUMBER.search(text) is not None)
+    if kind == "name":
+        return float(any(m.group(0).lower() not in question_words for m in _NAME.finditer(text)))
+    return 0.0
+
+
+def reader_features(
+    index: StoredIndex,
+    terms: TermStats,
+    question: str,
+    query_vector: np.ndarray,
+    ids: np.ndarray,
+    features: np.ndarray,
+    settings: RetrievalSettings,
+    top_n: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The ``top_n`` candidates by retrieval score (of ``ids`` with retrieval ``features``) and
+    their reader features, one row per candidate, one column per name in :data:`READER_FEATURES`."""
+    linear = features @ weights(settings)
+    dense_rank = _ranks(features[:, 0])
+    lexical_rank = _ranks(features[:, 2])
+    order = np.argsort(-linear, kind="stable")[:top_n]
+    top = ids[order].astype(np.int64)
+    n = len(top)
+    x = np.full((n, len(READER_FEATURES)), np.nan, dtype=np.float32)
+    if n == 0:
+        return top, x
+    x[:, : len(FEATURES)] = features[order]
+    x[:, COLUMN["linear"]] = linear[order]
+    x[:, COLUMN["linear_gap"]] = linear[order[0]] - linear[order]
+    x[:, COLUMN["linear_rank"]] = np.arange(n)
+    x[:, COLUMN["dense_gap"]] = features[:, 0].max() - features[order, 0]
+    x[:, COLUMN["dense_rank"]] = dense_rank[order]
+    x[:, COLUMN["lexical_rank"]] = lexical_rank[order]
+
+    owner = index.sentence_passage
+    total = len(owner)
+    prev = top - 1
+    nxt = top + 1
+    has_prev = (prev >= 0) & (owner[np.maximum(prev, 0)] == owner[top])
+    has_next = (nxt < total) & (owner[np.minimum(nxt, total - 1)] == owner[top])
+
+    q = np.asarray(query_vector, dtype=np.float32).ravel()
+    vec = index.vectors
+    own = np.asarray(vec[index.sentence_vec[top]], dtype=np.float32)
+    for name, ctx, has, other_ids in (
+        ("prev", "context_prev", has_prev, prev),
+        ("next", "context_next", has_next, nxt),
+    ):
+        rows = np.flatnonzero(has)
+        if len(rows):
+            other = np.asarray(vec[index.sentence_vec[other_ids[rows]]], dtype=np.float32)
+            x[rows, COLUMN[f"{name}_dense"]] = other @ q
+            joined = own[rows] + other
+            joined /= np.maximum(np.linalg.norm(joined, axis=1, keepdims=True), 1e-9)
+            x[rows, COLUMN[ctx]] = joined @ q
+
+    lo = np.searchsorted(owner, owner[top], "left")
+    hi = np.searchsorted(owner, owner[top], "right")
+    x[:, COLUMN["sentence_position"]] = top - lo
+    x[:, COLUMN["sentences_in_passage"]] = hi - lo
+    pid = owner[top]
+    x[:, COLUMN["passage_position"]] = pid - np.searchsorted(index.passage_doc, index.passage_doc[pid], "left")
+
+    q_tokens = terms.tokens(question)
+    q_terms = {t: terms.idf(t) for t in q_tokens}
+    q_bigrams = set(itertools.pairwise(q_tokens))
+    kind = answer_type(question)
+    question_words = {w.lower() for w in re.findall(r"\w+", question)}
+    texts: dict[int, str] = {}
+
+    def text(sid: int) -> str:
+        if sid not in texts:
+            texts[sid] = index.sentence_text(sid)
+        return texts[sid]
+
+    overlaps: dict[int, _Overlap] = {}
+
+    def overlap(sid: int) -> _Overlap:
+        if sid not in overlaps:
+            overlaps[sid] = _overlap(terms.tokens(text(sid)), q_terms, q_bigrams)
+        return overlaps[sid]
+
+    for row, sid in enumerate(top.tolist()):
+        o = overlap(sid)
+        s = text(sid)
+        x[row, COLUMN["idf_overlap"]] = o.idf
+        x[row, COLUMN["term_share"]] = o.share
+        x[row, COLUMN["bigram_overlap"]] = o.bigrams
+        x[row, COLUMN["proximity"]] = o.proximity
+        x[row, COLUMN["novel_terms"]] = o.novel
+        x[row, COLUMN["has_date"]] = _holds("date", s, question_words)
+        x[row, COLUMN["has_number"]] = _holds("number", s, question_words)
+        x[row, COLUMN["has_new_name"]] = _holds("name", s, question_words)
+        if has_prev[row]:
+            x[row, COLUMN["prev_idf_overlap"]] = overlap(sid - 1).idf
+        if has_next[row]:
+            x[row, COLUMN["next_idf_overlap"]] = overlap(sid + 1).idf
+            x[row, COLUMN["next_answer_type"]] = _holds(kind, text(sid + 1), question_words)
+    x[:, COLUMN["question_terms"]] = len(q_terms)
+    x[:, COLUMN[f"q_{_question_word(question)}"]] = 1.0
+    for w in QUESTION_WORDS:
+        col = COLUMN[f"q_{w}"]
+        x[:, col] = np.nan_to_num(x[:, col])
+    return top, x
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReaderRows:
+    """The reader's view of one question (for training and measuring it): its best candidates in
+    retrieval's order, where each stands, and their features."""
+
+    ids: np.ndarray
+    """Sentence ids (consecutive ids in one passage are consecutive sentences)."""
+    doc: tuple[str, ...]
+    start: np.ndarray
+    end: np.ndarray
+    next_start: np.ndarray
+    """Offsets of the next sentence in the same passage; -1 where there is none."""
+    next_end: np.ndarray
+    x: np.ndarray
+    """One row per candidate, one column per name in :data:`READER_FEATURES`."""
+    retrieval: np.ndarray
+    """Retrieval's features of all candidates (what :func:`confidence_features` also reads)."""
+
+
+def reader_rows(
+    index: StoredIndex,
+    question: str,
+    query_vector: np.ndarray,
+    settings: RetrievalSettings,
+    top_n: int,
+    exclude: Sequence[tuple[str, int]] = (),
+) -> ReaderRows:
+    """:class:`ReaderRows` of ``question``; sentences holding any ``(doc, offset)`` of ``exclude``
+    are taken out of the candidates first (to ask a question whose answer was removed)."""
+    ids, features = candidate_features(index, question, query_vector, settings)
+    names = [d.doc for d in index.documents]
+    if exclude and len(ids):
+        doc_of = np.array([names[int(d)] for d in index.sentence_doc[ids]])
+        s, e = index.sentence_start[ids], index.sentence_end[ids]
+        drop = np.zeros(len(ids), dtype=bool)
+        for doc, offset in exclude:
+            drop |= (doc_of == doc) & (s <= offset) & (offset < e)
+        ids, features = ids[~drop], features[~drop]
+    top, x = reader_features(index, TermStats(index), question, query_vector, ids, features, settings, top_n)
+    owner = index.sentence_passage
+    nxt = np.minimum(top + 1, len(owner) - 1)
+    has_next = (top + 1 < len(owner)) & (owner[nxt] == owner[top])
+    return ReaderRows(
+        ids=top,
+        doc=tuple(names[int(d)] for d in index.sentence_doc[top]),
+        start=index.sentence_start[top],
+        end=index.sentence_end[top],
+        next_start=np.where(has_next, index.sentence_start[nxt], -1),
+        next_end=np.where(has_next, index.sentence_end[nxt], -1),
+        x=x,
+        retrieval=features,
+    )

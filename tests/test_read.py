@@ -1,0 +1,139 @@
+"""The answer reader (rag/read.py) on the real model, the real index of the seed articles and the
+trained model in models/: features, status and confidence, spans, and a broken model folder."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rag import Engine, Settings
+from rag.errors import ModelError
+from rag.evaluate import calibration_error
+from rag.present import answer_text
+from rag.quote import answer_from_candidates
+from rag.read import Reader
+from rag.read_features import QUESTION_WORDS, READER_FEATURES
+from rag.records import UNCERTAIN_NOTE, Answer
+from rag.retrieve import candidate_features, ranked, weights
+from ui.render import answer_html
+
+from .conftest import SEED_CORPUS
+from .test_answers import ANSWERABLE, OFF_TOPIC
+
+
+def test_reader_features_are_named_and_well_formed(seed_engine: Engine):
+    reader = seed_engine.reader()
+    assert reader is not None and reader is seed_engine.reader()  # Loaded once per engine.
+    question = "When did the Camp David summit take place?"
+    rows = seed_engine.reader_rows(question, seed_engine.encode_question(question), top_n=40)
+    x = rows.x
+    assert x.shape == (min(40, len(rows.retrieval)), len(READER_FEATURES)) == (len(rows.ids), len(READER_FEATURES))
+    col = {name: i for i, name in enumerate(READER_FEATURES)}
+    assert np.all(np.diff(x[:, col["linear"]]) <= 1e-6)  # The best of retrieval, in its order.
+    assert x[:, col["q_when"]].tolist() == [1.0] * len(x)
+    assert np.all(x[:, [col[f"q_{w}"] for w in QUESTION_WORDS]].sum(1) == 1)
+    for row in range(len(x)):
+        first_in_passage = x[row, col["sentence_position"]] == 0
+        assert np.isnan(x[row, col["prev_dense"]]) == first_in_passage
+        assert np.isnan(x[row, col["next_dense"]]) == (rows.next_end[row] < 0)
+        assert 0 <= x[row, col["idf_overlap"]] <= 1 + 1e-6
+    text = (SEED_CORPUS / rows.doc[0]).read_text(encoding="utf-8")
+    assert "Camp David" in text[rows.start[0] : rows.end[0]] or "Camp David" in text
+
+
+def test_excluded_answers_leave_the_candidates(seed_engine: Engine):
+    question = ANSWERABLE[0][0]
+    vector = seed_engine.encode_question(question)
+    rows = seed_engine.reader_rows(question, vector, top_n=40)
+    gone = seed_engine.reader_rows(question, vector, top_n=40, exclude=[(rows.doc[0], int(rows.start[0]))])
+    assert (rows.doc[0], rows.start[0]) not in set(zip(gone.doc, gone.start))
+
+
+@pytest.mark.parametrize(("question", "phrase", "doc"), ANSWERABLE)
+def test_answerable_questions_are_answered_with_confidence(seed_engine: Engine, question: str, phrase: str, doc: str):
+    answer = seed_engine.ask(question)
+    assert answer.status == "answered" and not answer.abstained
+    assert answer.confidence is not None and 0.5 <= answer.confidence <= 1
+    assert phrase in answer.quotes[0].text and answer.quotes[0].doc == doc
+
+
+@pytest.mark.parametrize("question", OFF_TOPIC)
+def test_off_topic_questions_abstain_with_low_confidence(seed_engine: Engine, question: str):
+    answer = seed_engine.ask(question)
+    assert answer.status == "abstained" and answer.abstained and answer.quotes == ()
+    assert answer.confidence is not None and answer.confidence < 0.2
+    assert answer.to_dict()["status"] == "abstained"
+
+
+def test_spanned_quotes_are_one_verbatim_span(seed_engine: Engine):
+    """Join a lead-in sentence to its next one by hand: one quote, exact offsets, the second
+    sentence not quoted again, the passage's span marked as one."""
+    index, rs = seed_engine._live(), seed_engine.settings.retrieval
+    question = "How did the Camp David summit change trilateral cooperation?"
+    vector = seed_engine.encode_question(question)
+    ids, features = candidate_features(index, question, vector, rs)
+    candidates = ranked(ids, features, features @ weights(rs))
+    owner = index.sentence_passage
+    lead = next(
+        c for c in candidates if c.sentence_id + 1 < len(owner) and owner[c.sentence_id + 1] == owner[c.sentence_id]
+    )
+    first, nxt = lead.sentence_id, lead.sentence_id + 1
+    candidates = [lead, *[c for c in candidates if c is not lead]]
+    answer = answer_from_candidates(
+        index,
+        question,
+        [*candidates[:1], *[c for c in candidates if c.sentence_id == nxt], *candidates[1:]],
+        5,
+        rs,
+        status="answered",
+        confidence=0.9,
+        span_ends={first: nxt},
+    )
+    quote = answer.quotes[0]
+    text = (SEED_CORPUS / quote.doc).read_bytes().decode("utf-8")
+    assert quote.start == index.sentence_start[first] and quote.end == index.sentence_end[nxt]
+    assert text[quote.start : quote.end] == quote.text
+    assert index.sentence_text(first) in quote.text and index.sentence_text(nxt) in quote.text
+    assert all(index.sentence_text(nxt) not in q.text for q in answer.quotes[1:])
+    passage = answer.passages[0]
+    assert (quote.start - passage.start, quote.end - passage.start) in passage.quote_spans
+
+
+def test_uncertain_answers_keep_quotes_and_say_so(seed_engine: Engine):
+    answered = seed_engine.ask(ANSWERABLE[0][0])
+    uncertain = replace(answered, status="uncertain", confidence=0.3)
+    assert uncertain.to_dict()["status"] == "uncertain" and uncertain.to_dict()["quotes"]
+    assert UNCERTAIN_NOTE in answer_text(uncertain) and UNCERTAIN_NOTE not in answer_text(answered)
+    assert "may not answer this directly" in answer_html(uncertain)
+    assert "may not answer" not in answer_html(answered)
+    with pytest.raises(ValueError, match="status"):
+        Answer(question="q", abstained=True, answer="x", status="answered")
+
+
+def test_without_the_reader_the_weighted_sum_decides(seed_engine: Engine):
+    plain = Engine(
+        replace(seed_engine.settings, retrieval=replace(seed_engine.settings.retrieval, reader_dir=None)),
+        seed_engine.embedder,
+    )
+    answer = plain.ask(ANSWERABLE[0][0])
+    assert plain.reader() is None
+    assert answer.status == "answered" and answer.confidence is None and ANSWERABLE[0][1] in answer.quotes[0].text
+    assert plain.ask(OFF_TOPIC[0]).status == "abstained"
+
+
+def test_a_broken_model_folder_is_one_clear_error(seed_engine: Engine, tmp_path: Path):
+    shutil.copytree(Settings().retrieval.reader_dir, tmp_path / "models")  # type: ignore[arg-type]
+    (tmp_path / "models" / "reader.txt").write_text("not a model", encoding="utf-8")
+    with pytest.raises(ModelError, match=r"cannot load the answer reader from .*models.*make train-reranker"):
+        Reader(tmp_path / "models")
+
+
+def test_calibration_error_on_a_hand_checked_case():
+    ece, table = calibration_error([0.05, 0.05, 0.95, 0.95], [False, False, True, False])
+    # Bin 0.0-0.1: confidence 0.05, right 0.0; bin 0.9-1.0: confidence 0.95, right 0.5.
+    assert ece == pytest.approx(0.5 * 0.05 + 0.5 * 0.45)
+    assert [(row["n"], row["right"]) for row in table] == [(2, 0.0), (2, 0.5)]
