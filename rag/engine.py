@@ -144,7 +144,7 @@ class Engine:
         A follow-up is ranked alone and in context (the previous question plus the follow-up with
         its pronouns resolved), and the two rankings are fused by weighted reciprocal rank, each
         candidate keeping the larger of each feature (:mod:`rag.followup`); status and confidence
-        come from the reading in context, the complete question. When the previous question asked
+        come from the reading that put the first quote first. When the previous question asked
         for a name, its best sentence is found first: the name a pronoun stands for."""
         fs = self.settings.followup
         weight = own_weight(question, fs.own_weight, fs.weak_own_weight) if previous else 1.0
@@ -168,13 +168,15 @@ class Engine:
             seen = best.get(cand.sentence_id)
             larger = {name: max(getattr(seen, name), getattr(cand, name)) for name in FEATURES} if seen else {}
             best[cand.sentence_id] = replace(seen, **larger) if seen else cand
-        in_context = readings[-1]
+        fused = tuple(sorted((replace(c, score=scores[sid]) for sid, c in best.items()), key=lambda c: -c.score))
+        # The confidence that the first quote answers is the one of the reading that put it first
+        # (the larger if both did); when neither did, the larger of the two.
+        first = [r for r in readings if fused and r.candidates and r.candidates[0].sentence_id == fused[0].sentence_id]
+        judge = max(first or readings, key=lambda r: -1.0 if r.confidence is None else r.confidence)
         return Reading(
-            candidates=tuple(
-                sorted((replace(c, score=scores[sid]) for sid, c in best.items()), key=lambda c: -c.score)
-            ),
-            confidence=in_context.confidence,
-            status=in_context.status,
+            candidates=fused,
+            confidence=judge.confidence,
+            status=judge.status,
             span_ends={k: v for r in readings for k, v in r.span_ends.items()},
         )
 
