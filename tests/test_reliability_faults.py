@@ -46,9 +46,11 @@ def answers(engine: Engine) -> list[dict[str, Any]]:
 
 
 def without_scores(answer: dict[str, Any]) -> dict[str, Any]:
-    """An answer with its scores left out: vectors of the same text encoded in another batch may
-    differ in the last bits, which must not count as a different answer."""
-    return {**answer, "quotes": [{k: v for k, v in q.items() if k != "score"} for q in answer["quotes"]]}
+    """An answer with its scores and confidence left out: vectors of the same text encoded in
+    another batch may differ in the last bits, and the confidence reads the whole corpus's term
+    statistics (another article changes it); neither must count as a different answer."""
+    quotes = [{k: v for k, v in q.items() if k != "score"} for q in answer["quotes"]]
+    return {**{k: v for k, v in answer.items() if k != "confidence"}, "quotes": quotes}
 
 
 def folders(settings: Settings) -> list[str]:
