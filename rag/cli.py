@@ -18,6 +18,7 @@ import click
 
 from .config import Settings
 from .errors import CorpusError, QuestionError, RagError
+from .progress import ProgressBars
 
 __all__ = ["main"]
 
@@ -70,33 +71,10 @@ def _friendly(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-class _Bars:
-    """A tqdm bar per build stage, on stderr (only when stderr is a terminal: logs stay readable)."""
-
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled and sys.stderr.isatty()
-        self.bars: dict[str, Any] = {}
-
-    def __call__(self, stage: str, done: int, total: int) -> None:
-        if not self.enabled:
-            return
-        from tqdm import tqdm
-
-        bar = self.bars.get(stage)
-        if bar is None:
-            unit = "texts" if stage == "embedding" else "files" if stage == "reading" else "step"
-            bar = self.bars[stage] = tqdm(total=total, desc=stage, unit=unit, file=sys.stderr, leave=True)
-        bar.update(done - bar.n)
-
-    def close(self) -> None:
-        for bar in self.bars.values():
-            bar.close()
-
-
 def _run_build(action: Callable[[Callable[[str, int, int], None]], Any], as_json: bool, quiet: bool) -> None:
     from .present import report_text, to_json
 
-    bars = _Bars(enabled=not quiet and not as_json)
+    bars = ProgressBars(enabled=not quiet and not as_json)
     try:
         report = action(bars)
     finally:
@@ -322,7 +300,7 @@ def eval_command(
     from .evaluate import evaluate
     from .present import report_text, to_json
 
-    bars = _Bars(enabled=not quiet and not as_json)
+    bars = ProgressBars(enabled=not quiet and not as_json)
     try:
         report = evaluate(
             dataset,
