@@ -135,6 +135,8 @@ def test_markup_in_an_article_is_text_and_never_runs(page):
     assert "<b>four harbour cities</b>" in latest.inner_text()
     assert "<script>window.__pwned = 1</script>" in latest.inner_text()
     page.locator("#rq-passages .rq-open").first.click()
+    # The panel may still show an article an earlier test opened: wait for this one.
+    page.wait_for_function("(document.querySelector('#rq-article') || {}).innerText?.includes('Orvane')")
     page.locator("#rq-article mark#rq-hit").wait_for()
     assert "<script>" in page.locator("#rq-article").inner_text()
     assert page.evaluate("window.__pwned") is None

@@ -167,7 +167,10 @@ def start(
     _limit_mcp_tools(blocks, READ_TOOLS + (MCP_WRITE_TOOLS if mcp_write else ()))
     if credentials is not None:
         app.add_middleware(RequireCredentials, credentials=credentials, prefixes=(API_PREFIX + "/", MCP_PREFIX))
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False, lifespan="on")
+    # Open streams (a page, a client's event stream) get 5 s to finish on Ctrl-C or SIGTERM, not forever.
+    config = uvicorn.Config(
+        app, host=host, port=port, log_level="warning", access_log=False, lifespan="on", timeout_graceful_shutdown=5
+    )
     server = uvicorn.Server(config)
     url = f"http://{'127.0.0.1' if host in {'0.0.0.0', '::'} else host}:{port}/"
     if block:
