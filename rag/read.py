@@ -32,6 +32,7 @@ from .index import StoredIndex
 from .read_features import COLUMN, READER_FEATURES, TermStats, reader_features
 from .records import Status
 from .retrieve import Candidate, Feature, ranked, weights
+from .trees import TreeEnsemble
 
 __all__ = [
     "CONFIDENCE_FEATURES",
@@ -104,21 +105,21 @@ class Reading:
 
 
 class Reader:
-    """The trained second stage, loaded once from ``models/`` (LightGBM's text format + JSON)."""
+    """The trained second stage, loaded once from ``models/`` (LightGBM's text format + JSON) and
+    evaluated with :class:`~rag.trees.TreeEnsemble` (no ``lightgbm`` import on the question path)."""
 
     def __init__(self, folder: Path) -> None:
-        import lightgbm
-
         model, params = folder / "reader.txt", folder / "reader.json"
         try:
-            self.booster = lightgbm.Booster(model_str=model.read_text(encoding="utf-8"))
+            self.trees = TreeEnsemble(model.read_text(encoding="utf-8"))
             self.params: dict[str, Any] = json.loads(params.read_text(encoding="utf-8"))
-        except (OSError, ValueError, lightgbm.basic.LightGBMError) as err:
+        except (OSError, ValueError, KeyError) as err:
             raise ModelError(
                 f"cannot load the answer reader from {folder} ({err}); restore models/ from git "
                 "or retrain it with `make train-reranker`"
             ) from err
-        if not set(self.params["used_features"]) <= set(READER_FEATURES):
+        used = self.params["used_features"]
+        if not set(used) <= set(READER_FEATURES) or self.trees.n_features != len(used):
             raise ModelError(
                 f"the answer reader in {folder} was trained on other features; retrain it with `make train-reranker`"
             )
@@ -128,7 +129,7 @@ class Reader:
     def scores(self, x: np.ndarray) -> np.ndarray:
         if len(x) == 0:
             return np.zeros(0)
-        return np.asarray(self.booster.predict(x[:, self._columns], num_threads=1), dtype=np.float64)
+        return self.trees.predict(x[:, self._columns])
 
     def confidence(self, conf_x: np.ndarray) -> float:
         cal = self.params["confidence"]

@@ -132,7 +132,8 @@ def test_cpu_precision_follows_the_instruction_set():
 
 
 def test_rag_ask_does_not_import_torch_or_gradio(seed_engine: Engine, embedder: OnnxEmbedder):
-    """A cold `rag ask` answers without importing torch, transformers or gradio."""
+    """A cold `rag ask` answers without importing torch, transformers, gradio, or lightgbm and
+    scikit-learn (the reader's trees are evaluated by rag.trees)."""
     script = (
         "import sys\n"
         "from rag.cli import main\n"
@@ -140,7 +141,8 @@ def test_rag_ask_does_not_import_torch_or_gradio(seed_engine: Engine, embedder: 
         "    main(sys.argv[1:])\n"
         "except SystemExit as e:\n"
         "    assert not e.code, e.code\n"
-        "heavy = sorted(m for m in ('torch', 'transformers', 'sentence_transformers', 'gradio') if m in sys.modules)\n"
+        "heavy = sorted(m for m in ('torch', 'transformers', 'sentence_transformers', 'gradio', 'lightgbm', 'sklearn') "
+        "if m in sys.modules)\n"
         "print('HEAVY', heavy, file=sys.stderr)\n"
     )
     s = seed_engine.settings
