@@ -38,7 +38,6 @@ __all__ = [
     "measure",
     "overlaps",
     "report_text",
-    "status_of",
 ]
 
 QUESTIONS_FILE = Path(__file__).with_name("data") / "bundled_questions.json"
@@ -103,12 +102,6 @@ def overlaps(doc: str, start: int, end: int, evidence: tuple[Evidence, ...]) -> 
     return any(e.doc == doc and start < e.end and e.start < end for e in evidence)
 
 
-def status_of(answer: Answer) -> str:
-    """``answered``, ``uncertain`` or ``abstained``: the answer's own status where it has one."""
-    status = answer.to_dict().get("status")
-    return str(status) if status else ("abstained" if answer.abstained else "answered")
-
-
 def _rank(answer: Answer, evidence: tuple[Evidence, ...]) -> int | None:
     return next((n for n, q in enumerate(answer.quotes, 1) if overlaps(q.doc, q.start, q.end, evidence)), None)
 
@@ -154,7 +147,7 @@ def measure(engine: Engine, sets: QuestionSets, *, half: str, k: int = 3) -> Bun
     for item in sets.answerable:
         answer = timed("ask", item.question)
         rank = _rank(answer, item.evidence)
-        answered_status[status_of(answer)] += 1
+        answered_status[str(answer.status)] += 1
         first += rank == 1
         top3 += rank is not None and rank <= 3
         if rank != 1:
@@ -179,9 +172,9 @@ def measure(engine: Engine, sets: QuestionSets, *, half: str, k: int = 3) -> Bun
         followups_first=follow_first,
         followups_previous_first=previous_first,
         unanswerable=len(sets.unanswerable),
-        unanswerable_status=dict(Counter(status_of(engine.ask(i.question, k=k)) for i in sets.unanswerable)),
+        unanswerable_status=dict(Counter(str(engine.ask(i.question, k=k).status) for i in sets.unanswerable)),
         offtopic=len(sets.offtopic),
-        offtopic_status=dict(Counter(status_of(engine.ask(i.question, k=k)) for i in sets.offtopic)),
+        offtopic_status=dict(Counter(str(engine.ask(i.question, k=k).status) for i in sets.offtopic)),
         misses=tuple(misses),
         ask_p50_ms=statistics.median(times["ask"]) if times["ask"] else 0.0,
         follow_up_p50_ms=statistics.median(times["follow-up"]) if times["follow-up"] else 0.0,
