@@ -70,6 +70,9 @@ class RecordingEmbedder:
     def dim(self) -> int:
         return self.inner.dim
 
+    def preload(self) -> None:
+        self.inner.preload()
+
     def encode(self, texts: Sequence[str], progress: ProgressFn | None = None) -> np.ndarray:
         self.texts.extend(texts)
         return self.inner.encode(texts, progress)
