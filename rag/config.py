@@ -75,9 +75,9 @@ class RetrievalSettings:
     max_question_chars: int = 1000
     """Longer questions are cut at a word boundary before anything else happens."""
     reader_dir: Path | None = field(default_factory=lambda: default_reader_dir())
-    """Folder of the trained answer reader (``RAG_READER_DIR``; by default :func:`default_reader_dir`) (``reader.txt``, ``reader.json``; see :mod:`rag.read`):
-    it re-scores the best candidates, grades the answer's status and joins lead-in sentences to the
-    sentence that answers. ``None`` ranks by the weighted sum above and abstains by
+    """Folder of the trained answer reader (``reader.txt``, ``reader.json``; see :mod:`rag.read`;
+    ``RAG_READER_DIR``, by default :func:`default_reader_dir`): it re-scores the best candidates,
+    grades the answer's status and joins lead-in sentences to the sentence that answers. ``None`` ranks by the weighted sum above and abstains by
     ``abstain_below`` alone (every answer is then ``"answered"`` or ``"abstained"``)."""
 
 

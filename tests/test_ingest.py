@@ -112,7 +112,7 @@ def test_a_name_that_resolves_anew_to_a_private_address_is_refused(
 
     monkeypatch.setattr(fetch, "_check_host", lambda *args: None)
     engine = _engine(tmp_path, embedder)
-    with pytest.raises(FetchError, match="connected to the non-public address 127.0.0.1") as err:
+    with pytest.raises(FetchError, match=r"connected to the non-public address 127\.0\.0\.1") as err:
         engine.add(urls=[f"{site}{FERRY_PATH}"])
     assert str(err.value).startswith(site)
     assert list(engine.settings.corpus_dir.iterdir()) == []

@@ -48,8 +48,9 @@ def add_tools(actions: Actions) -> None:
 
         Returns JSON: "status" ("answered"; "uncertain": the quotes are related but may not answer
         this directly, say so; "abstained": the articles do not answer, say so, do not guess),
-        "abstained" (true exactly when "status" is "abstained"), "confidence" (0-1), "quotes" (best first: "text" is word for word from document "doc" at characters
-        "start".."end", "n" its citation number) and "passages" (the cited passages with "title",
+        "abstained" (true exactly when "status" is "abstained"), "confidence" (0-1), "quotes"
+        (best first: "text" is word for word from document "doc" at characters "start".."end",
+        "n" its citation number) and "passages" (the cited passages with "title",
         "url" and the quotes' offsets inside them). Quote the "text" exactly and cite "title" and
         "url"; use the `article` tool to read around a quote.
 
