@@ -77,8 +77,9 @@ class RetrievalSettings:
     reader_dir: Path | None = field(default_factory=lambda: default_reader_dir())
     """Folder of the trained answer reader (``reader.txt``, ``reader.json``; see :mod:`rag.read`;
     ``RAG_READER_DIR``, by default :func:`default_reader_dir`): it re-scores the best candidates,
-    grades the answer's status and joins lead-in sentences to the sentence that answers. ``None`` ranks by the weighted sum above and abstains by
-    ``abstain_below`` alone (every answer is then ``"answered"`` or ``"abstained"``)."""
+    grades the answer's status and joins lead-in sentences to the sentence that answers. ``None``
+    ranks by the weighted sum above and abstains by ``abstain_below`` alone (every answer is then
+    ``"answered"`` or ``"abstained"``)."""
 
 
 @dataclass(frozen=True, kw_only=True)
