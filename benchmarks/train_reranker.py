@@ -71,6 +71,8 @@ PARAMS: dict[str, Any] = {
     "verbose": -1,
 }
 ROUNDS = 100
+ANSWERABILITY = ("asked_type_absent", "content_coverage")
+"""Reader columns made for the confidence: the shipped ranker leaves them out unless they help it."""
 
 GROUPS: dict[str, tuple[str, ...]] = {
     "ranks and gaps": ("linear", "linear_gap", "linear_rank", "dense_gap", "dense_rank", "lexical_rank"),
@@ -173,8 +175,10 @@ def cached(path: Path, make: Callable[[], Part]) -> Part:
     """``make()``, saved to (or loaded from) ``path`` as plain arrays, so a re-run reads the
     features instead of computing them again."""
     fields = ("ids", "x", "hit", "lengths", "next_hit", "has_next")
-    if path.is_file():
-        data = np.load(path, allow_pickle=False)
+    data = np.load(path, allow_pickle=False) if path.is_file() else None
+    if data is not None and ("features" not in data or data["features"].tolist() != list(READER_FEATURES)):
+        data = None  # Computed with other reader features: compute them again.
+    if data is not None:
         cut, base_cut = np.cumsum(data["rows"])[:-1], np.cumsum(data["base_rows"])[:-1]
         split = {f: np.split(data[f], cut) for f in fields}
         bases = np.split(data["base"], base_cut)
@@ -191,6 +195,7 @@ def cached(path: Path, make: Callable[[], Part]) -> Part:
     arrays["base_rows"] = np.array([len(it.base) for it in items])
     arrays["article"] = np.array([it.article for it in items])
     arrays["base"] = np.concatenate([it.base for it in items])
+    arrays["features"] = np.array(READER_FEATURES)
     np.savez(path, allow_pickle=False, **arrays)
     return part
 
@@ -401,11 +406,12 @@ def main() -> None:
     experiment("shipped linear sum (length weight -0.2)", None, linear_scorer)
     experiment("linear sum, length weight 0", None, linear_no_length_scorer)
     experiment("lambdarank, the six retrieval features", base_cols, cv=True)
-    cols = all_cols
-    experiment("lambdarank, every feature (shipped)", all_cols, cv=True)
+    cols = [c for c in all_cols if READER_FEATURES[c] not in ANSWERABILITY]
+    experiment("lambdarank, every ranking feature (shipped)", cols, cv=True)
+    experiment("  and the answerability columns too", all_cols, cv=True)
     for group, names in GROUPS.items():
         drop = set(_columns(names))
-        experiment(f"  every feature but {group}", [c for c in all_cols if c not in drop], cv=False)
+        experiment(f"  every ranking feature but {group}", [c for c in cols if c not in drop], cv=False)
 
     # The shipped ranker: trained on the kept columns (``used_features`` in reader.json).
     final = train(tun, cols)

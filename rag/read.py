@@ -43,7 +43,15 @@ __all__ = [
     "span_features",
 ]
 
-CONFIDENCE_FEATURES = ("top_score", "top_gap", "best_dense", "best_coverage", "top_idf_overlap")
+CONFIDENCE_FEATURES = (
+    "top_score",
+    "top_gap",
+    "best_dense",
+    "best_coverage",
+    "top_idf_overlap",
+    "top_asked_type_absent",
+    "top_content_coverage",
+)
 SPAN_FEATURES = ("score", "next_score", "next_minus_score", "answer_type", "next_answer_type", "length", "next_length")
 
 
@@ -51,7 +59,7 @@ def confidence_features(scores: np.ndarray, x: np.ndarray, features: np.ndarray)
     """What the confidence is computed from (:data:`CONFIDENCE_FEATURES`): the reader's scores of
     the candidates ``x`` (best first), and the retrieval ``features`` of all candidates."""
     if len(scores) == 0:
-        return np.array([-10.0, 0.0, -1.0, 0.0, 0.0], dtype=np.float64)
+        return np.array([-10.0, 0.0, -1.0, 0.0, 0.0, 1.0, 0.0], dtype=np.float64)
     gap = float(scores[0] - scores[1]) if len(scores) > 1 else 5.0
     return np.array(
         [
@@ -60,6 +68,8 @@ def confidence_features(scores: np.ndarray, x: np.ndarray, features: np.ndarray)
             float(features[:, 0].max()),
             float(features[:, Feature.COVERAGE].max()),
             float(np.nan_to_num(x[0, COLUMN["idf_overlap"]])),
+            float(x[0, COLUMN["asked_type_absent"]]),
+            float(np.nan_to_num(x[0, COLUMN["content_coverage"]])),
         ],
         dtype=np.float64,
     )
