@@ -72,7 +72,7 @@ PARAMS: dict[str, Any] = {
 }
 ROUNDS = 100
 ANSWERABILITY = ("asked_type_absent", "content_coverage")
-"""Reader columns made for the confidence: the shipped ranker leaves them out unless they help it."""
+"""Reader columns made for the confidence; the ranker uses them too (they help it on tuning)."""
 
 GROUPS: dict[str, tuple[str, ...]] = {
     "ranks and gaps": ("linear", "linear_gap", "linear_rank", "dense_gap", "dense_rank", "lexical_rank"),
@@ -89,6 +89,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
     ),
     "answer-type evidence": ("has_date", "has_number", "has_new_name"),
     "question word": tuple(f for f in READER_FEATURES if f.startswith("q_")),
+    "answerability (asked type absent, content coverage)": ANSWERABILITY,
 }
 
 
@@ -406,12 +407,16 @@ def main() -> None:
     experiment("shipped linear sum (length weight -0.2)", None, linear_scorer)
     experiment("linear sum, length weight 0", None, linear_no_length_scorer)
     experiment("lambdarank, the six retrieval features", base_cols, cv=True)
-    cols = [c for c in all_cols if READER_FEATURES[c] not in ANSWERABILITY]
-    experiment("lambdarank, every ranking feature (shipped)", cols, cv=True)
-    experiment("  and the answerability columns too", all_cols, cv=True)
+    experiment(
+        "lambdarank, every feature but the answerability columns",
+        [c for c in all_cols if READER_FEATURES[c] not in ANSWERABILITY],
+        cv=True,
+    )
+    cols = all_cols
+    experiment("lambdarank, every feature (shipped)", cols, cv=True)
     for group, names in GROUPS.items():
         drop = set(_columns(names))
-        experiment(f"  every ranking feature but {group}", [c for c in cols if c not in drop], cv=False)
+        experiment(f"  every feature but {group}", [c for c in cols if c not in drop], cv=False)
 
     # The shipped ranker: trained on the kept columns (``used_features`` in reader.json).
     final = train(tun, cols)
@@ -443,10 +448,14 @@ def main() -> None:
         f"answered from {answered_from:.3f} (90%)"
     )
 
-    def statuses(p: np.ndarray) -> dict[str, float]:
+    absent_col = CONFIDENCE_FEATURES.index("top_asked_type_absent")
+
+    def statuses(p: np.ndarray, x: np.ndarray) -> dict[str, float]:
+        """The share of each status (as :meth:`rag.read.Reader.status` decides it, spans aside)."""
+        answered = (p >= answered_from) & (x[:, absent_col] != 1)
         return {
-            "answered": float((p >= answered_from).mean()),
-            "uncertain": float(((p >= abstain_below) & (p < answered_from)).mean()),
+            "answered": float(answered.mean()),
+            "uncertain": float(((p >= abstain_below) & ~answered).mean()),
             "abstained": float((p < abstain_below).mean()),
         }
 
@@ -463,12 +472,12 @@ def main() -> None:
         np.concatenate([cpa, cpo, cpf]).tolist(), np.concatenate([cya, cyo * 0, cyf * 0]).astype(bool).tolist()
     )
     status_rows = {
-        "tuning answerable": statuses(pa),
-        "tuning on-topic unanswerable": statuses(po),
-        "tuning off-topic": statuses(pf),
-        "check answerable": statuses(cpa),
-        "check on-topic unanswerable": statuses(cpo),
-        "check off-topic": statuses(cpf),
+        "tuning answerable": statuses(pa, xa),
+        "tuning on-topic unanswerable": statuses(po, xo),
+        "tuning off-topic": statuses(pf, xf),
+        "check answerable": statuses(cpa, cxa),
+        "check on-topic unanswerable": statuses(cpo, cxo),
+        "check off-topic": statuses(cpf, cxf),
     }
     for name, st in status_rows.items():
         print(

@@ -9,7 +9,8 @@ It then decides three things, with small models fitted beside the ranker (``mode
 
 - **confidence**: a calibrated probability that the first quote answers (logistic regression on
   :func:`confidence_features`), and from it the **status**: ``"answered"``, ``"uncertain"`` (the
-  quotes are kept, but the articles may not answer this directly) or ``"abstained"``;
+  quotes are kept, but the articles may not answer this directly) or ``"abstained"``; a question
+  asking when or how many whose first quote holds no time or amount is at most ``"uncertain"``;
 - **spans**: whether a quoted sentence is a lead-in whose next sentence carries the answer, in
   which case the quote spans both (logistic regression on :func:`span_features`).
 
@@ -146,10 +147,14 @@ class Reader:
         z = float(np.dot(cal["coef"], (conf_x - cal["mean"]) / cal["scale"]) + cal["intercept"])
         return _sigmoid(z)
 
-    def status(self, confidence: float) -> Status:
+    def status(self, confidence: float, kind_absent: bool = False) -> Status:
+        """``abstained`` below one threshold on the confidence, ``answered`` from the other, else
+        ``uncertain``; and never ``answered`` when the question asks when or how many and the first
+        quote holds no time or amount (``kind_absent``): a sentence without a number does not
+        answer "how many" directly, however close it is."""
         if confidence < self.params["abstain_below"]:
             return "abstained"
-        return "answered" if confidence >= self.params["answered_from"] else "uncertain"
+        return "answered" if confidence >= self.params["answered_from"] and not kind_absent else "uncertain"
 
     def spans_next(self, span_x: np.ndarray) -> bool:
         span = self.params["span"]
@@ -187,6 +192,10 @@ class Reader:
             sx = span_features(row, scores, x, top, bool(has_next))
             if sx is not None and self.spans_next(sx):
                 span_ends[int(top[row])] = int(top[row]) + 1
+        kind_absent = bool(len(top)) and x[0, COLUMN["asked_type_absent"]] == 1 and int(top[0]) not in span_ends
         return Reading(
-            candidates=candidates, confidence=confidence, status=self.status(confidence), span_ends=span_ends
+            candidates=candidates,
+            confidence=confidence,
+            status=self.status(confidence, kind_absent),
+            span_ends=span_ends,
         )

@@ -6,8 +6,8 @@ contextual vector from the stored vectors), the sentence's place in its passage 
 in its document, IDF-weighted, bigram and proximity overlap with the question, answer-type
 evidence and the question word: one named column each (:data:`READER_FEATURES`). Two columns ask
 whether the *specific* thing asked is there (for the confidence that the first quote answers):
-``asked_type_absent`` (the question asks for a date, an amount or a name and the sentence holds
-none that the question does not already say; a year is not an amount) and
+``asked_type_absent`` (the question asks when, or for an amount, and the sentence holds no time
+or no amount that the question does not already say; a year is not an amount) and
 ``content_coverage`` (the IDF-weighted share of the question's content words, question words and
 auxiliaries left out, found in the sentence or its neighbours). Everything is computed from what
 the index already holds: nothing is embedded.
@@ -90,6 +90,12 @@ _AMOUNT = re.compile(
     re.I,
 )
 _YEAR = re.compile(r"^(1\d{3}|20\d{2})$")
+_TIME = re.compile(
+    r"\b(\d{1,4}s?|monday|tuesday|wednesday|thursday|friday|saturday|sunday|spring|summer|autumn|fall|winter|"
+    r"days?|weeks?|months?|years?|seasons?|ago|since|until|before|after|during|era|age|period|today|yesterday|"
+    r"tomorrow|morning|evening|night|now|recently|soon|later|earlier|once|when|while)\b",
+    re.I,
+)
 
 
 def _stopwords() -> frozenset[str]:
@@ -164,12 +170,13 @@ def _ranks(values: np.ndarray) -> np.ndarray:
 
 
 def _asked(question: str) -> str | None:
-    """What ``question`` asks for, as ``asked_type_absent`` reads it: ``"date"``, ``"amount"`` (a
-    number that is not a year), ``"name"`` or ``None``."""
+    """What ``question`` asks for, as ``asked_type_absent`` reads it: ``"when"`` (a date or a time),
+    ``"amount"`` (a number that is not a year) or ``None``. Names are left out: "who" is answered by
+    "teachers" as often as by a name."""
     kind = answer_type(question)
     if kind == "number" or (kind is None and _ASKS_AMOUNT.search(question)):
         return "amount"
-    return kind
+    return "when" if kind == "date" else None
 
 
 def _holds(kind: str | None, text: str, question_words: set[str]) -> float:
@@ -178,6 +185,8 @@ def _holds(kind: str | None, text: str, question_words: set[str]) -> float:
         return float(any(w not in question_words and not _YEAR.match(w) for w in found))
     if kind == "date":
         return float(_YEAR_OR_DATE.search(text) is not None)
+    if kind == "when":
+        return float(_YEAR_OR_DATE.search(text) is not None or _TIME.search(text) is not None)
     if kind == "number":
         return float(_NUMBER.search(text) is not None)
     if kind == "name":
