@@ -48,10 +48,8 @@ from rag.evaluate import percentile
 
 SECTIONS = ("build", "incremental", "latency", "coldstart", "scale", "peer")
 RESULTS = ROOT / "benchmarks" / "results"
-PEER_PYTHON = next(
-    (str(p) for p in (ROOT / ".peer-venv/bin/python", Path("/work/peer-venv/bin/python")) if p.exists()),
-    str(ROOT / ".peer-venv/bin/python"),
-)
+PEER_PYTHON = str(ROOT / ".peer-venv" / "bin" / "python")
+"""The peer's own virtual environment, as ``make bench`` sets it up."""
 
 
 class RecordingEmbedder:
@@ -69,6 +67,9 @@ class RecordingEmbedder:
     @property
     def dim(self) -> int:
         return self.inner.dim
+
+    def preload(self) -> None:
+        self.inner.preload()
 
     def encode(self, texts: Sequence[str], progress: ProgressFn | None = None) -> np.ndarray:
         self.texts.extend(texts)

@@ -323,7 +323,7 @@ def eval_command(
 @click.option(
     "--mcp-write",
     is_flag=True,
-    help="Also offer the upload, remove and rebuild tools over MCP (read tools only without).",
+    help="Also offer the add_url, remove and rebuild tools over MCP (read tools only without).",
 )
 @click.option("--watch", is_flag=True, help="Update the index whenever files in the corpus folder change.")
 @_friendly

@@ -9,7 +9,15 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-__all__ = ["ChunkSettings", "FetchSettings", "FollowUpSettings", "RetrievalSettings", "Settings", "WatchSettings"]
+__all__ = [
+    "ChunkSettings",
+    "FetchSettings",
+    "FollowUpSettings",
+    "RetrievalSettings",
+    "Settings",
+    "WatchSettings",
+    "default_reader_dir",
+]
 
 
 def _here(name: str) -> Path:
@@ -29,6 +37,14 @@ class ChunkSettings:
 
     def as_dict(self) -> dict[str, Any]:
         return {"max_passage_chars": self.max_passage_chars, "max_sentence_chars": self.max_sentence_chars}
+
+
+def default_reader_dir() -> Path:
+    """The shipped answer reader: ``models/`` of the source tree (a checkout, an editable install),
+    or ``rag/models/`` of an installed package, where the wheel puts it (``pyproject.toml``)."""
+    package = Path(__file__).resolve().parent
+    installed = package / "models"
+    return installed if (installed / "reader.txt").is_file() else package.parent / "models"
 
 
 @dataclass(frozen=True)
@@ -58,8 +74,8 @@ class RetrievalSettings:
     abstain_coverage_weight: float = 0.3
     max_question_chars: int = 1000
     """Longer questions are cut at a word boundary before anything else happens."""
-    reader_dir: Path | None = Path(__file__).resolve().parent.parent / "models"
-    """Folder of the trained answer reader (``reader.txt``, ``reader.json``; see :mod:`rag.read`):
+    reader_dir: Path | None = field(default_factory=lambda: default_reader_dir())
+    """Folder of the trained answer reader (``RAG_READER_DIR``; by default :func:`default_reader_dir`) (``reader.txt``, ``reader.json``; see :mod:`rag.read`):
     it re-scores the best candidates, grades the answer's status and joins lead-in sentences to the
     sentence that answers. ``None`` ranks by the weighted sum above and abstains by
     ``abstain_below`` alone (every answer is then ``"answered"`` or ``"abstained"``)."""
@@ -138,7 +154,8 @@ class Settings:
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         """Settings from ``RAG_CORPUS_DIR``, ``RAG_INDEX_DIR``, ``RAG_MODEL_PATH``,
         ``RAG_ALLOW_PRIVATE_URLS`` (``1`` lets the web app fetch private addresses),
-        ``RAG_ENCODER_PRECISION`` and ``RAG_CACHE_DIR`` (else ``$XDG_CACHE_HOME/rag-quotes``)."""
+        ``RAG_ENCODER_PRECISION``, ``RAG_READER_DIR`` (the answer reader's folder) and
+        ``RAG_CACHE_DIR`` (else ``$XDG_CACHE_HOME/rag-quotes``)."""
         env = os.environ if env is None else env
         base = cls()
         cache = env.get("RAG_CACHE_DIR") or (
@@ -150,4 +167,7 @@ class Settings:
             fetch=replace(base.fetch, allow_private=env.get("RAG_ALLOW_PRIVATE_URLS", "").strip() == "1"),
             encoder_precision=env.get("RAG_ENCODER_PRECISION") or base.encoder_precision,
             cache_dir=Path(cache).expanduser() if cache else base.cache_dir,
+            retrieval=replace(base.retrieval, reader_dir=Path(env["RAG_READER_DIR"]).expanduser())
+            if env.get("RAG_READER_DIR")
+            else base.retrieval,
         )

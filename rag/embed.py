@@ -28,3 +28,7 @@ class Embedder(Protocol):
     def dim(self) -> int: ...
 
     def encode(self, texts: Sequence[str], progress: ProgressFn | None = None) -> np.ndarray: ...
+
+    def preload(self) -> None:
+        """Start loading the model in the background (a no-op when it is loaded or nothing needs
+        loading); :meth:`encode` waits for it."""

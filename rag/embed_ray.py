@@ -77,6 +77,10 @@ class RayEmbedder:
     def dim(self) -> int:
         return self._local.dim
 
+    def preload(self) -> None:
+        """Questions are encoded here, in this process: load that model early."""
+        self._local.preload()
+
     def _ray(self) -> Any:
         try:
             import ray

@@ -26,7 +26,8 @@ import os
 import platform
 import shutil
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,10 @@ __all__ = ["PRECISIONS", "ModelSpec", "OnnxEmbedder", "cpu_precision", "read_mod
 
 PRECISIONS = ("fp32", "avx512_vnni", "avx512", "avx2", "arm64")
 """What ``encoder_precision`` may name besides ``"auto"``: fp32, or int8 weights for an instruction set."""
+
+EXPORT_VERSION = 2
+"""Part of the exported file's cache key: raised when the export changes (2: the graph is saved
+optimised and int8 covers the embedding tables), so an older export is made again, not reused."""
 
 LIGHT_MAX_TEXTS = 4
 """Calls with at most this many texts (a question) run on one thread: as fast on an idle CPU, and
@@ -163,7 +168,8 @@ class OnnxEmbedder:
         self._threads = threads
         self._spec: ModelSpec | None = None
         self._tokenizer: Any = None
-        self._sessions: dict[int, Any] = {}
+        self._loaded: Any = None
+        self._inputs: set[str] = set()
         self._lock = threading.Lock()
         self.texts_encoded = 0
 
@@ -211,7 +217,7 @@ class OnnxEmbedder:
     def onnx_path(self) -> Path:
         """The cached ONNX file of this model and precision (exported on first use)."""
         spec = self.spec
-        key = hashlib.sha256(f"{spec.root.resolve()}|{spec.fingerprint}".encode()).hexdigest()[:12]
+        key = hashlib.sha256(f"{spec.root.resolve()}|{spec.fingerprint}|{EXPORT_VERSION}".encode()).hexdigest()[:12]
         return self.cache_dir / "onnx" / f"{self.model_name}-{key}" / f"model-{self.precision}.onnx"
 
     def ensure_exported(self) -> Path:
@@ -224,27 +230,39 @@ class OnnxEmbedder:
 
     @property
     def dim(self) -> int:
-        return int(self._session(1).get_outputs()[0].shape[-1])
+        return int(self._session().get_outputs()[0].shape[-1])
 
-    def _session(self, threads: int) -> Any:
+    def preload(self) -> None:
+        """Start loading the model on a background thread (a no-op once it is loaded): a caller
+        that will encode soon overlaps the load with its own work (a cold `rag ask` opens the
+        index meanwhile). :meth:`encode` waits for it; a failed load raises there."""
+        if self._loaded is None and not self._lock.locked():
+            threading.Thread(target=self._preload, name="rag-encoder-load", daemon=True).start()
+
+    def _preload(self) -> None:
+        try:
+            self._session()
+        except Exception:  # encode() loads it again and raises the error to its caller.
+            pass
+
+    def _session(self) -> Any:
+        """The one onnxruntime session (one intra-op thread: callers run texts in parallel)."""
         with self._lock:
-            session = self._sessions.get(threads)
-            if session is None:
+            if self._loaded is None:
                 import onnxruntime as ort
 
                 path = self.ensure_exported()
                 options = ort.SessionOptions()
-                options.intra_op_num_threads = threads
+                options.intra_op_num_threads = 1
                 options.inter_op_num_threads = 1
-                options.add_session_config_entry("session.intra_op.allow_spinning", "0")
                 try:
                     session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
                 except Exception as err:  # onnxruntime raises its own exception types
                     raise ModelError(f"cannot load {path} ({err}): delete it and it is exported again") from err
-                self._sessions[threads] = session
-                if self._tokenizer is None:
-                    self._tokenizer = self._load_tokenizer()
-            return session
+                self._tokenizer = self._load_tokenizer()
+                self._inputs = {i.name for i in session.get_inputs()}
+                self._loaded = session
+            return self._loaded
 
     def _load_tokenizer(self) -> Any:
         from tokenizers import Tokenizer
@@ -255,46 +273,55 @@ class OnnxEmbedder:
         tokenizer.no_padding()
         return tokenizer
 
-    def _forward(self, session: Any, texts: Sequence[str]) -> np.ndarray:
+    def _forward(self, session: Any, text: str) -> np.ndarray:
+        """One text's vector. Texts run one per call, never padded into a batch: int8 activations
+        are quantized per call, so a text's vector is the same whatever it is encoded with, and on
+        CPUs one text per call on each core is the fastest (``benchmarks/encoder.py``)."""
         spec = self.spec
-        if spec.do_lower_case:
-            texts = [t.lower() for t in texts]
-        encodings = self._tokenizer.encode_batch(list(texts))
-        n = max(len(e.ids) for e in encodings)
-        ids = np.zeros((len(encodings), n), dtype=np.int64)
-        mask = np.zeros_like(ids)
-        types = np.zeros_like(ids)
-        for i, e in enumerate(encodings):
-            ids[i, : len(e.ids)] = e.ids
-            mask[i, : len(e.ids)] = 1
-            types[i, : len(e.ids)] = e.type_ids
-        feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
-        wanted = {i.name for i in session.get_inputs()}
-        hidden = session.run(None, {k: v for k, v in feeds.items() if k in wanted})[0]
-        return _normalize(_pool(np.asarray(hidden, dtype=np.float32), mask, spec.pooling))
+        encoding = self._tokenizer.encode(text.lower() if spec.do_lower_case else text)
+        ids = np.asarray([encoding.ids], dtype=np.int64)
+        mask = np.ones_like(ids)
+        feeds = {
+            "input_ids": ids,
+            "attention_mask": mask,
+            "token_type_ids": np.asarray([encoding.type_ids], dtype=np.int64),
+        }
+        hidden = session.run(None, {k: v for k, v in feeds.items() if k in self._inputs})[0]
+        return _pool(np.asarray(hidden, dtype=np.float32), mask, spec.pooling)[0]
 
     def encode(self, texts: Sequence[str], progress: ProgressFn | None = None) -> np.ndarray:
         total = len(texts)
         self.texts_encoded += total
         if total == 0:
             return np.zeros((0, self.dim), dtype=np.float32)
-        threads = 1 if total <= LIGHT_MAX_TEXTS else (self._threads or os.cpu_count() or 1)
-        session = self._session(threads)
+        session = self._session()
+        workers = 1 if total <= LIGHT_MAX_TEXTS else (self._threads or os.cpu_count() or 1)
         if progress:
             progress(0, total)
-        # Longest first: each batch holds texts of about one length, so little goes to padding.
+        # Longest first, in steps of ``batch_size`` texts: the workers finish together.
         order = np.argsort([-len(t) for t in texts], kind="stable")
-        out: np.ndarray | None = None
-        for start in range(0, total, self._batch_size):
-            rows = order[start : start + self._batch_size]
-            vectors = self._forward(session, [texts[i] for i in rows])
-            if out is None:
-                out = np.empty((total, vectors.shape[1]), dtype=np.float32)
-            out[rows] = vectors
-            if progress:
-                progress(min(start + self._batch_size, total), total)
-        assert out is not None
-        return out
+        steps = [order[i : i + self._batch_size] for i in range(0, total, self._batch_size)]
+        out = np.empty((total, self.dim), dtype=np.float32)
+
+        def run(rows: np.ndarray) -> int:
+            for i in rows:
+                out[i] = self._forward(session, texts[i])
+            return len(rows)
+
+        done = 0
+        if workers == 1:
+            results: Iterable[int] = map(run, steps)
+            for n in results:
+                done += n
+                if progress:
+                    progress(done, total)
+        else:
+            with ThreadPoolExecutor(workers, thread_name_prefix="rag-encode") as pool:
+                for n in pool.map(run, steps):
+                    done += n
+                    if progress:
+                        progress(done, total)
+        return _normalize(out)
 
     def clear_cache(self) -> None:
         """Delete this model's exported files (the next use exports them again)."""

@@ -111,6 +111,7 @@ class Engine:
             context = prepare_question(previous, rs.max_question_chars) if previous else None
         except QuestionError:
             context = None  # An unusable previous question is no context, not an error in this one.
+        self.embedder.preload()  # A first question loads the model while the index opens.
         index = self._live()
         reading = self._read(index, cleaned, context, vector)
         return answer_from_candidates(

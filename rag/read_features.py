@@ -74,7 +74,6 @@ READER_FEATURES: tuple[str, ...] = (
 
 COLUMN = {name: i for i, name in enumerate(READER_FEATURES)}
 """The column of each of :data:`READER_FEATURES`."""
-_TOKEN = re.compile(r"(?u)\b\w\w+\b")
 _WH = re.compile(r"\b(what|which|who|whom|whose|when|where|why|how)\b", re.I)
 _FUNCTION_WORDS = frozenset(
     """what which who whom whose when where why how many much does do did is are was were be been being has
@@ -98,33 +97,19 @@ _TIME = re.compile(
 )
 
 
-def _stopwords() -> frozenset[str]:
-    from bm25s.stopwords import STOPWORDS_EN
-
-    return frozenset(STOPWORDS_EN)
-
-
 class TermStats:
     """Tokens as the lexical index holds them (lower case, stop words dropped, stemmed), and each
     term's inverse document frequency over the indexed sentences."""
 
     def __init__(self, index: StoredIndex) -> None:
-        import Stemmer
-
-        self._stem = Stemmer.Stemmer(index.lexical.stemmer).stemWord if index.lexical.stemmer else None
-        self._stop = _stopwords()
+        self._lexical = index.lexical
         self._n = max(1, index.lexical.n_docs)
-        retriever = index.lexical.retriever
-        self._vocab: dict[str, int] = retriever.vocab_dict if retriever is not None else {}
-        self._indptr = np.asarray(retriever.scores["indptr"]) if retriever is not None else np.zeros(1, np.int64)
 
     def tokens(self, text: str) -> list[str]:
-        words = [w for w in _TOKEN.findall(text.lower()) if w not in self._stop]
-        return [self._stem(w) for w in words] if self._stem else words
+        return self._lexical.terms(text)
 
     def idf(self, term: str) -> float:
-        i = self._vocab.get(term)
-        df = int(self._indptr[i + 1] - self._indptr[i]) if i is not None and i + 1 < len(self._indptr) else 0
+        df = self._lexical.doc_freq(term)
         return float(np.log(1.0 + (self._n - df + 0.5) / (df + 0.5)))
 
 

@@ -21,6 +21,9 @@ class FakeEmbedder:
     def texts_encoded(self) -> int:
         return sum(len(c) for c in self.calls)
 
+    def preload(self) -> None:
+        """Nothing to load."""
+
     def encode(self, texts: Sequence[str], progress=None) -> np.ndarray:
         self.calls.append(list(texts))
         out = np.zeros((len(texts), self.dim), dtype=np.float32)

@@ -139,3 +139,18 @@ def test_ask_format_markdown_is_the_packages_renderer(built: Settings, embedder)
     assert result.returncode == 0, result.stderr
     assert result.stdout == answer_markdown(Engine(built, embedder).ask(question, k=2))
     assert result.stdout.count("\n> ") >= 1 and "[^1]: " in result.stdout
+
+
+def test_the_answer_reader_is_found_installed_or_in_the_source_tree(tmp_path: Path):
+    """The shipped reader is found from a checkout, and an installed package carries it as
+    rag/models/ (pyproject.toml maps models/ there); RAG_READER_DIR names another folder."""
+    import tomllib
+
+    from rag.config import default_reader_dir
+
+    assert (default_reader_dir() / "reader.txt").is_file()
+    project = tomllib.loads((Path(__file__).resolve().parent.parent / "pyproject.toml").read_text())
+    setuptools = project["tool"]["setuptools"]
+    assert setuptools["package-dir"]["rag.models"] == "models"
+    assert {"reader.txt", "reader.json"} <= set(setuptools["package-data"]["rag.models"])
+    assert Settings.from_env({"RAG_READER_DIR": str(tmp_path)}).retrieval.reader_dir == tmp_path

@@ -103,6 +103,21 @@ def test_private_addresses_are_refused_unless_allowed(site: str, tmp_path: Path,
     assert not Settings.from_env({}).fetch.allow_private
 
 
+def test_a_name_that_resolves_anew_to_a_private_address_is_refused(
+    site: str, tmp_path: Path, embedder: OnnxEmbedder, monkeypatch: pytest.MonkeyPatch
+):
+    """DNS rebinding: the name passes the check (here: the check is told it is public) and the
+    connection then reaches a private address; the address the page came from is checked too."""
+    from rag import fetch
+
+    monkeypatch.setattr(fetch, "_check_host", lambda *args: None)
+    engine = _engine(tmp_path, embedder)
+    with pytest.raises(FetchError, match="connected to the non-public address 127.0.0.1") as err:
+        engine.add(urls=[f"{site}{FERRY_PATH}"])
+    assert str(err.value).startswith(site)
+    assert list(engine.settings.corpus_dir.iterdir()) == []
+
+
 def test_cli_add_url_and_its_errors(site: str, tmp_path: Path):
     settings = Settings().with_dirs(tmp_path / "corpus", tmp_path / "index")
     settings.corpus_dir.mkdir()

@@ -265,7 +265,29 @@ def test_mcp_write_tools_need_the_flag(server: Running, guarded: Running):
     assert result.isError and "remove" in result.content[0].text  # Not a tool here: nothing removed.
     assert sorted(p.name for p in server.corpus_dir.iterdir()) == before
     names, _ = asyncio.run(mcp_call(guarded.url, None, {}, {"Authorization": f"Bearer {TOKEN}"}))
-    assert names == ["add_url", "article", "ask", "list_documents", "rebuild", "remove", "status", "upload"]
+    assert names == ["add_url", "article", "ask", "list_documents", "rebuild", "remove", "status"]
+
+
+def test_mcp_write_tools_work_behind_the_login(guarded: Running, site: str):
+    """An agent with the token removes an article and rebuilds, over MCP (a login once shut
+    Gradio's own client out of the write tools); a refused link comes back as a tool error."""
+    bearer = {"Authorization": f"Bearer {TOKEN}"}
+    before = sorted(p.name for p in guarded.corpus_dir.iterdir())
+    doc = guarded.engine.status().docs[0]
+    kept = {p.name: p.read_bytes() for p in guarded.corpus_dir.iterdir() if p.name.startswith(doc)}
+    _, result = asyncio.run(mcp_call(guarded.url, "remove", {"doc": doc}, bearer))
+    assert not result.isError and result.content[0].text.startswith(f"Removed {doc}")
+    assert doc not in guarded.engine.status().docs and not (guarded.corpus_dir / doc).exists()
+    for name, data in kept.items():  # Put it back in the folder: `rebuild` indexes it again.
+        (guarded.corpus_dir / name).write_bytes(data)
+    _, result = asyncio.run(mcp_call(guarded.url, "rebuild", {}, bearer))
+    assert not result.isError and result.content[0].text.startswith("Rebuilt")
+    assert doc in guarded.engine.status().docs
+    assert sorted(p.name for p in guarded.corpus_dir.iterdir()) == before
+    _, result = asyncio.run(mcp_call(guarded.url, "add_url", {"urls": site + "/news/ferry.html"}, bearer))
+    assert result.isError and "127.0.0.1" in result.content[0].text  # The web app fetches public hosts only.
+    _, result = asyncio.run(mcp_call(guarded.url, "remove", {"doc": "no-such.txt"}, bearer))
+    assert result.isError and "no-such.txt" in result.content[0].text
 
 
 # -- one login everywhere ----------------------------------------------------------------------

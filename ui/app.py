@@ -29,7 +29,7 @@ import gradio as gr
 from rag import MAX_FILE_BYTES, Answer, Engine
 
 from .actions import UPLOAD_TYPES, Actions, guard
-from .mcp import add_read_tools
+from .mcp import add_tools
 from .render import (
     conversation_html,
     documents_html,
@@ -281,7 +281,7 @@ def create_app(act: Actions) -> gr.Blocks:
         gr.api(api_list_documents, api_name="list", queue=False)
         gr.api(api_status, api_name="status", queue=False)
         gr.api(api_article, api_name="article", queue=False)
-        add_read_tools(act)
+        add_tools(act)
 
         # The page.
         chat_args: dict[str, Any] = {

@@ -1,10 +1,12 @@
-"""The read tools of the MCP server (Gradio's, at ``/gradio_api/mcp/``): each returns JSON text
-an agent can parse, and its docstring tells the agent when and how to call it.
+"""The tools of the MCP server (Gradio's, at ``/gradio_api/mcp/``): each returns text an agent
+can use, and its docstring tells the agent when and how to call it.
 
-Gradio makes an MCP tool of every public API endpoint, named after its function; these are
-registered as endpoints ``/mcp_ask``, ``/mcp_documents``, ``/mcp_status``, ``/mcp_article``, and
-:func:`ui.server.start` lists only them (and, with ``rag serve --mcp-write``, the page's
-``upload``, ``remove`` and ``rebuild``) as tools.
+Gradio makes an MCP tool of every public API endpoint, named after its function. The tools are
+endpoints of their own, ``/mcp_<tool>`` (:data:`TOOL_ENDPOINTS`), not queued, and
+:func:`ui.server.start` lists only the read tools, and the write tools with ``rag serve
+--mcp-write``. The write tools are not the page's buttons: those are queued (they report progress
+to the page), and Gradio runs queued functions for MCP through a client of its own that a login
+(``RAG_AUTH``) shuts out.
 """
 
 from __future__ import annotations
@@ -16,25 +18,37 @@ import gradio as gr
 
 from .actions import Actions, guard
 
-__all__ = ["READ_TOOLS", "add_read_tools"]
+__all__ = ["READ_TOOLS", "TOOL_ENDPOINTS", "WRITE_TOOLS", "add_tools"]
 
 READ_TOOLS = ("ask", "list_documents", "status", "article")
+WRITE_TOOLS = ("add_url", "remove", "rebuild")
+TOOL_ENDPOINTS = {
+    "ask": "/mcp_ask",
+    "list_documents": "/mcp_documents",
+    "status": "/mcp_status",
+    "article": "/mcp_article",
+    "add_url": "/mcp_add_url",
+    "remove": "/mcp_remove",
+    "rebuild": "/mcp_rebuild",
+}
+"""Each tool's endpoint."""
 
 
 def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def add_read_tools(actions: Actions) -> None:
-    """Register the read tools as API endpoints of the Blocks being built (call inside it)."""
+def add_tools(actions: Actions) -> None:
+    """Register every tool as an API endpoint of the Blocks being built (call inside it)."""
     engine = actions.engine
 
     @guard
     def ask(question: str, previous: str = "", k: int = 3) -> str:
         """Answer a question about the articles with verbatim quotes only, each with its citation.
 
-        Returns JSON: "abstained" (true when the articles do not answer: then say so, do not guess),
-        "quotes" (best first: "text" is word for word from document "doc" at characters
+        Returns JSON: "status" ("answered"; "uncertain": the quotes are related but may not answer
+        this directly, say so; "abstained": the articles do not answer, say so, do not guess),
+        "abstained" (true exactly when "status" is "abstained"), "confidence" (0-1), "quotes" (best first: "text" is word for word from document "doc" at characters
         "start".."end", "n" its citation number) and "passages" (the cited passages with "title",
         "url" and the quotes' offsets inside them). Quote the "text" exactly and cite "title" and
         "url"; use the `article` tool to read around a quote.
@@ -70,10 +84,37 @@ def add_read_tools(actions: Actions) -> None:
         """
         return _json(actions.document_record(doc))
 
-    for fn, name in (
-        (ask, "mcp_ask"),
-        (list_documents, "mcp_documents"),
-        (status, "mcp_status"),
-        (article, "mcp_article"),
-    ):
-        gr.api(fn, api_name=name, queue=False)
+    def silent(step: str, done: int, total: int) -> None:
+        """No progress bar for an agent: it gets the report at the end."""
+
+    @guard
+    def add_url(urls: str, overwrite: bool = False) -> str:
+        """Fetch web pages (news or policy articles) or PDFs into the collection and index them, so
+        `ask` can quote them. Returns a one-paragraph report: what was added, skipped or refused.
+
+        Args:
+            urls: One or more http(s) links, one per line.
+            overwrite: Replace a document of the same name already in the collection (default false).
+        """
+        return actions.add_urls(urls, bool(overwrite), silent)
+
+    @guard
+    def remove(doc: str) -> str:
+        """Remove one article from the collection and the index. Returns a one-paragraph report.
+
+        Args:
+            doc: The document name, as "doc" in `list_documents`.
+        """
+        return actions.remove(doc, silent)
+
+    @guard
+    def rebuild() -> str:
+        """Index what changed in the collection's folder (files added, edited or deleted there
+        directly); only new or changed documents are embedded. Returns a one-paragraph report."""
+        return actions.rebuild(silent)
+
+    # Not queued: Gradio's MCP server calls such endpoints in-process; a queued one it calls over
+    # HTTP through a client of its own, which carries no credentials. Builds wait for each other
+    # in the engine, so writes still happen one at a time.
+    for fn in (ask, list_documents, status, article, add_url, remove, rebuild):
+        gr.api(fn, api_name=TOOL_ENDPOINTS[fn.__name__].lstrip("/"), queue=False)

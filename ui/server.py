@@ -24,13 +24,12 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .actions import Actions
-from .mcp import READ_TOOLS
+from .mcp import READ_TOOLS, TOOL_ENDPOINTS, WRITE_TOOLS
 from .rest import API_PREFIX, create_api
 
 __all__ = [
     "ASK_THREADS",
     "MCP_PREFIX",
-    "MCP_WRITE_TOOLS",
     "Credentials",
     "RequireCredentials",
     "Running",
@@ -39,7 +38,6 @@ __all__ = [
 ]
 
 MCP_PREFIX = "/gradio_api/mcp"
-MCP_WRITE_TOOLS = ("upload", "add_url", "remove", "rebuild")
 ASK_THREADS = 2
 """Threads that answer ``/api/ask`` (measured: RELIABILITY.md, "Load")."""
 MALLOC_ARENAS = 2
@@ -164,7 +162,7 @@ def start(
         mcp_server=True,
         **launch_kwargs,
     )
-    _limit_mcp_tools(blocks, READ_TOOLS + (MCP_WRITE_TOOLS if mcp_write else ()))
+    _limit_mcp_tools(blocks, READ_TOOLS + (WRITE_TOOLS if mcp_write else ()))
     if credentials is not None:
         app.add_middleware(RequireCredentials, credentials=credentials, prefixes=(API_PREFIX + "/", MCP_PREFIX))
     # Open streams (a page, a client's event stream) get 5 s to finish on Ctrl-C or SIGTERM, not forever.
@@ -192,10 +190,14 @@ def start(
 
 
 def _limit_mcp_tools(blocks: gr.Blocks, allowed: tuple[str, ...]) -> None:
-    """Only ``allowed`` tools are listed and callable over MCP. Gradio makes a tool of every
-    public endpoint and has no per-endpoint switch; its server keeps them in ``tool_to_endpoint``,
-    which both listing and calling read."""
+    """Only ``allowed`` tools (of :data:`ui.mcp.TOOL_ENDPOINTS`) are listed and callable over
+    MCP. Gradio makes a tool of every public endpoint and has no per-endpoint switch; its server
+    keeps them in ``tool_to_endpoint``, which both listing and calling read."""
     server = getattr(blocks, "mcp_server_obj", None)
     if server is None:
         raise RuntimeError(f"Gradio's MCP server did not start: {getattr(blocks, 'mcp_error', 'unknown error')}")
-    server.tool_to_endpoint = {name: ep for name, ep in server.tool_to_endpoint.items() if name in allowed}
+    endpoints = set(server.tool_to_endpoint.values())
+    missing = [name for name in allowed if TOOL_ENDPOINTS[name] not in endpoints]
+    if missing:
+        raise RuntimeError(f"Gradio's MCP server lacks the tools {missing}")
+    server.tool_to_endpoint = {name: TOOL_ENDPOINTS[name] for name in allowed}
