@@ -32,6 +32,7 @@ prints the tables of the README's "Answer quality" section.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import shutil
 import time
@@ -44,6 +45,8 @@ import lightgbm as lgb
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
+import rag.read_features
+import rag.retrieve
 from rag import Engine, Settings
 from rag.evaluate import Article, calibration_error, load_squad, split_articles, write_corpus
 from rag.read import CONFIDENCE_FEATURES, SPAN_FEATURES, confidence_features, span_features
@@ -172,13 +175,19 @@ def collect(
     return part
 
 
+def _features_source() -> str:
+    """A digest of the code that computes the reader's features (the cache's key)."""
+    code = b"".join(Path(m.__file__).read_bytes() for m in (rag.read_features, rag.retrieve) if m.__file__)
+    return hashlib.sha256(code).hexdigest()
+
+
 def cached(path: Path, make: Callable[[], Part]) -> Part:
     """``make()``, saved to (or loaded from) ``path`` as plain arrays, so a re-run reads the
     features instead of computing them again."""
     fields = ("ids", "x", "hit", "lengths", "next_hit", "has_next")
     data = np.load(path, allow_pickle=False) if path.is_file() else None
-    if data is not None and ("features" not in data or data["features"].tolist() != list(READER_FEATURES)):
-        data = None  # Computed with other reader features: compute them again.
+    if data is not None and ("source" not in data or str(data["source"]) != _features_source()):
+        data = None  # Computed by other reader-feature code: compute them again.
     if data is not None:
         cut, base_cut = np.cumsum(data["rows"])[:-1], np.cumsum(data["base_rows"])[:-1]
         split = {f: np.split(data[f], cut) for f in fields}
@@ -196,7 +205,7 @@ def cached(path: Path, make: Callable[[], Part]) -> Part:
     arrays["base_rows"] = np.array([len(it.base) for it in items])
     arrays["article"] = np.array([it.article for it in items])
     arrays["base"] = np.concatenate([it.base for it in items])
-    arrays["features"] = np.array(READER_FEATURES)
+    arrays["source"] = np.array(_features_source())
     np.savez(path, allow_pickle=False, **arrays)
     return part
 

@@ -6,8 +6,8 @@ contextual vector from the stored vectors), the sentence's place in its passage 
 in its document, IDF-weighted, bigram and proximity overlap with the question, answer-type
 evidence and the question word: one named column each (:data:`READER_FEATURES`). Two columns ask
 whether the *specific* thing asked is there (for the confidence that the first quote answers):
-``asked_type_absent`` (the question asks when, or for an amount, and the sentence holds no time
-or no amount that the question does not already say; a year is not an amount) and
+``asked_type_absent`` (the question asks for a date, when, or for an amount, and the sentence holds
+no date, time or amount that the question does not already say; a year is not an amount) and
 ``content_coverage`` (the IDF-weighted share of the question's content words, question words and
 auxiliaries left out, found in the sentence or its neighbours). Everything is computed from what
 the index already holds: nothing is embedded.
@@ -89,6 +89,8 @@ _AMOUNT = re.compile(
     re.I,
 )
 _YEAR = re.compile(r"^(1\d{3}|20\d{2})$")
+_ASKS_DATE = re.compile(r"\b(what|which)\s+(year|date|day|month|century|decade)\b", re.I)
+_WEEKDAY = re.compile(r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b", re.I)
 _TIME = re.compile(
     r"\b(\d{1,4}s?|monday|tuesday|wednesday|thursday|friday|saturday|sunday|spring|summer|autumn|fall|winter|"
     r"days?|weeks?|months?|years?|seasons?|ago|since|until|before|after|during|era|age|period|today|yesterday|"
@@ -155,13 +157,16 @@ def _ranks(values: np.ndarray) -> np.ndarray:
 
 
 def _asked(question: str) -> str | None:
-    """What ``question`` asks for, as ``asked_type_absent`` reads it: ``"when"`` (a date or a time),
-    ``"amount"`` (a number that is not a year) or ``None``. Names are left out: "who" is answered by
-    "teachers" as often as by a name."""
+    """What ``question`` asks for, as ``asked_type_absent`` reads it: ``"date"`` ("what year", "on
+    what date": a year, a month, a day), ``"when"`` (a date or any time: "in the evening", "after
+    the war"), ``"amount"`` (a number that is not a year) or ``None``. Names are left out: "who" is
+    answered by "teachers" as often as by a name."""
     kind = answer_type(question)
     if kind == "number" or (kind is None and _ASKS_AMOUNT.search(question)):
         return "amount"
-    return "when" if kind == "date" else None
+    if kind == "date":
+        return "date" if _ASKS_DATE.search(question) else "when"
+    return None
 
 
 def _holds(kind: str | None, text: str, question_words: set[str]) -> float:
@@ -169,7 +174,7 @@ def _holds(kind: str | None, text: str, question_words: set[str]) -> float:
         found = (m.group(0).lower().rstrip(".,") for m in _AMOUNT.finditer(text))
         return float(any(w not in question_words and not _YEAR.match(w) for w in found))
     if kind == "date":
-        return float(_YEAR_OR_DATE.search(text) is not None)
+        return float(_YEAR_OR_DATE.search(text) is not None or _WEEKDAY.search(text) is not None)
     if kind == "when":
         return float(_YEAR_OR_DATE.search(text) is not None or _TIME.search(text) is not None)
     if kind == "number":

@@ -160,3 +160,27 @@ def test_answerability_columns_say_whether_the_asked_kind_and_words_are_there(se
     untyped = "Why does trilateral cooperation on China remain weak?"
     rows = seed_engine.reader_rows(untyped, seed_engine.encode_question(untyped), top_n=40)
     assert not rows.x[:, col["asked_type_absent"]].any()
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # On topic (the articles speak of Japan's opposition-controlled lower house and of
+        # anti-submarine exercises) but they give no number for either.
+        "How many seats does the opposition hold in Japan's lower house?",
+        "How many submarines does the South Korean navy operate?",
+    ],
+)
+def test_on_topic_questions_the_articles_do_not_answer_are_not_answered(seed_engine: Engine, question: str):
+    answer = seed_engine.ask(question)
+    assert answer.status != "answered"
+    assert answer.confidence is not None and answer.confidence < 0.5
+
+
+def test_a_quote_without_the_asked_kind_is_at_most_uncertain(seed_engine: Engine):
+    reader = seed_engine.reader()
+    assert reader is not None
+    sure = 0.99
+    assert reader.status(sure) == "answered"
+    assert reader.status(sure, kind_absent=True) == "uncertain"
+    assert reader.status(0.0, kind_absent=True) == "abstained"
