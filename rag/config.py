@@ -130,6 +130,8 @@ class Settings:
     model_path: str | None = None
     """Path of a sentence-transformers model folder; ``None`` means the bundled all-MiniLM-L6-v2."""
     batch_size: int = 64
+    """Texts per step of an encoding (progress is reported after each step; the steps are shared
+    out among the cores). The encoder still runs each text alone (see :mod:`rag.encoder`)."""
     encoder_precision: str = "auto"
     """The ONNX encoder's weights: ``auto`` (int8 for this CPU's instruction set where it has one,
     else fp32), ``fp32``, or an int8 kind: ``avx512_vnni``, ``avx512``, ``avx2``, ``arm64``. Part of

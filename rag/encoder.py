@@ -237,7 +237,9 @@ class OnnxEmbedder:
         that will encode soon overlaps the load with its own work (a cold `rag ask` opens the
         index meanwhile). :meth:`encode` waits for it; a failed load raises there."""
         if self._loaded is None and not self._lock.locked():
-            threading.Thread(target=self._preload, name="rag-encoder-load", daemon=True).start()
+            # Not a daemon: a process that exits meanwhile (an error) waits for the load to end
+            # rather than stopping the thread inside onnxruntime, which aborts the process.
+            threading.Thread(target=self._preload, name="rag-encoder-load").start()
 
     def _preload(self) -> None:
         try:

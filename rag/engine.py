@@ -65,14 +65,18 @@ class Engine:
 
     # -- reading ---------------------------------------------------------------------------
 
-    def _live(self) -> StoredIndex:
-        """The live index, reopened if a build has swapped in a new generation since."""
+    def _live(self, *, will_encode: bool = False) -> StoredIndex:
+        """The live index, reopened if a build has swapped in a new generation since.
+        ``will_encode``: the caller encodes a question next, so a first opening loads the model
+        meanwhile, on another thread."""
         s = self.settings
         gen = current_generation(s.index_dir, s.corpus_dir)
         with self._lock:
             if gen is None:
                 raise IndexMissingError(f"no index in {s.index_dir}: build it with `rag build --index {s.index_dir}`")
             if self._index is None or self._index.path != gen:
+                if will_encode:
+                    self.embedder.preload()
                 self._index = StoredIndex(s.index_dir, corpus_dir=s.corpus_dir, expected_model=self.embedder.name)
             return self._index
 
@@ -111,8 +115,7 @@ class Engine:
             context = prepare_question(previous, rs.max_question_chars) if previous else None
         except QuestionError:
             context = None  # An unusable previous question is no context, not an error in this one.
-        self.embedder.preload()  # A first question loads the model while the index opens.
-        index = self._live()
+        index = self._live(will_encode=True)
         reading = self._read(index, cleaned, context, vector)
         return answer_from_candidates(
             index,
