@@ -32,6 +32,7 @@ prints the tables of the README's "Answer quality" section.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import shutil
 import time
@@ -44,6 +45,8 @@ import lightgbm as lgb
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
+import rag.read_features
+import rag.retrieve
 from rag import Engine, Settings
 from rag.evaluate import Article, calibration_error, load_squad, split_articles, write_corpus
 from rag.read import CONFIDENCE_FEATURES, SPAN_FEATURES, confidence_features, span_features
@@ -71,6 +74,8 @@ PARAMS: dict[str, Any] = {
     "verbose": -1,
 }
 ROUNDS = 100
+ANSWERABILITY = ("asked_type_absent", "content_coverage")
+"""Reader columns made for the confidence; the ranker uses them too (they help it on tuning)."""
 
 GROUPS: dict[str, tuple[str, ...]] = {
     "ranks and gaps": ("linear", "linear_gap", "linear_rank", "dense_gap", "dense_rank", "lexical_rank"),
@@ -87,6 +92,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
     ),
     "answer-type evidence": ("has_date", "has_number", "has_new_name"),
     "question word": tuple(f for f in READER_FEATURES if f.startswith("q_")),
+    "answerability (asked type absent, content coverage)": ANSWERABILITY,
 }
 
 
@@ -169,12 +175,20 @@ def collect(
     return part
 
 
+def _features_source() -> str:
+    """A digest of the code that computes the reader's features (the cache's key)."""
+    code = b"".join(Path(m.__file__).read_bytes() for m in (rag.read_features, rag.retrieve) if m.__file__)
+    return hashlib.sha256(code).hexdigest()
+
+
 def cached(path: Path, make: Callable[[], Part]) -> Part:
     """``make()``, saved to (or loaded from) ``path`` as plain arrays, so a re-run reads the
     features instead of computing them again."""
     fields = ("ids", "x", "hit", "lengths", "next_hit", "has_next")
-    if path.is_file():
-        data = np.load(path, allow_pickle=False)
+    data = np.load(path, allow_pickle=False) if path.is_file() else None
+    if data is not None and ("source" not in data or str(data["source"]) != _features_source()):
+        data = None  # Computed by other reader-feature code: compute them again.
+    if data is not None:
         cut, base_cut = np.cumsum(data["rows"])[:-1], np.cumsum(data["base_rows"])[:-1]
         split = {f: np.split(data[f], cut) for f in fields}
         bases = np.split(data["base"], base_cut)
@@ -191,6 +205,7 @@ def cached(path: Path, make: Callable[[], Part]) -> Part:
     arrays["base_rows"] = np.array([len(it.base) for it in items])
     arrays["article"] = np.array([it.article for it in items])
     arrays["base"] = np.concatenate([it.base for it in items])
+    arrays["source"] = np.array(_features_source())
     np.savez(path, allow_pickle=False, **arrays)
     return part
 
@@ -401,11 +416,16 @@ def main() -> None:
     experiment("shipped linear sum (length weight -0.2)", None, linear_scorer)
     experiment("linear sum, length weight 0", None, linear_no_length_scorer)
     experiment("lambdarank, the six retrieval features", base_cols, cv=True)
+    experiment(
+        "lambdarank, every feature but the answerability columns",
+        [c for c in all_cols if READER_FEATURES[c] not in ANSWERABILITY],
+        cv=True,
+    )
     cols = all_cols
-    experiment("lambdarank, every feature (shipped)", all_cols, cv=True)
+    experiment("lambdarank, every feature (shipped)", cols, cv=True)
     for group, names in GROUPS.items():
         drop = set(_columns(names))
-        experiment(f"  every feature but {group}", [c for c in all_cols if c not in drop], cv=False)
+        experiment(f"  every feature but {group}", [c for c in cols if c not in drop], cv=False)
 
     # The shipped ranker: trained on the kept columns (``used_features`` in reader.json).
     final = train(tun, cols)
@@ -437,10 +457,14 @@ def main() -> None:
         f"answered from {answered_from:.3f} (90%)"
     )
 
-    def statuses(p: np.ndarray) -> dict[str, float]:
+    absent_col = CONFIDENCE_FEATURES.index("top_asked_type_absent")
+
+    def statuses(p: np.ndarray, x: np.ndarray) -> dict[str, float]:
+        """The share of each status (as :meth:`rag.read.Reader.status` decides it, spans aside)."""
+        answered = (p >= answered_from) & (x[:, absent_col] != 1)
         return {
-            "answered": float((p >= answered_from).mean()),
-            "uncertain": float(((p >= abstain_below) & (p < answered_from)).mean()),
+            "answered": float(answered.mean()),
+            "uncertain": float(((p >= abstain_below) & ~answered).mean()),
             "abstained": float((p < abstain_below).mean()),
         }
 
@@ -457,12 +481,12 @@ def main() -> None:
         np.concatenate([cpa, cpo, cpf]).tolist(), np.concatenate([cya, cyo * 0, cyf * 0]).astype(bool).tolist()
     )
     status_rows = {
-        "tuning answerable": statuses(pa),
-        "tuning on-topic unanswerable": statuses(po),
-        "tuning off-topic": statuses(pf),
-        "check answerable": statuses(cpa),
-        "check on-topic unanswerable": statuses(cpo),
-        "check off-topic": statuses(cpf),
+        "tuning answerable": statuses(pa, xa),
+        "tuning on-topic unanswerable": statuses(po, xo),
+        "tuning off-topic": statuses(pf, xf),
+        "check answerable": statuses(cpa, cxa),
+        "check on-topic unanswerable": statuses(cpo, cxo),
+        "check off-topic": statuses(cpf, cxf),
     }
     for name, st in status_rows.items():
         print(

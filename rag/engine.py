@@ -51,6 +51,10 @@ class CandidateFeatures:
     features: np.ndarray
 
 
+def _confidence(reading: Reading) -> float:
+    return -1.0 if reading.confidence is None else reading.confidence
+
+
 class Engine:
     def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
         self.settings = settings
@@ -174,9 +178,13 @@ class Engine:
             best[cand.sentence_id] = replace(seen, **larger) if seen else cand
         fused = tuple(sorted((replace(c, score=scores[sid]) for sid, c in best.items()), key=lambda c: -c.score))
         # The confidence that the first quote answers is the one of the reading that put it first
-        # (the larger if both did); when neither did, the larger of the two.
+        # (the larger if both did); when neither did, or when that reading would abstain, the
+        # larger of the two: a vague follow-up ("And what did Japan say?") is not refused while the
+        # conversation's reading finds an answer.
         first = [r for r in readings if fused and r.candidates and r.candidates[0].sentence_id == fused[0].sentence_id]
-        judge = max(first or readings, key=lambda r: -1.0 if r.confidence is None else r.confidence)
+        judge = max(first or readings, key=_confidence)
+        if judge.status == "abstained":
+            judge = max(readings, key=_confidence)
         return Reading(
             candidates=fused,
             confidence=judge.confidence,

@@ -9,7 +9,8 @@ It then decides three things, with small models fitted beside the ranker (``mode
 
 - **confidence**: a calibrated probability that the first quote answers (logistic regression on
   :func:`confidence_features`), and from it the **status**: ``"answered"``, ``"uncertain"`` (the
-  quotes are kept, but the articles may not answer this directly) or ``"abstained"``;
+  quotes are kept, but the articles may not answer this directly) or ``"abstained"``; a question
+  asking when or how many whose first quote holds no time or amount is at most ``"uncertain"``;
 - **spans**: whether a quoted sentence is a lead-in whose next sentence carries the answer, in
   which case the quote spans both (logistic regression on :func:`span_features`).
 
@@ -43,7 +44,15 @@ __all__ = [
     "span_features",
 ]
 
-CONFIDENCE_FEATURES = ("top_score", "top_gap", "best_dense", "best_coverage", "top_idf_overlap")
+CONFIDENCE_FEATURES = (
+    "top_score",
+    "top_gap",
+    "best_dense",
+    "best_coverage",
+    "top_idf_overlap",
+    "top_asked_type_absent",
+    "top_content_coverage",
+)
 SPAN_FEATURES = ("score", "next_score", "next_minus_score", "answer_type", "next_answer_type", "length", "next_length")
 
 
@@ -51,7 +60,7 @@ def confidence_features(scores: np.ndarray, x: np.ndarray, features: np.ndarray)
     """What the confidence is computed from (:data:`CONFIDENCE_FEATURES`): the reader's scores of
     the candidates ``x`` (best first), and the retrieval ``features`` of all candidates."""
     if len(scores) == 0:
-        return np.array([-10.0, 0.0, -1.0, 0.0, 0.0], dtype=np.float64)
+        return np.array([-10.0, 0.0, -1.0, 0.0, 0.0, 1.0, 0.0], dtype=np.float64)
     gap = float(scores[0] - scores[1]) if len(scores) > 1 else 5.0
     return np.array(
         [
@@ -60,6 +69,8 @@ def confidence_features(scores: np.ndarray, x: np.ndarray, features: np.ndarray)
             float(features[:, 0].max()),
             float(features[:, Feature.COVERAGE].max()),
             float(np.nan_to_num(x[0, COLUMN["idf_overlap"]])),
+            float(x[0, COLUMN["asked_type_absent"]]),
+            float(np.nan_to_num(x[0, COLUMN["content_coverage"]])),
         ],
         dtype=np.float64,
     )
@@ -136,10 +147,14 @@ class Reader:
         z = float(np.dot(cal["coef"], (conf_x - cal["mean"]) / cal["scale"]) + cal["intercept"])
         return _sigmoid(z)
 
-    def status(self, confidence: float) -> Status:
+    def status(self, confidence: float, kind_absent: bool = False) -> Status:
+        """``abstained`` below one threshold on the confidence, ``answered`` from the other, else
+        ``uncertain``; and never ``answered`` when the question asks when or how many and the first
+        quote holds no time or amount (``kind_absent``): a sentence without a number does not
+        answer "how many" directly, however close it is."""
         if confidence < self.params["abstain_below"]:
             return "abstained"
-        return "answered" if confidence >= self.params["answered_from"] else "uncertain"
+        return "answered" if confidence >= self.params["answered_from"] and not kind_absent else "uncertain"
 
     def spans_next(self, span_x: np.ndarray) -> bool:
         span = self.params["span"]
@@ -177,6 +192,10 @@ class Reader:
             sx = span_features(row, scores, x, top, bool(has_next))
             if sx is not None and self.spans_next(sx):
                 span_ends[int(top[row])] = int(top[row]) + 1
+        kind_absent = bool(len(top)) and x[0, COLUMN["asked_type_absent"]] == 1 and int(top[0]) not in span_ends
         return Reading(
-            candidates=candidates, confidence=confidence, status=self.status(confidence), span_ends=span_ends
+            candidates=candidates,
+            confidence=confidence,
+            status=self.status(confidence, kind_absent),
+            span_ends=span_ends,
         )

@@ -4,8 +4,13 @@ The six features of retrieval, rank and gap features, the neighbouring sentences
 term overlap (and the question's similarity with the sentence joined to each neighbour: a
 contextual vector from the stored vectors), the sentence's place in its passage and the passage's
 in its document, IDF-weighted, bigram and proximity overlap with the question, answer-type
-evidence and the question word: one named column each (:data:`READER_FEATURES`). Everything is
-computed from what the index already holds: nothing is embedded.
+evidence and the question word: one named column each (:data:`READER_FEATURES`). Two columns ask
+whether the *specific* thing asked is there (for the confidence that the first quote answers):
+``asked_type_absent`` (the question asks for a date, when, or for an amount, and the sentence holds
+no date, time or amount that the question does not already say; a year is not an amount) and
+``content_coverage`` (the IDF-weighted share of the question's content words, question words and
+auxiliaries left out, found in the sentence or its neighbours). Everything is computed from what
+the index already holds: nothing is embedded.
 """
 
 from __future__ import annotations
@@ -61,6 +66,8 @@ READER_FEATURES: tuple[str, ...] = (
     "next_answer_type",
     "question_terms",
     *(f"q_{w}" for w in QUESTION_WORDS),
+    "asked_type_absent",
+    "content_coverage",
 )
 """The reader's features, in the column order of :func:`reader_features` and of the model."""
 
@@ -68,6 +75,28 @@ READER_FEATURES: tuple[str, ...] = (
 COLUMN = {name: i for i, name in enumerate(READER_FEATURES)}
 """The column of each of :data:`READER_FEATURES`."""
 _WH = re.compile(r"\b(what|which|who|whom|whose|when|where|why|how)\b", re.I)
+_FUNCTION_WORDS = frozenset(
+    """what which who whom whose when where why how many much does do did is are was were be been being has
+    have had will would can could should may might must shall""".split()
+)
+"""Words of a question that say how it asks, not what it asks about (left out of ``content_coverage``)."""
+_ASKS_AMOUNT = re.compile(
+    r"\b(what|which)\s+(\w+\s+)?(rate|percentage|percent|proportion|amount|number|sum|price|cost|figure)\b", re.I
+)
+_AMOUNT = re.compile(
+    r"\d[\d,.]*|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
+    r"hundred|thousand|million|billion|trillion|dozen|half)\b",
+    re.I,
+)
+_YEAR = re.compile(r"^(1\d{3}|20\d{2})$")
+_ASKS_DATE = re.compile(r"\b(what|which)\s+(year|date|day|month|century|decade)\b", re.I)
+_WEEKDAY = re.compile(r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b", re.I)
+_TIME = re.compile(
+    r"\b(\d{1,4}s?|monday|tuesday|wednesday|thursday|friday|saturday|sunday|spring|summer|autumn|fall|winter|"
+    r"days?|weeks?|months?|years?|seasons?|ago|since|until|before|after|during|era|age|period|today|yesterday|"
+    r"tomorrow|morning|evening|night|now|recently|soon|later|earlier|once|when|while)\b",
+    re.I,
+)
 
 
 class TermStats:
@@ -98,6 +127,7 @@ def _question_word(question: str) -> str:
 
 @dataclass(frozen=True, kw_only=True)
 class _Overlap:
+    matched: frozenset[str]
     idf: float
     share: float
     bigrams: float
@@ -111,6 +141,7 @@ def _overlap(tokens: list[str], q_terms: dict[str, float], q_bigrams: set[tuple[
     positions = [i for i, t in enumerate(tokens) if t in q_terms]
     bigrams = set(itertools.pairwise(tokens))
     return _Overlap(
+        matched=frozenset(matched),
         idf=sum(q_terms[t] for t in matched) / total,
         share=len(matched) / max(1, len(q_terms)),
         bigrams=len(bigrams & q_bigrams) / len(q_bigrams) if q_bigrams else 0.0,
@@ -125,9 +156,27 @@ def _ranks(values: np.ndarray) -> np.ndarray:
     return ranks
 
 
-def _holds(kind: str | None, text: str, question_words: set[str]) -> float:
+def _asked(question: str) -> str | None:
+    """What ``question`` asks for, as ``asked_type_absent`` reads it: ``"date"`` ("what year", "on
+    what date": a year, a month, a day), ``"when"`` (a date or any time: "in the evening", "after
+    the war"), ``"amount"`` (a number that is not a year) or ``None``. Names are left out: "who" is
+    answered by "teachers" as often as by a name."""
+    kind = answer_type(question)
+    if kind == "number" or (kind is None and _ASKS_AMOUNT.search(question)):
+        return "amount"
     if kind == "date":
-        return float(_YEAR_OR_DATE.search(text) is not None)
+        return "date" if _ASKS_DATE.search(question) else "when"
+    return None
+
+
+def _holds(kind: str | None, text: str, question_words: set[str]) -> float:
+    if kind == "amount":
+        found = (m.group(0).lower().rstrip(".,") for m in _AMOUNT.finditer(text))
+        return float(any(w not in question_words and not _YEAR.match(w) for w in found))
+    if kind == "date":
+        return float(_YEAR_OR_DATE.search(text) is not None or _WEEKDAY.search(text) is not None)
+    if kind == "when":
+        return float(_YEAR_OR_DATE.search(text) is not None or _TIME.search(text) is not None)
     if kind == "number":
         return float(_NUMBER.search(text) is not None)
     if kind == "name":
@@ -197,7 +246,13 @@ def reader_features(
     q_terms = {t: terms.idf(t) for t in q_tokens}
     q_bigrams = set(itertools.pairwise(q_tokens))
     kind = answer_type(question)
+    asked = _asked(question)
     question_words = {w.lower() for w in re.findall(r"\w+", question)}
+    content = {
+        t: q_terms.get(t, terms.idf(t))
+        for t in terms.tokens(" ".join(w for w in re.findall(r"\w+", question) if w.lower() not in _FUNCTION_WORDS))
+    }
+    content_total = sum(content.values())
     texts: dict[int, str] = {}
 
     def text(sid: int) -> str:
@@ -223,11 +278,19 @@ def reader_features(
         x[row, COLUMN["has_date"]] = _holds("date", s, question_words)
         x[row, COLUMN["has_number"]] = _holds("number", s, question_words)
         x[row, COLUMN["has_new_name"]] = _holds("name", s, question_words)
+        near = set(o.matched)
+        absent = asked is not None and not _holds(asked, s, question_words)
         if has_prev[row]:
             x[row, COLUMN["prev_idf_overlap"]] = overlap(sid - 1).idf
+            near |= overlap(sid - 1).matched
         if has_next[row]:
             x[row, COLUMN["next_idf_overlap"]] = overlap(sid + 1).idf
             x[row, COLUMN["next_answer_type"]] = _holds(kind, text(sid + 1), question_words)
+            near |= overlap(sid + 1).matched
+        x[row, COLUMN["asked_type_absent"]] = float(absent)
+        x[row, COLUMN["content_coverage"]] = (
+            sum(v for t, v in content.items() if t in near) / content_total if content_total else np.nan
+        )
     x[:, COLUMN["question_terms"]] = len(q_terms)
     x[:, COLUMN[f"q_{_question_word(question)}"]] = 1.0
     for w in QUESTION_WORDS:

@@ -107,6 +107,15 @@ def _rag(args: list[str], stdin: str | None = None) -> subprocess.CompletedProce
     )
 
 
+def test_a_vague_follow_up_is_not_refused_while_the_conversation_finds_an_answer(seed_engine: Engine):
+    """Alone, "And what did Japan say?" finds nothing sure enough; read after the previous
+    question it does, so the follow-up keeps its quotes."""
+    previous = "Who is expected to serve as secretary of state?"
+    assert seed_engine.ask("And what did Japan say?").status == "abstained"
+    answer = seed_engine.ask("And what did Japan say?", previous=previous)
+    assert answer.status != "abstained" and answer.quotes
+
+
 def test_cli_previous_option_and_json_lines_on_stdin(seed_engine: Engine, tmp_path: Path):
     settings: Settings = copy_collection(seed_engine.settings, tmp_path)
     where = ["--corpus", str(settings.corpus_dir), "--index", str(settings.index_dir)]

@@ -3,6 +3,7 @@ trained model in models/: features, status and confidence, spans, and a broken m
 
 from __future__ import annotations
 
+import re
 import shutil
 from dataclasses import replace
 from pathlib import Path
@@ -137,3 +138,49 @@ def test_calibration_error_on_a_hand_checked_case():
     # Bin 0.0-0.1: confidence 0.05, right 0.0; bin 0.9-1.0: confidence 0.95, right 0.5.
     assert ece == pytest.approx(0.5 * 0.05 + 0.5 * 0.45)
     assert [(row["n"], row["right"]) for row in table] == [(2, 0.0), (2, 0.5)]
+
+
+def test_answerability_columns_say_whether_the_asked_kind_and_words_are_there(seed_engine: Engine):
+    """``asked_type_absent``: a "how many" question's candidates without any number are marked,
+    those with "three times" are not; a question asking for no kind marks none.
+    ``content_coverage`` is a share of the question's content words."""
+    col = {name: i for i, name in enumerate(READER_FEATURES)}
+    index = seed_engine._live()
+    question = "How many times did Trump meet Kim Jong Un during his first presidency?"
+    rows = seed_engine.reader_rows(question, seed_engine.encode_question(question), top_n=40)
+    texts = [index.sentence_text(int(i)) for i in rows.ids]
+    absent = rows.x[:, col["asked_type_absent"]]
+    with_three = [r for r, t in enumerate(texts) if "three times" in t]
+    assert with_three and all(absent[r] == 0 for r in with_three)
+    words = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|hundred|thousand|million|half)\b", re.I)
+    no_amount = [r for r, t in enumerate(texts) if not words.search(t)]
+    assert no_amount and all(absent[r] == 1 for r in no_amount)
+    coverage = rows.x[:, col["content_coverage"]]
+    assert np.all((coverage >= 0) & (coverage <= 1 + 1e-6))
+    untyped = "Why does trilateral cooperation on China remain weak?"
+    rows = seed_engine.reader_rows(untyped, seed_engine.encode_question(untyped), top_n=40)
+    assert not rows.x[:, col["asked_type_absent"]].any()
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # On topic (the articles speak of Japan's opposition-controlled lower house and of
+        # anti-submarine exercises) but they give no number for either.
+        "How many seats does the opposition hold in Japan's lower house?",
+        "How many submarines does the South Korean navy operate?",
+    ],
+)
+def test_on_topic_questions_the_articles_do_not_answer_are_not_answered(seed_engine: Engine, question: str):
+    answer = seed_engine.ask(question)
+    assert answer.status != "answered"
+    assert answer.confidence is not None and answer.confidence < 0.5
+
+
+def test_a_quote_without_the_asked_kind_is_at_most_uncertain(seed_engine: Engine):
+    reader = seed_engine.reader()
+    assert reader is not None
+    sure = 0.99
+    assert reader.status(sure) == "answered"
+    assert reader.status(sure, kind_absent=True) == "uncertain"
+    assert reader.status(0.0, kind_absent=True) == "abstained"
