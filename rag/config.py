@@ -16,6 +16,7 @@ __all__ = [
     "RetrievalSettings",
     "Settings",
     "WatchSettings",
+    "default_cache_dir",
     "default_reader_dir",
 ]
 
@@ -37,6 +38,11 @@ class ChunkSettings:
 
     def as_dict(self) -> dict[str, Any]:
         return {"max_passage_chars": self.max_passage_chars, "max_sentence_chars": self.max_sentence_chars}
+
+
+def default_cache_dir() -> Path:
+    """``~/.cache/rag-quotes`` (``Settings.from_env`` also reads ``RAG_CACHE_DIR`` and ``XDG_CACHE_HOME``)."""
+    return Path.home() / ".cache" / "rag-quotes"
 
 
 def default_reader_dir() -> Path:
@@ -137,7 +143,7 @@ class Settings:
     """The ONNX encoder's weights: ``auto`` (int8 for this CPU's instruction set where it has one,
     else fp32), ``fp32``, or an int8 kind: ``avx512_vnni``, ``avx512``, ``avx2``, ``arm64``. Part of
     the model's identity in the index: another precision re-embeds everything."""
-    cache_dir: Path = Path.home() / ".cache" / "rag-quotes"
+    cache_dir: Path = field(default_factory=lambda: default_cache_dir())
     """Where the model's ONNX export is kept (made once per model and precision)."""
     chunk: ChunkSettings = field(default_factory=ChunkSettings)
     retrieval: RetrievalSettings = field(default_factory=RetrievalSettings)

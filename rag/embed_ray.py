@@ -33,14 +33,7 @@ class _EncodeBatch:
     """A Ray Data actor: loads the model once, then embeds the batches it is given."""
 
     def __init__(self, settings: Settings) -> None:
-        # One thread per actor: Ray gives each actor one CPU.
-        self._embedder = OnnxEmbedder(
-            settings.model_path,
-            settings.batch_size,
-            precision=settings.encoder_precision,
-            cache_dir=settings.cache_dir,
-            threads=1,
-        )
+        self._embedder = OnnxEmbedder.from_settings(settings, threads=1)  # Ray gives each actor one CPU.
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         vectors = self._embedder.encode([str(t) for t in batch["text"]])

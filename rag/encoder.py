@@ -24,16 +24,17 @@ import hashlib
 import json
 import os
 import platform
-import shutil
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from .config import Settings, default_cache_dir
 from .embed import ProgressFn
 from .errors import ModelError
 
@@ -164,7 +165,7 @@ class OnnxEmbedder:
         self._model_path = model_path
         self._batch_size = batch_size
         self.precision = cpu_precision() if precision == "auto" else precision
-        self.cache_dir = cache_dir if cache_dir is not None else Path.home() / ".cache" / "rag-quotes"
+        self.cache_dir = cache_dir if cache_dir is not None else default_cache_dir()
         self._threads = threads
         self._spec: ModelSpec | None = None
         self._tokenizer: Any = None
@@ -174,13 +175,15 @@ class OnnxEmbedder:
         self.texts_encoded = 0
 
     @classmethod
-    def from_settings(cls, settings: Any) -> OnnxEmbedder:
-        """The encoder :class:`~rag.config.Settings` describe."""
+    def from_settings(cls, settings: Settings, threads: int | None = None) -> OnnxEmbedder:
+        """The encoder :class:`~rag.config.Settings` describe (``threads``: texts encoded at
+        once; by default one per core)."""
         return cls(
             settings.model_path,
             settings.batch_size,
             precision=settings.encoder_precision,
             cache_dir=settings.cache_dir,
+            threads=threads,
         )
 
     @property
@@ -311,23 +314,12 @@ class OnnxEmbedder:
             return len(rows)
 
         done = 0
-        if workers == 1:
-            results: Iterable[int] = map(run, steps)
-            for n in results:
+        with ThreadPoolExecutor(workers, thread_name_prefix="rag-encode") if workers > 1 else nullcontext() as pool:
+            for n in pool.map(run, steps) if pool else map(run, steps):
                 done += n
                 if progress:
                     progress(done, total)
-        else:
-            with ThreadPoolExecutor(workers, thread_name_prefix="rag-encode") as pool:
-                for n in pool.map(run, steps):
-                    done += n
-                    if progress:
-                        progress(done, total)
         return _normalize(out)
-
-    def clear_cache(self) -> None:
-        """Delete this model's exported files (the next use exports them again)."""
-        shutil.rmtree(self.onnx_path().parent, ignore_errors=True)
 
 
 def _pool(hidden: np.ndarray, mask: np.ndarray, mode: str) -> np.ndarray:

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["STEMMER", "LexicalIndex", "build_and_save", "from_texts", "load", "tokenize"]
+__all__ = ["STEMMER", "LexicalIndex", "build_and_save", "from_texts", "load"]
 
 STEMMER = "english"
 """The Snowball stemmer new indexes use (``None`` for none)."""
@@ -49,7 +49,7 @@ def _english_stopwords() -> list[str]:
     return sorted(set(STOPWORDS_EN))
 
 
-def tokenize(texts: Sequence[str], stemmer: str | None = STEMMER) -> Any:
+def _tokenize(texts: Sequence[str], stemmer: str | None) -> Any:
     """``bm25s.tokenize`` with the project's settings (builds only)."""
     import bm25s
 
@@ -134,7 +134,7 @@ def _index(texts: Sequence[str], stemmer: str | None) -> Any:
     """A ``bm25s.BM25`` over ``texts``, or ``None`` when no text has an indexable term."""
     import bm25s
 
-    tokens = tokenize(texts, stemmer) if texts else None
+    tokens = _tokenize(texts, stemmer) if texts else None
     if tokens is None or not tokens.vocab:
         return None
     retriever = bm25s.BM25()
