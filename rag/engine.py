@@ -31,7 +31,7 @@ from .quote import answer_from_candidates
 from .read import Reader, Reading
 from .read_features import ReaderRows, reader_rows
 from .records import Answer, BuildReport, DocumentMeta, DocumentState, IndexStatus
-from .retrieve import FEATURES, Candidate, candidate_features, prepare_question, ranked, weights
+from .retrieve import FEATURES, Candidate, candidate_features, prepare_question, retrieve
 
 if TYPE_CHECKING:
     from .watch import WatchEvent
@@ -136,15 +136,12 @@ class Engine:
         """One retrieval query's candidates, best first: scored by the trained reader, or by the
         weighted sum of the retrieval features when the settings name no reader."""
         rs = self.settings.retrieval
-        ids, features = candidate_features(index, question, vector, rs)
         reader = self.reader()
         if reader is None:
             return Reading(
-                candidates=tuple(ranked(ids, features, features @ weights(rs))),
-                confidence=None,
-                status=None,
-                span_ends={},
+                candidates=tuple(retrieve(index, question, vector, rs)), confidence=None, status=None, span_ends={}
             )
+        ids, features = candidate_features(index, question, vector, rs)
         return reader.read(index, question, vector, ids, features, rs)
 
     def _read(self, index: StoredIndex, question: str, previous: str | None, vector: np.ndarray | None) -> Reading:

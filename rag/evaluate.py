@@ -227,7 +227,7 @@ def _recall(ranks: Sequence[int | None], at: int) -> float:
 def percentile(values: Sequence[float] | np.ndarray, q: float) -> float:
     """The ``q`` quantile (0..1) of ``values`` by nearest rank (0 for none): the one percentile
     helper of the package and the benchmarks."""
-    if not values:
+    if len(values) == 0:
         return 0.0
     ordered = sorted(float(v) for v in values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]

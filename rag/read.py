@@ -30,9 +30,9 @@ import numpy as np
 from .config import RetrievalSettings
 from .errors import ModelError
 from .index import StoredIndex
-from .read_features import COLUMN, READER_FEATURES, TermStats, reader_features
+from .read_features import COLUMN, READER_FEATURES, reader_features
 from .records import Status
-from .retrieve import Candidate, Feature, ranked, weights
+from .retrieve import Candidate, Feature, ranked
 from .trees import TreeEnsemble
 
 __all__ = [
@@ -98,7 +98,10 @@ def span_features(row: int, scores: np.ndarray, x: np.ndarray, ids: np.ndarray, 
     )
 
 
-def _sigmoid(z: float) -> float:
+def _logistic(model: dict[str, Any], x: np.ndarray) -> float:
+    """The probability a logistic regression stored in ``reader.json`` gives ``x`` (standardised
+    by the model's ``mean`` and ``scale``)."""
+    z = float(np.dot(model["coef"], (x - model["mean"]) / model["scale"]) + model["intercept"])
     return float(1.0 / (1.0 + np.exp(-z)))
 
 
@@ -143,9 +146,7 @@ class Reader:
         return self.trees.predict(x[:, self._columns])
 
     def confidence(self, conf_x: np.ndarray) -> float:
-        cal = self.params["confidence"]
-        z = float(np.dot(cal["coef"], (conf_x - cal["mean"]) / cal["scale"]) + cal["intercept"])
-        return _sigmoid(z)
+        return _logistic(self.params["confidence"], conf_x)
 
     def status(self, confidence: float, kind_absent: bool = False) -> Status:
         """``abstained`` below one threshold on the confidence, ``answered`` from the other, else
@@ -157,9 +158,7 @@ class Reader:
         return "answered" if confidence >= self.params["answered_from"] and not kind_absent else "uncertain"
 
     def spans_next(self, span_x: np.ndarray) -> bool:
-        span = self.params["span"]
-        z = float(np.dot(span["coef"], (span_x - span["mean"]) / span["scale"]) + span["intercept"])
-        return _sigmoid(z) >= span["threshold"]
+        return _logistic(self.params["span"], span_x) >= self.params["span"]["threshold"]
 
     def read(
         self,
@@ -172,24 +171,22 @@ class Reader:
     ) -> Reading:
         """Score the best candidates (retrieval's ``ids`` and ``features``) and decide the answer's
         status, confidence and spans."""
-        top, x = reader_features(index, TermStats(index), question, query_vector, ids, features, settings, self.top_n)
+        found = reader_features(index, question, query_vector, ids, features, settings, self.top_n)
+        top, x = found.top, found.x
         scores = self.scores(x)
         order = np.argsort(-scores, kind="stable")
         top, x, scores = top[order], x[order], scores[order]
         confidence = self.confidence(confidence_features(scores, x, features))
         # The reader's candidates, then the rest in retrieval's order (for a ``k`` above
         # ``top_n``) with scores that keep descending.
-        by_linear = np.argsort(-(features @ weights(settings)), kind="stable")
-        positions = np.concatenate([by_linear[: len(top)][order], by_linear[len(top) :]])
+        positions = np.concatenate([found.order[: len(top)][order], found.order[len(top) :]])
         floor = float(scores[-1]) if len(scores) else 0.0
         ordered = [*scores.tolist(), *(floor - 0.001 * (j + 1) for j in range(len(positions) - len(top)))]
         candidates = tuple(ranked(ids[positions], features[positions], np.array(ordered)))
         span_ends: dict[int, int] = {}
-        owner = index.sentence_passage
+        has_next = found.has_next[order]
         for row in range(len(top)):  # Every row, so a larger k continues the same quotes.
-            sid = int(top[row])
-            has_next = sid + 1 < len(owner) and owner[sid + 1] == owner[sid]
-            sx = span_features(row, scores, x, top, bool(has_next))
+            sx = span_features(row, scores, x, top, bool(has_next[row]))
             if sx is not None and self.spans_next(sx):
                 span_ends[int(top[row])] = int(top[row]) + 1
         kind_absent = bool(len(top)) and x[0, COLUMN["asked_type_absent"]] == 1 and int(top[0]) not in span_ends

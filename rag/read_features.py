@@ -32,6 +32,7 @@ __all__ = [
     "READER_FEATURES",
     "ReaderRows",
     "TermStats",
+    "TopFeatures",
     "reader_features",
     "reader_rows",
 ]
@@ -184,27 +185,42 @@ def _holds(kind: str | None, text: str, question_words: set[str]) -> float:
     return 0.0
 
 
+@dataclass(frozen=True, kw_only=True)
+class TopFeatures:
+    """What :func:`reader_features` computes for one question."""
+
+    order: np.ndarray
+    """Every candidate's position in ``ids``, in retrieval's order (the first ``len(top)`` are ``top``)."""
+    top: np.ndarray
+    """The best ``top_n`` candidates' sentence ids, in retrieval's order."""
+    x: np.ndarray
+    """Their features, one row each, one column per name in :data:`READER_FEATURES`."""
+    has_next: np.ndarray
+    """Whether each one's next sentence is in the same passage."""
+
+
 def reader_features(
     index: StoredIndex,
-    terms: TermStats,
     question: str,
     query_vector: np.ndarray,
     ids: np.ndarray,
     features: np.ndarray,
     settings: RetrievalSettings,
     top_n: int,
-) -> tuple[np.ndarray, np.ndarray]:
+) -> TopFeatures:
     """The ``top_n`` candidates by retrieval score (of ``ids`` with retrieval ``features``) and
-    their reader features, one row per candidate, one column per name in :data:`READER_FEATURES`."""
+    their reader features (:class:`TopFeatures`)."""
+    terms = TermStats(index)
     linear = features @ weights(settings)
     dense_rank = _ranks(features[:, 0])
     lexical_rank = _ranks(features[:, 2])
-    order = np.argsort(-linear, kind="stable")[:top_n]
+    by_linear = np.argsort(-linear, kind="stable")
+    order = by_linear[:top_n]
     top = ids[order].astype(np.int64)
     n = len(top)
     x = np.full((n, len(READER_FEATURES)), np.nan, dtype=np.float32)
     if n == 0:
-        return top, x
+        return TopFeatures(order=by_linear, top=top, x=x, has_next=np.zeros(0, dtype=bool))
     x[:, : len(FEATURES)] = features[order]
     x[:, COLUMN["linear"]] = linear[order]
     x[:, COLUMN["linear_gap"]] = linear[order[0]] - linear[order]
@@ -296,7 +312,7 @@ def reader_features(
     for w in QUESTION_WORDS:
         col = COLUMN[f"q_{w}"]
         x[:, col] = np.nan_to_num(x[:, col])
-    return top, x
+    return TopFeatures(order=by_linear, top=top, x=x, has_next=has_next)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -337,10 +353,9 @@ def reader_rows(
         for doc, offset in exclude:
             drop |= (doc_of == doc) & (s <= offset) & (offset < e)
         ids, features = ids[~drop], features[~drop]
-    top, x = reader_features(index, TermStats(index), question, query_vector, ids, features, settings, top_n)
-    owner = index.sentence_passage
-    nxt = np.minimum(top + 1, len(owner) - 1)
-    has_next = (top + 1 < len(owner)) & (owner[nxt] == owner[top])
+    found = reader_features(index, question, query_vector, ids, features, settings, top_n)
+    top, x, has_next = found.top, found.x, found.has_next
+    nxt = np.minimum(top + 1, len(index.sentence_passage) - 1)
     return ReaderRows(
         ids=top,
         doc=tuple(names[int(d)] for d in index.sentence_doc[top]),
