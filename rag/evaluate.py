@@ -235,7 +235,7 @@ def percentile(values: Sequence[float] | np.ndarray, q: float) -> float:
 
 def summarize(
     scored: Sequence[Scored],
-    refused: Sequence[bool] | Sequence[Scored],
+    refused: Sequence[Scored],
     *,
     dataset: str,
     part: str,
@@ -246,20 +246,8 @@ def summarize(
     latencies: Sequence[float] = (),
     follow_ups: Sequence[Scored] = (),
 ) -> EvalReport:
-    """The report for answerable outcomes ``scored``, out-of-corpus outcomes ``refused`` (each
-    an abstention flag, or its :class:`Scored`) and follow-up outcomes ``follow_ups``."""
-    out = [
-        r
-        if isinstance(r, Scored)
-        else Scored(
-            abstained=bool(r),
-            sentence_rank=None,
-            passage_rank=None,
-            first_quote_words=None,
-            status="abstained" if r else "answered",
-        )
-        for r in refused
-    ]
+    """The report for answerable outcomes ``scored``, out-of-corpus outcomes ``refused`` and
+    follow-up outcomes ``follow_ups``."""
     ranks = [s.sentence_rank for s in scored]
     follow_ranks = [s.sentence_rank for s in follow_ups]
     passage_ranks = [s.passage_rank for s in scored]
@@ -278,11 +266,11 @@ def summarize(
         passage_recall_at_1=_recall(passage_ranks, 1),
         passage_recall_at_5=_recall(passage_ranks, 5),
         abstained=sum(s.abstained for s in scored) / n if n else 0.0,
-        out_of_corpus_questions=len(out),
-        out_of_corpus_refused=sum(o.abstained for o in out) / len(out) if out else None,
+        out_of_corpus_questions=len(refused),
+        out_of_corpus_refused=sum(o.abstained for o in refused) / len(refused) if refused else None,
         statuses=_counts(scored),
-        out_of_corpus_statuses=_counts(out),
-        calibration_error=_ece(scored, out),
+        out_of_corpus_statuses=_counts(refused),
+        calibration_error=_ece(scored, refused),
         follow_up_questions=len(follow_ups),
         follow_up_mrr=_mrr(follow_ranks),
         follow_up_recall_at_1=_recall(follow_ranks, 1),

@@ -72,7 +72,7 @@ def answer_markdown(answer: Answer) -> str:
     for passage in answer.passages:
         meta = passage.meta
         source = [md_text(x) for x in (meta.publisher, meta.author, meta.date) if x]
-        url = safe_url(passage.url or meta.url)
+        url = safe_url(passage.url)
         if url:
             source.append(f"<{url}>" if not re.search(r"[\s<>]", url) else md_text(url))
         offsets = ", ".join(f"{q.start}–{q.end}" for q in answer.quotes if q.n == passage.n)

@@ -83,9 +83,17 @@ def test_metrics_on_a_hand_checked_case():
     assert scored[3] == Scored(
         abstained=True, sentence_rank=None, passage_rank=None, first_quote_words=None, status="abstained"
     )
-    report = summarize(
-        scored, [True, False, True, True], dataset="x", part="all", articles=1, k=10, mean_sentence_words=3.0
-    )
+    refused = [
+        Scored(
+            abstained=r,
+            sentence_rank=None,
+            passage_rank=None,
+            first_quote_words=None,
+            status="abstained" if r else "answered",
+        )
+        for r in (True, False, True, True)
+    ]
+    report = summarize(scored, refused, dataset="x", part="all", articles=1, k=10, mean_sentence_words=3.0)
     assert report.mrr == pytest.approx((1 + 1 / 3) / 4)
     assert (report.recall_at_1, report.recall_at_5, report.recall_at_10) == (0.25, 0.5, 0.5)
     assert (report.passage_recall_at_1, report.passage_recall_at_5) == (0.25, 0.5)
