@@ -26,6 +26,7 @@ from benchmarks.corpora import ROOT
 from rag import __version__
 from rag.config import ChunkSettings
 from rag.index import IndexContent, StoredIndex, current_generation, write_generation
+from rag.load import LOADER_VERSION
 from rag.records import Chunks, Document
 from rag.text import text_key
 
@@ -74,6 +75,7 @@ def synthetic(n_sentences: int, per_doc: int = 500, dim: int = 384) -> IndexCont
         model="synthetic",
         chunk_settings=ChunkSettings().as_dict(),
         rag_version=__version__,
+        loader_version=LOADER_VERSION,
     )
 
 

@@ -17,7 +17,6 @@ visible text for want of an article, and the same text under two names.
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Callable, Sequence
 
@@ -158,8 +157,7 @@ def _notices(documents: Sequence[Document]) -> tuple[Notice, ...]:
     notices = [Notice(doc=d.doc, note=d.note) for d in documents if d.note]
     first: dict[str, str] = {}
     for d in documents:
-        body = " ".join(d.text[d.body_start :].split())
-        key = hashlib.sha256(body.encode("utf-8")).hexdigest()
+        key = text_key(d.text[d.body_start :])
         if key in first:
             notices.append(Notice(doc=d.doc, note=f"duplicate: the same text as {first[key]}; remove one of them"))
         else:

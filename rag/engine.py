@@ -331,7 +331,7 @@ class Engine:
             raise CorpusError(
                 f"corpus folder {self.settings.corpus_dir} does not exist: create it or pass --corpus DIR"
             )
-        _, stop = start_watching(self.settings.corpus_dir, self.build, on_build, self.settings.watch)
+        stop = start_watching(self.settings.corpus_dir, self.build, on_build, self.settings.watch)
         self._watch_stop = stop
         return stop
 

@@ -201,6 +201,8 @@ def read_document(path: Path, corpus_dir: Path, sha256: str | None = None) -> Do
     except OSError as err:
         raise CorpusError(f"{name}: cannot read ({err.strerror or err}); check its permissions") from err
     kind = path.suffix.lower().lstrip(".")
+    kind = {"htm": "html", "markdown": "md"}.get(kind, kind)
+    sidecar = _sidecar(path, name)
     body_start = 0
     note: str | None = None
     if kind == "pdf":
@@ -208,40 +210,32 @@ def read_document(path: Path, corpus_dir: Path, sha256: str | None = None) -> Do
             raise CorpusError(f"{name}: not a PDF file (no %PDF header)")
         from .formats.pdf import extract_pdf
 
-        extracted = extract_pdf(path, name)
+        extracted = extract_pdf(data, name)
         text, meta = extracted.text, extracted.meta
     elif kind == "docx":
         if not data.startswith(b"PK"):
             raise CorpusError(f"{name}: not a Word .docx file (not a zip package); re-save it as .docx")
         from .formats.docx import extract_docx
 
-        extracted = extract_docx(path, name)
+        extracted = extract_docx(data, name)
         text, meta = extracted.text, extracted.meta
-    else:
-        charset = _sidecar(path, name).get("charset") if kind in ("html", "htm") else None
-        raw = (
-            decode_html(data, name, str(charset) if charset else None)
-            if kind in ("html", "htm")
-            else _decode(data, name)
-        )
-        if kind in ("html", "htm"):
-            from .formats.html import extract_html
+    elif kind == "html":
+        from .formats.html import extract_html
 
-            kind = "html"
-            extracted = extract_html(raw)
-            text, meta, note = extracted.text, extracted.meta, extracted.note
+        charset = sidecar.get("charset")
+        extracted = extract_html(decode_html(data, name, str(charset) if charset else None))
+        text, meta, note = extracted.text, extracted.meta, extracted.note
+    else:
+        text = _decode(data, name)
+        if kind == "md":
+            meta, body_start = _markdown(text)
         else:
-            text = raw
-            if kind in ("md", "markdown"):
-                kind = "md"
-                meta, body_start = _markdown(text)
-            else:
-                meta = DocumentMeta(title=_first_line_title(text))
+            meta = DocumentMeta(title=_first_line_title(text))
     if not text[body_start:].strip():
         raise CorpusError(
             f"{name}: has no text to index" + (" (a scanned PDF needs OCR first)" if kind == "pdf" else "")
         )
-    side = {k: (str(v) if v is not None else None) for k, v in _sidecar(path, name).items() if k in _META_FIELDS}
+    side = {k: (str(v) if v is not None else None) for k, v in sidecar.items() if k in _META_FIELDS}
     merged = {f: getattr(meta, f) for f in _META_FIELDS}
     merged.update(side)
     return Document(

@@ -96,7 +96,7 @@ def start_watching(
     build: Callable[[], BuildReport],
     on_build: WatchEvent,
     settings: WatchSettings,
-) -> tuple[threading.Thread, threading.Event]:
+) -> threading.Event:
     """:func:`watch_corpus` on a daemon thread, listening when this returns; set the event to stop it."""
     stop = threading.Event()
     ready = threading.Event()
@@ -108,4 +108,4 @@ def start_watching(
     )
     thread.start()
     ready.wait(10)
-    return thread, stop
+    return stop

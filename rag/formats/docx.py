@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import io
 import zipfile
-from pathlib import Path
 
 from ..errors import CorpusError
 from ..records import DocumentMeta
@@ -31,12 +31,13 @@ def _blocks(document: object) -> list[str]:
     return [" ".join(b.split()) for b in blocks if b.strip()]
 
 
-def extract_docx(path: Path, name: str) -> Extracted:
+def extract_docx(data: bytes, name: str) -> Extracted:
+    """The paragraphs and table rows of a Word file's bytes, and its title, author and date."""
     import docx  # Imported here: only Word documents need it.
     from docx.opc.exceptions import PackageNotFoundError
 
     try:
-        document = docx.Document(str(path))
+        document = docx.Document(io.BytesIO(data))
         blocks = _blocks(document)
         props = document.core_properties
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, OSError) as err:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+import io
 
 from ..errors import CorpusError
 from ..records import DocumentMeta
@@ -16,12 +16,13 @@ def _clean_page(text: str) -> str:
     return text.replace("\f", "\n").strip()
 
 
-def extract_pdf(path: Path, name: str) -> Extracted:
+def extract_pdf(data: bytes, name: str) -> Extracted:
+    """The text of a PDF file's bytes, its pages joined by form feeds, and its title and author."""
     from pypdf import PdfReader  # Imported here: only PDF documents need it.
     from pypdf.errors import PdfReadError
 
     try:
-        reader = PdfReader(str(path))
+        reader = PdfReader(io.BytesIO(data))
         pages = [_clean_page(page.extract_text() or "") for page in reader.pages]
         info = reader.metadata
     except (PdfReadError, ValueError, KeyError, OSError) as err:

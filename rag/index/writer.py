@@ -49,7 +49,7 @@ class IndexContent:
     model: str
     chunk_settings: dict[str, Any]
     rag_version: str
-    loader_version: int = 0
+    loader_version: int
     """Version of the text extraction that read the documents (see :data:`rag.load.LOADER_VERSION`)."""
 
 
