@@ -22,10 +22,11 @@ import time
 from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from benchmarks.corpora import ROOT
 from rag import Answer, Engine, Settings
+from rag.records import Status
 
 __all__ = [
     "QUESTIONS_FILE",
@@ -155,11 +156,11 @@ def measure(engine: Engine, sets: QuestionSets, *, half: str, k: int = 3) -> Bun
     follow_first = previous_first = 0
     for item in sets.followup:
         answer = timed("follow-up", item.question, item.previous)
-        before = engine.ask(item.previous or "", k=1)
         right = _rank(answer, item.evidence) == 1
         follow_first += right
-        if not right:
+        if not right:  # Did it quote the previous question's answer again?
             misses.append(item.id)
+            before = engine.ask(item.previous or "", k=1)
             same = answer.quotes and before.quotes and answer.quotes[0].text == before.quotes[0].text
             previous_first += bool(same)
     return BundledReport(
@@ -182,7 +183,7 @@ def measure(engine: Engine, sets: QuestionSets, *, half: str, k: int = 3) -> Bun
 
 
 def _counts(status: dict[str, int]) -> str:
-    return ", ".join(f"{status.get(s, 0)} {s}" for s in ("answered", "uncertain", "abstained"))
+    return ", ".join(f"{status.get(s, 0)} {s}" for s in get_args(Status))
 
 
 def report_text(report: BundledReport) -> str:

@@ -17,9 +17,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 """The project's checkout: the benchmarks run from it (``python -m benchmarks.run``)."""
 
-__all__ = ["SEED_QUESTIONS", "SQUAD_PATH", "Question", "write_squad_corpus"]
+__all__ = ["RESULTS", "ROOT", "SEED_QUESTIONS", "SQUAD_PATH", "Question", "write_squad_corpus"]
 
-SQUAD_PATH = Path("/work/shared/eval/squad-v1.1-dev-a.json")
+SQUAD_PATH = ROOT.parent / "shared" / "eval" / "squad-v1.1-dev-a.json"
+"""The SQuAD v1.1 file of ``../shared/eval`` beside the checkout (every benchmark's default)."""
+RESULTS = ROOT / "benchmarks" / "results"
+"""Where the benchmarks write their JSON (not committed)."""
 
 # Questions about the bundled seed corpus, for latency only (their answers are not checked here).
 SEED_QUESTIONS = [

@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.corpora import ROOT
+from benchmarks.corpora import RESULTS, ROOT, SQUAD_PATH
 from benchmarks.run import machine, pct
 from rag.chunk import chunk_text
 from rag.config import Settings
@@ -41,9 +41,6 @@ from rag.encoder import OnnxEmbedder
 from rag.evaluate import load_squad, write_corpus
 from rag.load import read_document, scan_corpus
 from rag.text import normalize_text
-
-SQUAD = ROOT.parent / "shared" / "eval" / "squad-v1.1-dev-a.json"
-RESULTS = ROOT / "benchmarks" / "results"
 
 
 def build_texts(settings: Settings) -> list[str]:
@@ -84,7 +81,7 @@ def question_ms(encoder: Any, questions: list[str]) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--squad", type=Path, default=SQUAD, help="SQuAD v1.1 file (default: ../shared/eval's).")
+    parser.add_argument("--squad", type=Path, default=SQUAD_PATH, help="SQuAD v1.1 file (default: ../shared/eval's).")
     parser.add_argument("--questions", type=int, default=300, help="Questions for the latency rows.")
     args = parser.parse_args()
     work = RESULTS / "work" / "encoder"

@@ -22,15 +22,12 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.corpora import ROOT
+from benchmarks.corpora import RESULTS, SQUAD_PATH
 from rag import Engine, Settings
 from rag.chunk import split_sentences
 from rag.embed import ProgressFn
 from rag.encoder import OnnxEmbedder
 from rag.evaluate import evaluate
-
-SQUAD = ROOT.parent / "shared" / "eval" / "squad-v1.1-dev-a.json"
-RESULTS = ROOT / "benchmarks" / "results"
 
 
 class DerivedPassages:
@@ -61,7 +58,7 @@ class DerivedPassages:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--squad", type=Path, default=SQUAD)
+    parser.add_argument("--squad", type=Path, default=SQUAD_PATH)
     parser.add_argument("--part", default="check", choices=["check", "tuning", "all"])
     parser.add_argument("--only", default="fp32,int8,derived", help="Rows: fp32, int8, derived.")
     args = parser.parse_args()

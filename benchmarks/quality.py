@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 from scipy.optimize import minimize
 
+from benchmarks.corpora import SQUAD_PATH
 from rag import EvalReport, Feature, RetrievalSettings, Settings, report_text
 from rag.engine import Engine
 from rag.evaluate import (
@@ -37,8 +38,6 @@ from rag.evaluate import (
 from rag.lexical import LexicalIndex, from_texts
 from rag.quote import combine_evidence
 from rag.retrieve import FEATURES, weights
-
-DEFAULT_DATASET = Path(__file__).resolve().parent.parent.parent / "shared" / "eval" / "squad-v1.1-dev-a.json"
 
 
 @dataclass
@@ -213,7 +212,7 @@ def harness(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("dataset", nargs="?", type=Path, default=DEFAULT_DATASET)
+    parser.add_argument("dataset", nargs="?", type=Path, default=SQUAD_PATH)
     parser.add_argument("--work", type=Path, default=Path("/tmp/rag-quality"))
     parser.add_argument("--out", type=Path, default=Path(__file__).with_name("quality.json"))
     args = parser.parse_args()

@@ -23,14 +23,15 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.quality import DEFAULT_DATASET, harness
+from benchmarks.corpora import SQUAD_PATH
+from benchmarks.quality import harness
 from rag import Engine, Settings, report_text
 from rag.evaluate import load_squad, split_articles
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("dataset", nargs="?", type=Path, default=DEFAULT_DATASET)
+    parser.add_argument("dataset", nargs="?", type=Path, default=SQUAD_PATH)
     parser.add_argument("--work", type=Path, default=Path("/tmp/rag-reader"))
     parser.add_argument("--out", type=Path, default=Path(__file__).with_name("reader_eval.json"))
     parser.add_argument("--baseline", action="store_true", help="Also run without the reader.")

@@ -45,7 +45,7 @@ def serve(corpus: Path, index: Path, port: int, ask_threads: int, arenas: int, w
     import ui.server
     from rag import Engine, Settings
 
-    ui.server.ASK_THREADS = ask_threads  # The setting under measurement.
+    ui.server.ASK_THREADS = ask_threads  # The setting under measurement (this process: one worker).
     ui.server.MALLOC_ARENAS = arenas
     engine = Engine(Settings().with_dirs(corpus, index))
     engine.build()
@@ -53,7 +53,9 @@ def serve(corpus: Path, index: Path, port: int, ask_threads: int, arenas: int, w
     if workers > 1:
         import uvicorn
 
+        # The workers are new processes (spawned): what they measure travels in the environment.
         os.environ["RAG_BENCH_CORPUS"], os.environ["RAG_BENCH_INDEX"] = str(corpus), str(index)
+        os.environ["RAG_BENCH_ASK_THREADS"], os.environ["RAG_BENCH_ARENAS"] = str(ask_threads), str(arenas)
         uvicorn.run(
             "benchmarks.rest_load:rest_only_app",
             factory=True,
@@ -75,10 +77,10 @@ def rest_only_app() -> Any:
     from ui.rest import create_api
     from ui.server import ask_pool, limit_malloc_arenas
 
-    limit_malloc_arenas()
+    limit_malloc_arenas(int(os.environ["RAG_BENCH_ARENAS"]))
     engine = Engine(Settings().with_dirs(Path(os.environ["RAG_BENCH_CORPUS"]), Path(os.environ["RAG_BENCH_INDEX"])))
     engine.ask(QUESTIONS[0])
-    return create_api(Actions(engine, ask_pool()))
+    return create_api(Actions(engine, ask_pool(int(os.environ["RAG_BENCH_ASK_THREADS"]))))
 
 
 def engine_baseline(corpus: Path, index: Path, rounds: int) -> dict[str, float]:

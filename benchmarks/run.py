@@ -37,7 +37,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.corpora import ROOT, SEED_QUESTIONS, Question, sample_questions, write_squad_corpus
+from benchmarks.corpora import RESULTS, ROOT, SEED_QUESTIONS, Question, sample_questions, write_squad_corpus
 from benchmarks.load_test import free_port, stop, wait_until_up
 from benchmarks.scale import run_scale
 from benchmarks.scoring import Span, recall_at
@@ -47,7 +47,6 @@ from rag.encoder import OnnxEmbedder
 from rag.evaluate import percentile
 
 SECTIONS = ("build", "incremental", "latency", "coldstart", "scale", "peer")
-RESULTS = ROOT / "benchmarks" / "results"
 PEER_PYTHON = str(ROOT / ".peer-venv" / "bin" / "python")
 """The peer's own virtual environment, as ``make bench`` sets it up."""
 

@@ -47,12 +47,12 @@ from sklearn.linear_model import LogisticRegression
 
 import rag.read_features
 import rag.retrieve
+from benchmarks.corpora import SQUAD_PATH
 from rag import Engine, Settings
 from rag.evaluate import Article, calibration_error, load_squad, split_articles, write_corpus
 from rag.read import CONFIDENCE_FEATURES, SPAN_FEATURES, confidence_features, span_features
 from rag.read_features import READER_FEATURES
 
-DEFAULT_DATASET = Path(__file__).resolve().parent.parent.parent / "shared" / "eval" / "squad-v1.1-dev-a.json"
 TOP_N = 40
 K = 10
 PARAMS: dict[str, Any] = {
@@ -349,7 +349,7 @@ def predict(params: dict[str, Any], x: np.ndarray) -> np.ndarray:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("dataset", nargs="?", type=Path, default=DEFAULT_DATASET)
+    parser.add_argument("dataset", nargs="?", type=Path, default=SQUAD_PATH)
     parser.add_argument("--work", type=Path, default=Path("/tmp/rag-reader"))
     parser.add_argument("--models", type=Path, default=Path(__file__).resolve().parent.parent / "models")
     parser.add_argument("--out", type=Path, default=Path(__file__).with_name("reader.json"))

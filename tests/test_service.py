@@ -213,6 +213,15 @@ def test_openapi_and_offline_docs(server: Running):
     assert all(httpx.get(server.url + a.lstrip("/")).status_code == 200 for a in assets)
 
 
+def test_the_answer_schema_names_every_field_of_a_real_answer(server: Running):
+    spec = api(server, "GET", "openapi.json").json()
+    schema = spec["paths"]["/api/ask"]["post"]["responses"]["200"]["content"]["application/json"]["schema"]
+    answer = api(server, "POST", "ask", json={"question": SEED_QUESTION}).json()
+    assert set(schema["properties"]) == set(answer)
+    for part in ("quotes", "passages"):
+        assert set(schema["properties"][part]["items"]["properties"]) == set(answer[part][0]), part
+
+
 # -- MCP ---------------------------------------------------------------------------------------
 
 

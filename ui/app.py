@@ -171,7 +171,9 @@ def create_app(act: Actions) -> gr.Blocks:
 
     @guard
     def refresh() -> tuple[str, str, Any]:
-        return (*follow(), gr.update(choices=engine.files(), value=None))
+        documents = engine.documents()  # One scan of the folder for the list and the choices.
+        files = sorted(d.doc for d in documents if d.state != "deleted")
+        return status_html(engine.status()), documents_html(documents), gr.update(choices=files, value=None)
 
     # A gr.Progress() default is how Gradio gives a handler a progress bar.
     @guard

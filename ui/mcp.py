@@ -11,10 +11,9 @@ to the page), and Gradio runs queued functions for MCP through a client of its o
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 import gradio as gr
+
+from rag import to_json
 
 from .actions import Actions, guard
 
@@ -32,10 +31,6 @@ TOOL_ENDPOINTS = {
     "rebuild": "/mcp_rebuild",
 }
 """Each tool's endpoint."""
-
-
-def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
 
 
 def add_tools(actions: Actions) -> None:
@@ -59,21 +54,21 @@ def add_tools(actions: Actions) -> None:
             previous: The question asked just before, when this one is a follow-up ("and Japan?"); else empty.
             k: At most this many quotes (1-100, default 3).
         """
-        return _json(actions.answer(question, previous, int(k)).to_dict())
+        return to_json(actions.answer(question, previous, int(k)))
 
     @guard
     def list_documents() -> str:
         """List the articles that can be quoted: a JSON array of objects with "doc" (the name the
         other tools take), "title", "publisher", "author", "date", "url" and "state" ("indexed",
         or waiting for a rebuild). Call it to learn what the collection covers."""
-        return _json(actions.document_list())
+        return to_json(actions.document_list())
 
     @guard
     def status() -> str:
         """The state of the search index as JSON: whether it is "built", how many "documents",
         "passages" and "sentences" it holds, the embedding "model" and "built_at" time. Call it
         when `ask` reports that no index exists."""
-        return _json(engine.status().to_dict())
+        return to_json(engine.status())
 
     @guard
     def article(doc: str) -> str:
@@ -83,7 +78,7 @@ def add_tools(actions: Actions) -> None:
         Args:
             doc: The document name, as "doc" in `ask` or `list_documents` (e.g. "001_e9bcd94228df86bd.txt").
         """
-        return _json(actions.document_record(doc))
+        return to_json(actions.document_record(doc))
 
     def silent(step: str, done: int, total: int) -> None:
         """No progress bar for an agent: it gets the report at the end."""

@@ -123,10 +123,12 @@ _ANSWER: dict[str, Any] = {
         "application/json": {
             "schema": {
                 "type": "object",
-                "required": ["question", "abstained", "answer", "quotes", "passages"],
+                "required": ["question", "abstained", "status", "confidence", "answer", "quotes", "passages"],
                 "properties": {
                     "question": {"type": "string"},
                     "abstained": {"type": "boolean"},
+                    "status": {"type": "string", "enum": ["answered", "uncertain", "abstained"]},
+                    "confidence": {"type": ["number", "null"]},
                     "answer": {"type": "string"},
                     "quotes": {
                         "type": "array",
@@ -135,6 +137,7 @@ _ANSWER: dict[str, Any] = {
                             "properties": {
                                 **{k: {"type": "string"} for k in ("text", "doc", "title")},
                                 **{k: {"type": "integer"} for k in ("n", "start", "end")},
+                                "page": {"type": ["integer", "null"]},
                                 "score": {"type": "number"},
                             },
                         },
@@ -146,6 +149,7 @@ _ANSWER: dict[str, Any] = {
                             "properties": {
                                 **{k: {"type": "string"} for k in ("doc", "title", "text")},
                                 "url": {"type": ["string", "null"]},
+                                "page": {"type": ["integer", "null"]},
                                 **{k: {"type": "integer"} for k in ("n", "start", "end")},
                                 "quote_spans": {"type": "array", "items": _SPAN},
                             },

@@ -129,9 +129,9 @@ class Running:
         self.blocks.close()
 
 
-def ask_pool() -> ThreadPoolExecutor:
-    """The threads that answer every question (:data:`ASK_THREADS` of them)."""
-    return ThreadPoolExecutor(ASK_THREADS, thread_name_prefix="rag-ask")
+def ask_pool(threads: int | None = None) -> ThreadPoolExecutor:
+    """The threads that answer every question (by default :data:`ASK_THREADS` of them)."""
+    return ThreadPoolExecutor(threads or ASK_THREADS, thread_name_prefix="rag-ask")
 
 
 def start(
