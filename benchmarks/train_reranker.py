@@ -51,6 +51,7 @@ from benchmarks.corpora import SQUAD_PATH
 from rag import Engine, Settings
 from rag.evaluate import Article, calibration_error, load_squad, split_articles, write_corpus
 from rag.read import CONFIDENCE_FEATURES, SPAN_FEATURES, confidence_features, span_features
+from rag.read import logistic as probability
 from rag.read_features import READER_FEATURES
 
 TOP_N = 40
@@ -277,7 +278,7 @@ def span_effect(
     """What joining first quotes to their next sentence (where the span model says so) does: R@1
     gained, share of first quotes spanned, and the mean first quote in characters."""
     fx, _, firsts = span_rows(items, scores, first_only=True)
-    use = predict(span, fx) >= threshold if len(fx) else np.zeros(0, dtype=bool)
+    use = probability(span, fx) >= threshold if len(fx) else np.zeros(0, dtype=bool)
     gain = sum(1 for (_, _, _, h, n), u in zip(firsts, use) if u and n and not h)
     extra = sum(l2 - l1 for (_, l1, l2, _, _), u in zip(firsts, use) if u)
     base = ranking(items, _fixed(scores)(items))["first_quote_chars"]
@@ -340,11 +341,6 @@ def logistic(x: np.ndarray, y: np.ndarray) -> dict[str, Any]:
         "coef": model.coef_[0].tolist(),
         "intercept": float(model.intercept_[0]),
     }
-
-
-def predict(params: dict[str, Any], x: np.ndarray) -> np.ndarray:
-    z = ((x - np.array(params["mean"])) / np.array(params["scale"])) @ np.array(params["coef"]) + params["intercept"]
-    return 1.0 / (1.0 + np.exp(-z))
 
 
 def main() -> None:
@@ -449,7 +445,7 @@ def main() -> None:
     xo, yo = confidence_rows(on_m, on_scores)
     xf, yf = confidence_rows(off_m, off_scores)
     conf = logistic(np.concatenate([xa, xo, xf]), np.concatenate([ya, np.zeros(len(yo)), np.zeros(len(yf))]))
-    pa, po, pf = predict(conf, xa), predict(conf, xo), predict(conf, xf)
+    pa, po, pf = probability(conf, xa), probability(conf, xo), probability(conf, xf)
     abstain_below = float(np.quantile(pa, 0.02))
     answered_from = float(np.quantile(pa, 0.10))
     print(
@@ -473,7 +469,7 @@ def main() -> None:
     cxa, cya = confidence_rows(chk, [score(it) for it in chk])
     cxo, cyo = confidence_rows(chk_on, [score(it) for it in chk_on])
     cxf, cyf = confidence_rows(chk_off, [score(it) for it in chk_off])
-    cpa, cpo, cpf = predict(conf, cxa), predict(conf, cxo), predict(conf, cxf)
+    cpa, cpo, cpf = probability(conf, cxa), probability(conf, cxo), probability(conf, cxf)
     ece_tuning, _ = calibration_error(
         np.concatenate([pa, po, pf]).tolist(), np.concatenate([ya, yo * 0, yf * 0]).astype(bool).tolist()
     )

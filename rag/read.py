@@ -41,6 +41,7 @@ __all__ = [
     "Reader",
     "Reading",
     "confidence_features",
+    "logistic",
     "span_features",
 ]
 
@@ -98,11 +99,11 @@ def span_features(row: int, scores: np.ndarray, x: np.ndarray, ids: np.ndarray, 
     )
 
 
-def _logistic(model: dict[str, Any], x: np.ndarray) -> float:
+def logistic(model: dict[str, Any], x: np.ndarray) -> Any:
     """The probability a logistic regression stored in ``reader.json`` gives ``x`` (standardised
-    by the model's ``mean`` and ``scale``)."""
-    z = float(np.dot(model["coef"], (x - model["mean"]) / model["scale"]) + model["intercept"])
-    return float(1.0 / (1.0 + np.exp(-z)))
+    by the model's ``mean`` and ``scale``): a number for one row, an array for rows (training)."""
+    z = ((x - np.asarray(model["mean"])) / np.asarray(model["scale"])) @ np.asarray(model["coef"]) + model["intercept"]
+    return 1.0 / (1.0 + np.exp(-z))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -146,7 +147,7 @@ class Reader:
         return self.trees.predict(x[:, self._columns])
 
     def confidence(self, conf_x: np.ndarray) -> float:
-        return _logistic(self.params["confidence"], conf_x)
+        return float(logistic(self.params["confidence"], conf_x))
 
     def status(self, confidence: float, kind_absent: bool = False) -> Status:
         """``abstained`` below one threshold on the confidence, ``answered`` from the other, else
@@ -158,7 +159,7 @@ class Reader:
         return "answered" if confidence >= self.params["answered_from"] and not kind_absent else "uncertain"
 
     def spans_next(self, span_x: np.ndarray) -> bool:
-        return _logistic(self.params["span"], span_x) >= self.params["span"]["threshold"]
+        return bool(logistic(self.params["span"], span_x) >= self.params["span"]["threshold"])
 
     def read(
         self,
