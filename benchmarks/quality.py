@@ -25,6 +25,7 @@ from scipy.optimize import minimize
 
 from benchmarks.corpora import SQUAD_PATH
 from rag import EvalReport, Feature, RetrievalSettings, Settings, report_text
+from rag.embed import Embedder
 from rag.engine import Engine
 from rag.evaluate import (
     Article,
@@ -61,12 +62,14 @@ def _engine(articles: list[Article], folder: Path) -> Engine:
     return engine
 
 
-def _encode(engine: Engine, texts: list[str], cache: Path) -> np.ndarray:
+def cached_vectors(embedder: Embedder, texts: list[str], cache: Path) -> np.ndarray:
+    """The vectors of ``texts``, from ``cache`` (a ``.npy`` file) when it holds as many, else
+    encoded and saved there: questions are encoded once across runs of the benchmarks."""
     if cache.is_file():
         vectors = np.load(cache, allow_pickle=False)
         if len(vectors) == len(texts):
             return vectors
-    vectors = engine.embedder.encode(texts)
+    vectors = embedder.encode(texts)
     np.save(cache, vectors, allow_pickle=False)
     return vectors
 
@@ -77,8 +80,8 @@ def collect(
     """Every question's candidates and features (``lexical``: another BM25 index than the stored one)."""
     questions = [(a.doc, q) for a in articles for q in a.questions]
     out = [q for a in others for q in a.questions]
-    vectors = _encode(engine, [q.text for _, q in questions], work / "questions.npy")
-    out_vectors = _encode(engine, [q.text for q in out], work / "out-of-corpus.npy")
+    vectors = cached_vectors(engine.embedder, [q.text for _, q in questions], work / "questions.npy")
+    out_vectors = cached_vectors(engine.embedder, [q.text for q in out], work / "out-of-corpus.npy")
     data = PartData([], [], np.zeros(len(questions)), np.zeros(len(out)), np.zeros(len(questions)), np.zeros(len(out)))
     for i, ((doc, q), vec) in enumerate(zip(questions, vectors)):
         found = engine.candidates(q.text, vec, lexical=lexical)
@@ -190,8 +193,8 @@ def harness(
     questions = [(a.doc, q) for a in articles for q in a.questions]
     out = [q for a in others for q in a.questions]
     if vectors is None:
-        q_vectors = list(_encode(engine, [q.text for _, q in questions], work / "questions.npy"))
-        out_vectors = list(_encode(engine, [q.text for q in out], work / "out-of-corpus.npy"))
+        q_vectors = list(cached_vectors(engine.embedder, [q.text for _, q in questions], work / "questions.npy"))
+        out_vectors = list(cached_vectors(engine.embedder, [q.text for q in out], work / "out-of-corpus.npy"))
     else:
         q_vectors = [vectors[q.text] for _, q in questions]
         out_vectors = [vectors[q.text] for q in out]

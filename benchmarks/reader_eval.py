@@ -21,11 +21,10 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
-
 from benchmarks.corpora import SQUAD_PATH
-from benchmarks.quality import harness
+from benchmarks.quality import cached_vectors, harness
 from rag import Engine, Settings, report_text
+from rag.encoder import OnnxEmbedder
 from rag.evaluate import load_squad, split_articles
 
 
@@ -39,7 +38,8 @@ def main() -> None:
     articles = load_squad(args.dataset)
     tuning, check = split_articles(articles)
     texts = list(dict.fromkeys(q.text for a in articles for q in a.questions))
-    vectors = dict(zip(texts, np.load(args.work / "questions.npy", allow_pickle=False)))
+    embedder = OnnxEmbedder.from_settings(Settings())
+    vectors = dict(zip(texts, cached_vectors(embedder, texts, args.work / "questions.npy")))
     results = {}
     for label, folder, others in (("check, 12 alone", "check", tuning), ("check, 24 together", "all", [])):
         base = Settings().with_dirs(args.work / folder / "corpus", args.work / folder / "index")

@@ -48,6 +48,7 @@ from sklearn.linear_model import LogisticRegression
 import rag.read_features
 import rag.retrieve
 from benchmarks.corpora import SQUAD_PATH
+from benchmarks.quality import cached_vectors
 from rag import Engine, Settings
 from rag.evaluate import Article, calibration_error, load_squad, split_articles, write_corpus
 from rag.read import CONFIDENCE_FEATURES, SPAN_FEATURES, confidence_features, span_features
@@ -130,12 +131,7 @@ def _build(articles: Sequence[Article], folder: Path, seed_index: Path | None = 
 
 
 def _vectors(engine: Engine, texts: list[str], cache: Path) -> dict[str, np.ndarray]:
-    if cache.is_file():
-        vectors = np.load(cache, allow_pickle=False)
-    else:
-        vectors = engine.embedder.encode(texts)
-        np.save(cache, vectors, allow_pickle=False)
-    return dict(zip(texts, vectors))
+    return dict(zip(texts, cached_vectors(engine.embedder, texts, cache)))
 
 
 def _inside(doc: tuple[str, ...], start: np.ndarray, end: np.ndarray, gold_doc: str, starts: np.ndarray) -> np.ndarray:
