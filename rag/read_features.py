@@ -24,7 +24,7 @@ import numpy as np
 
 from .config import RetrievalSettings
 from .index import StoredIndex
-from .retrieve import _NAME, _NUMBER, _YEAR_OR_DATE, FEATURES, answer_type, candidate_features, weights
+from .retrieve import FEATURES, AnswerKind, answer_type, candidate_features, holds, weights
 
 __all__ = [
     "COLUMN",
@@ -84,20 +84,7 @@ _FUNCTION_WORDS = frozenset(
 _ASKS_AMOUNT = re.compile(
     r"\b(what|which)\s+(\w+\s+)?(rate|percentage|percent|proportion|amount|number|sum|price|cost|figure)\b", re.I
 )
-_AMOUNT = re.compile(
-    r"\d[\d,.]*|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
-    r"hundred|thousand|million|billion|trillion|dozen|half)\b",
-    re.I,
-)
-_YEAR = re.compile(r"^(1\d{3}|20\d{2})$")
-_ASKS_DATE = re.compile(r"\b(what|which)\s+(year|date|day|month|century|decade)\b", re.I)
-_WEEKDAY = re.compile(r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b", re.I)
-_TIME = re.compile(
-    r"\b(\d{1,4}s?|monday|tuesday|wednesday|thursday|friday|saturday|sunday|spring|summer|autumn|fall|winter|"
-    r"days?|weeks?|months?|years?|seasons?|ago|since|until|before|after|during|era|age|period|today|yesterday|"
-    r"tomorrow|morning|evening|night|now|recently|soon|later|earlier|once|when|while)\b",
-    re.I,
-)
+_ASKS_DATE = re.compile(r"\b(what|which)\s+(year|date|day|month|century|decade)s?\b", re.I)
 
 
 class TermStats:
@@ -157,7 +144,7 @@ def _ranks(values: np.ndarray) -> np.ndarray:
     return ranks
 
 
-def _asked(question: str) -> str | None:
+def _asked(question: str) -> AnswerKind | None:
     """What ``question`` asks for, as ``asked_type_absent`` reads it: ``"date"`` ("what year", "on
     what date": a year, a month, a day), ``"when"`` (a date or any time: "in the evening", "after
     the war"), ``"amount"`` (a number that is not a year) or ``None``. Names are left out: "who" is
@@ -168,21 +155,6 @@ def _asked(question: str) -> str | None:
     if kind == "date":
         return "date" if _ASKS_DATE.search(question) else "when"
     return None
-
-
-def _holds(kind: str | None, text: str, question_words: set[str]) -> float:
-    if kind == "amount":
-        found = (m.group(0).lower().rstrip(".,") for m in _AMOUNT.finditer(text))
-        return float(any(w not in question_words and not _YEAR.match(w) for w in found))
-    if kind == "date":
-        return float(_YEAR_OR_DATE.search(text) is not None or _WEEKDAY.search(text) is not None)
-    if kind == "when":
-        return float(_YEAR_OR_DATE.search(text) is not None or _TIME.search(text) is not None)
-    if kind == "number":
-        return float(_NUMBER.search(text) is not None)
-    if kind == "name":
-        return float(any(m.group(0).lower() not in question_words for m in _NAME.finditer(text)))
-    return 0.0
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -291,17 +263,17 @@ def reader_features(
         x[row, COLUMN["bigram_overlap"]] = o.bigrams
         x[row, COLUMN["proximity"]] = o.proximity
         x[row, COLUMN["novel_terms"]] = o.novel
-        x[row, COLUMN["has_date"]] = _holds("date", s, question_words)
-        x[row, COLUMN["has_number"]] = _holds("number", s, question_words)
-        x[row, COLUMN["has_new_name"]] = _holds("name", s, question_words)
+        x[row, COLUMN["has_date"]] = float(holds("date", s, question_words))
+        x[row, COLUMN["has_number"]] = float(holds("number", s, question_words))
+        x[row, COLUMN["has_new_name"]] = float(holds("name", s, question_words))
         near = set(o.matched)
-        absent = asked is not None and not _holds(asked, s, question_words)
+        absent = asked is not None and not holds(asked, s, question_words)
         if has_prev[row]:
             x[row, COLUMN["prev_idf_overlap"]] = overlap(sid - 1).idf
             near |= overlap(sid - 1).matched
         if has_next[row]:
             x[row, COLUMN["next_idf_overlap"]] = overlap(sid + 1).idf
-            x[row, COLUMN["next_answer_type"]] = _holds(kind, text(sid + 1), question_words)
+            x[row, COLUMN["next_answer_type"]] = float(kind is not None and holds(kind, text(sid + 1), question_words))
             near |= overlap(sid + 1).matched
         x[row, COLUMN["asked_type_absent"]] = float(absent)
         x[row, COLUMN["content_coverage"]] = (

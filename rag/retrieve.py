@@ -27,6 +27,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from enum import IntEnum
+from typing import Literal
 
 import numpy as np
 
@@ -54,10 +55,12 @@ FEATURES = tuple(f.name.lower() for f in Feature)
 
 __all__ = [
     "FEATURES",
+    "AnswerKind",
     "Candidate",
     "Feature",
     "answer_type",
     "candidate_features",
+    "holds",
     "prepare_question",
     "ranked",
     "retrieve",
@@ -100,18 +103,31 @@ _YEAR_OR_DATE = re.compile(
     r"\b(1\d{3}|20\d{2})s?\b|\b(January|February|March|April|May|June|July|August|September|October|November|"
     r"December|century|centuries|decade|BC|AD)\b"
 )
+_WEEKDAY = re.compile(r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b", re.I)
+_TIME = re.compile(
+    r"\b(\d{1,4}s?|monday|tuesday|wednesday|thursday|friday|saturday|sunday|spring|summer|autumn|fall|winter|"
+    r"days?|weeks?|months?|years?|seasons?|ago|since|until|before|after|during|era|age|period|today|yesterday|"
+    r"tomorrow|morning|evening|night|now|recently|soon|later|earlier|once|when|while)\b",
+    re.I,
+)
 _NUMBER = re.compile(
     r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|"
     r"thousand|million|billion|dozen|half)\b",
     re.I,
 )
+_AMOUNT = re.compile(
+    r"\d[\d,.]*|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
+    r"hundred|thousand|million|billion|trillion|dozen|half)\b",
+    re.I,
+)
+_YEAR = re.compile(r"^(1\d{3}|20\d{2})$")
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+")
 _ASKS = (
     (
         "date",
         re.compile(
-            r"^(when\b|what (year|date|day|month|century|decade|time)\b|in (what|which) (year|century))|"
-            r"\b(what|which) (year|century|decade)\b",
+            r"^(when\b|what time\b|(by|since|until|till) when\b)|"
+            r"\b(what|which) (year|date|day|month|century|decade)s?\b",
             re.I,
         ),
     ),
@@ -125,22 +141,34 @@ _ASKS = (
     ),
     ("name", re.compile(r"^(who|whom|whose)\b|\b(who|whom|whose)\b", re.I)),
 )
+AnswerKind = Literal["date", "when", "number", "amount", "name"]
 
 
-def answer_type(question: str) -> str | None:
-    """The kind of answer ``question`` asks for: ``"date"``, ``"number"``, ``"name"`` or ``None``."""
+def answer_type(question: str) -> Literal["date", "number", "name"] | None:
+    """The kind of answer ``question`` asks for: ``"date"`` ("when", "on what date", "in which
+    year"), ``"number"`` ("how many", "what percentage"), ``"name"`` ("who") or ``None``."""
     for kind, pattern in _ASKS:
         if pattern.search(question):
-            return kind
+            return kind  # type: ignore[return-value]
     return None
 
 
-def _holds(kind: str, sentence: str, question_words: set[str]) -> bool:
+def holds(kind: AnswerKind, text: str, question_words: set[str]) -> bool:
+    """Whether ``text`` holds an answer of ``kind``: ``"date"`` a year, month, century or weekday;
+    ``"when"`` that or any word of time ("after", "in the evening", "1990s"); ``"number"`` a digit
+    or a number word; ``"amount"`` a number that is neither a year nor in ``question_words``;
+    ``"name"`` a capitalised word, not starting a sentence, that is not in ``question_words``
+    (lower case)."""
     if kind == "date":
-        return _YEAR_OR_DATE.search(sentence) is not None
+        return _YEAR_OR_DATE.search(text) is not None or _WEEKDAY.search(text) is not None
+    if kind == "when":
+        return _YEAR_OR_DATE.search(text) is not None or _TIME.search(text) is not None
     if kind == "number":
-        return _NUMBER.search(sentence) is not None
-    return any(m.group(0).lower() not in question_words for m in _NAME.finditer(sentence))
+        return _NUMBER.search(text) is not None
+    if kind == "amount":
+        found = (m.group(0).lower().rstrip(".,") for m in _AMOUNT.finditer(text))
+        return any(w not in question_words and not _YEAR.match(w) for w in found)
+    return any(m.group(0).lower() not in question_words for m in _NAME.finditer(text))
 
 
 def weights(settings: RetrievalSettings) -> np.ndarray:
@@ -197,7 +225,7 @@ def candidate_features(
     if kind is not None:
         question_words = {w.lower() for w in re.findall(r"\w+", question)}
         for row, sid in enumerate(ids):
-            features[row, Feature.ANSWER_TYPE] = float(_holds(kind, index.sentence_text(int(sid)), question_words))
+            features[row, Feature.ANSWER_TYPE] = float(holds(kind, index.sentence_text(int(sid)), question_words))
     return ids, features
 
 
