@@ -124,6 +124,9 @@ class FollowUpSettings:
     """The same for a longer question that merely holds a pronoun."""
     rrf_k: float = 60.0
     """The rankings are fused by ``weight / (rrf_k + rank)``."""
+    confidence_floor: float = 0.1
+    """With the reader, each ranking's weight is multiplied by its reading's confidence plus this
+    (so a reading that is sure of its first quote counts more, and an unsure one still counts)."""
 
 
 @dataclass(frozen=True)

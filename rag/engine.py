@@ -23,7 +23,7 @@ from .corpus import add_files, remove_documents
 from .embed import Embedder
 from .encoder import OnnxEmbedder
 from .errors import CorpusError, DocumentNotFoundError, IndexMissingError, QuestionError, RagError
-from .followup import asks_for_name, fuse_ranks, own_weight, queries
+from .followup import asks_for_name, fuse_ranks, own_weight, queries, reading_weights
 from .index import StoredIndex, current_generation
 from .lexical import LexicalIndex
 from .load import scan_corpus
@@ -148,7 +148,8 @@ class Engine:
         """The ranked candidates for ``question`` asked after ``previous`` (``None``: asked first).
         A follow-up is ranked alone and in context (the previous question plus the follow-up with
         its pronouns resolved), and the two rankings are fused by weighted reciprocal rank, each
-        candidate keeping the larger of each feature (:mod:`rag.followup`); status and confidence
+        weighted by its reading's confidence, each candidate keeping the larger of each feature
+        (:mod:`rag.followup`); status and confidence
         come from the reading that put the first quote first. When the previous question asked
         for a name, its best sentence is found first: the name a pronoun stands for."""
         fs = self.settings.followup
@@ -167,7 +168,17 @@ class Engine:
         )
         readings = [self._rank(index, q.text, v) for q, v in zip(plan, vectors)]
         rankings = [r.candidates for r in readings]
-        scores = fuse_ranks([[c.sentence_id for c in r] for r in rankings], [q.weight for q in plan], fs.rrf_k)
+        # Each ranking counts by its reading's confidence; the conversation's reading is not trusted
+        # when its first sentence holds none of the follow-up's own words (after "What did the
+        # Lee-Ishiba meeting produce?", "And what about North Korea?" must quote North Korea).
+        confidences = [r.confidence for r in readings]
+        context = readings[1].candidates
+        if confidences[1] is not None and context:
+            own_terms = set(index.lexical.terms(question))
+            if own_terms and not own_terms & set(index.lexical.terms(index.sentence_text(context[0].sentence_id))):
+                confidences[1] = 0.0
+        weights = reading_weights([q.weight for q in plan], confidences, fs.confidence_floor)
+        scores = fuse_ranks([[c.sentence_id for c in r] for r in rankings], weights, fs.rrf_k)
         best: dict[int, Candidate] = {}
         for cand in (c for r in rankings for c in r):
             seen = best.get(cand.sentence_id)

@@ -8,15 +8,20 @@ follow-up is retrieved twice and the two rankings are fused:
 
 1. **own words**: the follow-up alone;
 2. **in context**: the previous question, then the follow-up with its pronouns (he, she, it, his,
-   them, …) replaced by the name it most likely stands for: the first name in the previous answer
-   when the previous question asked for one ("Who …?", "Which official …?"), else the first name
-   in the previous question.
+   them, …) replaced by the name it most likely stands for: the first new name in the previous
+   answer (one with a word the previous question does not hold: the name it asked for) when the
+   previous question asked for one ("Who …?", "Which official …?"; not "Who is Camilla
+   Cavarape?", which asks about a name it holds), else the first name in the previous question.
 
 The rankings are fused by weighted reciprocal rank, ``w / (rrf_k + rank)`` summed over the two
 (scores of two different queries are not on one scale; ranks are). The follow-up's own ranking
 gets ``own_weight`` when the question clearly leans on the previous one (short, and a pronoun or a
 linking word such as "and", "what about"), ``weak_own_weight`` when it merely holds a pronoun, and
-a question with neither is retrieved alone, as if asked first. A fused candidate keeps the larger
+a question with neither is retrieved alone, as if asked first. With the reader, each weight is
+then multiplied by its reading's confidence plus ``confidence_floor`` (:func:`reading_weights`):
+when the follow-up's own words find a sentence the reader is sure of ("What does his
+administration lack?" → "And his administration lacks …"), the previous question's words do not
+pull the first quote back to the previous answer. A fused candidate keeps the larger
 of its two similarities and term coverages, so a terse follow-up ("And under Yoon?") is judged
 answerable on the words of the conversation, not on its own three.
 
@@ -37,6 +42,7 @@ __all__ = [
     "names",
     "own_weight",
     "queries",
+    "reading_weights",
     "resolve",
 ]
 
@@ -52,6 +58,7 @@ _NOT_NAMES = frozenset(
     Should May Might And But Also So Then Or The A An In On At To For From By With About As Of It He She They
     This That These Those There I""".split()
 )
+_ASKS_ABOUT_NAME = re.compile(r"^\s*(?i:who\s+(?:is|was|are|were))\s+[A-Z]")
 _ASKS_FOR_NAME = re.compile(r"^\s*(who|whom|whose|which|what (?:official|person|leader|country|company))\b", re.I)
 
 
@@ -96,11 +103,13 @@ def names(text: str) -> list[str]:
 
 def resolve(question: str, previous: str, previous_answer: str | None = None) -> str:
     """``question`` with its pronouns replaced by the name they most likely stand for: the first
-    name of ``previous_answer`` if ``previous`` asked for a name, else the first of ``previous``;
-    names the question already holds are skipped."""
+    name of ``previous_answer`` with a word ``previous`` does not hold, if ``previous`` asked for a
+    name, else the first of ``previous``; names the question already holds are skipped."""
     referents = names(previous)
     if previous_answer and asks_for_name(previous):
-        referents = names(previous_answer) + referents
+        asked = {w.lower() for w in re.findall(r"\w+", previous)}
+        new = [n for n in names(previous_answer) if any(w.lower() not in asked for w in re.findall(r"\w+", n))]
+        referents = new + referents
     own = question.lower()
     referent = next((n for n in referents if n.lower() not in own), None)
     if referent is None:
@@ -109,8 +118,9 @@ def resolve(question: str, previous: str, previous_answer: str | None = None) ->
 
 
 def asks_for_name(question: str) -> bool:
-    """Whether ``question`` asks who or which one ("Who …?", "Which official …?")."""
-    return bool(_ASKS_FOR_NAME.match(question))
+    """Whether ``question`` asks who or which one ("Who …?", "Which official …?"); not "Who is
+    Camilla Cavarape?", which asks about the name it already holds."""
+    return bool(_ASKS_FOR_NAME.match(question)) and not _ASKS_ABOUT_NAME.match(question)
 
 
 def queries(
@@ -122,6 +132,16 @@ def queries(
         return (Query(text=question, weight=1.0),)
     context = f"{previous} {resolve(question, previous, previous_answer)}"
     return (Query(text=question, weight=weight), Query(text=context, weight=1.0 - weight))
+
+
+def reading_weights(weights: Sequence[float], confidences: Sequence[float | None], floor: float) -> list[float]:
+    """Each ranking's weight times its reading's confidence plus ``floor``, summing to 1; the plain
+    ``weights`` when a reading has no confidence (no reader)."""
+    if any(c is None for c in confidences):
+        return list(weights)
+    scaled = [w * (float(c) + floor) for w, c in zip(weights, confidences)]  # type: ignore[arg-type]
+    total = sum(scaled)
+    return [w / total for w in scaled] if total > 0 else list(weights)
 
 
 def fuse_ranks(rankings: Sequence[Sequence[int]], weights: Sequence[float], rrf_k: float) -> dict[int, float]:

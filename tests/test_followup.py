@@ -11,7 +11,7 @@ from pathlib import Path
 from rag import Engine, Settings
 from rag.config import FollowUpSettings
 from rag.evaluate import follow_up_pairs, load_squad
-from rag.followup import fuse_ranks, names, own_weight, queries, resolve
+from rag.followup import asks_for_name, fuse_ranks, names, own_weight, queries, reading_weights, resolve
 from rag.followup_pairs import make_pair
 
 from .conftest import copy_collection
@@ -39,6 +39,19 @@ def test_pronouns_resolve_to_the_previous_answer_when_it_gave_a_name():
     )
     assert resolve("Where is his office?", "What did Fred Fleitz say?") == "Where is Fred Fleitz’s office?"
     assert resolve("And under Yoon?", "What did Moon Jae-in do?") == "And under Yoon?"
+    # The name asked for is one the previous question does not already hold.
+    quoted = "Reuters quoted Republican Senator Bill Hagerty of Tennessee, saying, ..."
+    assert (
+        resolve("What post did he hold in Japan?", "Which senator from Tennessee did Reuters quote?", quoted)
+        == "What post did Republican Senator Bill Hagerty of Tennessee hold in Japan?"
+    )
+
+
+def test_who_is_a_name_asks_about_that_name_not_for_one():
+    assert asks_for_name("Who has been tapped as national security advisor?")
+    assert asks_for_name("Which senator from Tennessee did Reuters quote?")
+    assert not asks_for_name("Who is Camilla Cavarape?")
+    assert not asks_for_name("What did Fred Fleitz say?")
 
 
 def test_how_much_the_previous_question_counts():
@@ -59,6 +72,14 @@ def test_fusion_is_by_weighted_reciprocal_rank():
     assert sorted(fused, key=lambda i: -fused[i]) == [2, 1, 3]  # Second in one and first in the other wins.
     lopsided = fuse_ranks([[1, 2], [2, 3]], [0.99, 0.01], rrf_k=60)
     assert sorted(lopsided, key=lambda i: -lopsided[i])[:2] == [1, 2]
+
+
+def test_a_sure_reading_counts_more_in_the_fusion():
+    # Equal confidences keep the weights' proportions; a sure reading outweighs an unsure one.
+    assert reading_weights([0.5, 0.5], [0.4, 0.4], floor=0.1) == [0.5, 0.5]
+    own, context = reading_weights([0.5, 0.5], [0.64, 0.05], floor=0.1)
+    assert own == 0.5 * 0.74 / (0.5 * 0.74 + 0.5 * 0.15) and own + context == 1.0
+    assert reading_weights([0.5, 0.5], [None, None], floor=0.1) == [0.5, 0.5]  # No reader: no confidences.
 
 
 def test_pair_generator_replaces_the_shared_subject_by_a_pronoun():
@@ -99,6 +120,15 @@ def test_follow_up_uses_the_previous_question_for_its_pronoun(seed_engine: Engin
     previous = "Which former National Security Council chief of staff visited Japan this month?"
     answer = seed_engine.ask("Which Japanese official did he meet?", previous=previous)
     assert "Takeo Akiba" in answer.quotes[0].text
+
+
+def test_the_follow_ups_own_words_win_when_the_reader_is_sure_of_them(seed_engine: Engine):
+    """After a question on how Trump views alliances, "What does his administration lack?" is
+    answered by the sentence that says what it lacks, not by the previous answer again."""
+    previous = "How does Chatham House say Trump views such alliances?"
+    before = seed_engine.ask(previous)
+    answer = seed_engine.ask("What does his administration lack?", previous=previous)
+    assert "lacks" in answer.quotes[0].text and answer.quotes[0].text != before.quotes[0].text
 
 
 def _rag(args: list[str], stdin: str | None = None) -> subprocess.CompletedProcess[str]:
