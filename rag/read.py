@@ -10,7 +10,8 @@ It then decides three things, with small models fitted beside the ranker (``mode
 - **confidence**: a calibrated probability that the first quote answers (logistic regression on
   :func:`confidence_features`), and from it the **status**: ``"answered"``, ``"uncertain"`` (the
   quotes are kept, but the articles may not answer this directly) or ``"abstained"``; a question
-  asking when or how many whose first quote holds no time or amount is at most ``"uncertain"``;
+  asking when or how many whose first quote holds no time or amount, or naming something the
+  articles never mention (:func:`~rag.read_features.unknown_names`), is at most ``"uncertain"``;
 - **spans**: whether a quoted sentence is a lead-in whose next sentence carries the answer, in
   which case the quote spans both (logistic regression on :func:`span_features`).
 
@@ -30,7 +31,7 @@ import numpy as np
 from .config import RetrievalSettings
 from .errors import ModelError
 from .index import StoredIndex
-from .read_features import COLUMN, READER_FEATURES, reader_features
+from .read_features import COLUMN, READER_FEATURES, reader_features, unknown_names
 from .records import Status
 from .retrieve import Candidate, Feature, ranked
 from .trees import TreeEnsemble
@@ -149,14 +150,15 @@ class Reader:
     def confidence(self, conf_x: np.ndarray) -> float:
         return float(logistic(self.params["confidence"], conf_x))
 
-    def status(self, confidence: float, kind_absent: bool = False) -> Status:
+    def status(self, confidence: float, capped: bool = False) -> Status:
         """``abstained`` below one threshold on the confidence, ``answered`` from the other, else
-        ``uncertain``; and never ``answered`` when the question asks when or how many and the first
-        quote holds no time or amount (``kind_absent``): a sentence without a number does not
-        answer "how many" directly, however close it is."""
+        ``uncertain``; and never ``answered`` when ``capped``: the question asks when or how many
+        and the first quote holds no time or amount (a sentence without a number does not answer
+        "how many" directly, however close it is), or the question names something the articles
+        never mention."""
         if confidence < self.params["abstain_below"]:
             return "abstained"
-        return "answered" if confidence >= self.params["answered_from"] and not kind_absent else "uncertain"
+        return "answered" if confidence >= self.params["answered_from"] and not capped else "uncertain"
 
     def spans_next(self, span_x: np.ndarray) -> bool:
         return bool(logistic(self.params["span"], span_x) >= self.params["span"]["threshold"])
@@ -191,9 +193,12 @@ class Reader:
             if sx is not None and self.spans_next(sx):
                 span_ends[int(top[row])] = int(top[row]) + 1
         kind_absent = bool(len(top)) and x[0, COLUMN["asked_type_absent"]] == 1 and int(top[0]) not in span_ends
+        named_absent = bool(len(top)) and bool(
+            unknown_names(index, question, [int(d) for d in index.sentence_doc[top[:3]]])
+        )
         return Reading(
             candidates=candidates,
             confidence=confidence,
-            status=self.status(confidence, kind_absent),
+            status=self.status(confidence, kind_absent or named_absent),
             span_ends=span_ends,
         )

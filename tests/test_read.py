@@ -17,7 +17,7 @@ from rag.evaluate import calibration_error
 from rag.present import answer_text
 from rag.quote import answer_from_candidates
 from rag.read import Reader
-from rag.read_features import QUESTION_WORDS, READER_FEATURES
+from rag.read_features import QUESTION_WORDS, READER_FEATURES, unknown_names
 from rag.records import UNCERTAIN_NOTE, Answer
 from rag.retrieve import candidate_features, ranked, weights
 from ui.render import answer_html
@@ -162,6 +162,19 @@ def test_answerability_columns_say_whether_the_asked_kind_and_words_are_there(se
     assert not rows.x[:, col["asked_type_absent"]].any()
 
 
+def test_names_the_articles_never_mention_are_found(seed_engine: Engine):
+    """The word "Australia" is in no article; "Rorry Daniels" is only in a byline (not a sentence) of the
+    article whose document is given; "Trump" is in many sentences."""
+    index = seed_engine._live()
+    byline_doc = next(i for i in range(len(index.documents)) if "Rorry Daniels" in index.document_text(i))
+    assert unknown_names(index, "What is the capital of Australia?", [byline_doc]) == ["Australia"]
+    assert unknown_names(index, "What did Trump say about Australia and Narnia?", []) == ["Australia", "Narnia"]
+    assert unknown_names(index, "According to Rorry Daniels, what helped?", [byline_doc]) == []
+    assert unknown_names(index, "According to Rorry Daniels, what helped?", []) == ["Rorry", "Daniels"]
+    answer = seed_engine.ask("What is the capital of Australia?")
+    assert answer.status != "answered"
+
+
 @pytest.mark.parametrize(
     "question",
     [
@@ -182,5 +195,5 @@ def test_a_quote_without_the_asked_kind_is_at_most_uncertain(seed_engine: Engine
     assert reader is not None
     sure = 0.99
     assert reader.status(sure) == "answered"
-    assert reader.status(sure, kind_absent=True) == "uncertain"
-    assert reader.status(0.0, kind_absent=True) == "abstained"
+    assert reader.status(sure, capped=True) == "uncertain"
+    assert reader.status(0.0, capped=True) == "abstained"
