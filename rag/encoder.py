@@ -192,9 +192,11 @@ class OnnxEmbedder:
 
     @property
     def name(self) -> str:
-        """The model's identity in the index manifest: its name and the encoder's precision."""
+        """The model's identity in the index manifest: its name, the encoder's precision and the
+        export recipe's version (a new recipe gives slightly different vectors, so an index built
+        with an older one is re-embedded, not mixed with new vectors)."""
         kind = "fp32" if self.precision == "fp32" else f"int8-{self.precision}"
-        return f"{self.model_name} (onnx {kind})"
+        return f"{self.model_name} (onnx {kind}, export {EXPORT_VERSION})"
 
     def model_dir(self) -> str:
         """The sentence-transformers folder (the bundled one unless ``model_path`` was given)."""

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from rag import Engine, Settings
-from rag.encoder import OnnxEmbedder, cpu_precision, read_model_spec
+from rag.encoder import EXPORT_VERSION, OnnxEmbedder, cpu_precision, read_model_spec
 from rag.errors import ModelError
 
 from .conftest import PROJECT_ROOT
@@ -92,6 +92,8 @@ def test_long_texts_are_cut_at_the_models_max_seq_length(fp32: OnnxEmbedder):
 
 def test_precision_is_part_of_the_models_identity(embedder: OnnxEmbedder, fp32: OnnxEmbedder, fresh_corpus: Settings):
     assert fp32.name != embedder.name and "fp32" in fp32.name
+    # So is the export recipe: an index embedded by an older export is re-embedded, not mixed.
+    assert f"export {EXPORT_VERSION}" in embedder.name and f"export {EXPORT_VERSION}" in fp32.name
     first = Engine(fresh_corpus, fp32).build()
     assert first.embedded > 0
     again = Engine(fresh_corpus, embedder).build()
