@@ -5,7 +5,9 @@ exactly the passage or sentence. Nothing here changes the text; spans only skip 
 
 - Paragraphs are separated by blank lines, or by single line breaks when lines are not hard-wrapped.
 - A short line with no closing punctuation (a heading, a byline, "Share this article") is not a
-  sentence: it is never quoted, but it is kept at the head of the passage that follows it.
+  sentence: it is never quoted, but it is kept at the head of the passage that follows it. So is a
+  one-line paragraph of site chrome: a call to action ("Click here to continue reading …"), a
+  credit ("Originally published under …") or a teaser cut off by an ellipsis.
 - Sentences end at ``. ! ? …`` (plus closing quotes or brackets) before a capital, a digit or an
   opening quote; abbreviations (``Mr.``, ``e.g.``), initials (``J. Smith``) and dotted acronyms
   inside a sentence (``U.S. President``) do not end one. CJK full stops end a sentence directly.
@@ -163,10 +165,27 @@ def split_sentences(text: str, start: int = 0, end: int | None = None, max_chars
     return [s for s in spans if s[0] < s[1]]
 
 
+_SITE_CHROME = re.compile(
+    r"^\W*(click here|subscribe\b|sign up\b|follow us\b|share (this|on)\b|read (more|the full)\b|"
+    r"continue reading\b|originally published\b|original article\b|photo (from|by|credit)\b|cover photo\b|"
+    r"image credit\b)|\bcredits? cc[ -]by\b|(…|\.\.\.)$",
+    re.I,
+)
+"""A line of the site around an article, not of the article: a call to action ("Click here to
+continue reading …", "Sign up for our mailing list"), a credit ("Originally published under
+Creative Commons by …", "Photo from Shutterstock."), or a teaser cut off by an ellipsis ("The Oval
+Office meltdown indicates a hardening of stance by the Trump team, which has…")."""
+
+
 def _is_heading(text: str, span: Span) -> bool:
-    """A short line that does not end like a sentence: a heading, byline or navigation item."""
+    """A line that is not a sentence of the article: a short one that does not end like a sentence
+    (a heading, byline or navigation item), or a line of site chrome (:data:`_SITE_CHROME`)."""
     line = text[span[0] : span[1]]
-    return len(line) <= 120 and "\n" not in line and line.rstrip(_CLOSERS)[-1:] not in _TERMINAL
+    if "\n" in line:
+        return False
+    return (len(line) <= 120 and line.rstrip(_CLOSERS)[-1:] not in _TERMINAL) or (
+        len(line) <= 300 and _SITE_CHROME.search(line) is not None
+    )
 
 
 def chunk_text(text: str, settings: ChunkSettings, body_start: int = 0) -> Chunks:

@@ -39,8 +39,9 @@ __all__ = [
 ]
 
 SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"})
-LOADER_VERSION = 2
-"""Bumped when extraction changes, so a build re-reads every document (2: trafilatura, PDF pages, Word)."""
+LOADER_VERSION = 3
+"""Bumped when extraction or chunking changes, so a build re-reads and re-chunks every document (2:
+trafilatura, PDF pages, Word; 3: lines of site chrome are not sentences)."""
 SIDECAR_SUFFIX = ".meta.json"
 MAX_FILE_BYTES = 50 * 1024 * 1024
 _META_FIELDS = ("title", "publisher", "author", "date", "url")

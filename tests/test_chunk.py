@@ -68,6 +68,31 @@ def test_headings_are_not_quoted_but_head_their_passage():
     assert text[ps:pe].startswith("Trump and Trilateralism")
 
 
+def test_site_chrome_is_not_quoted():
+    """Calls to action, credits and cut-off teasers on lines of their own are the site's, not the
+    article's; the same words inside a paragraph of the article stay sentences."""
+    article = "The leaders met at Camp David. They agreed to meet every year."
+    chrome = [
+        "Click here to continue reading the full version of this Expert Comment on the Chatham House website.",
+        "Sign up for our mailing list to keep up to date on all the latest developments.",
+        "Originally published under Creative Commons by 360info™.",
+        "Photo from Shutterstock.",
+        "The Oval Office meltdown indicates a hardening of stance by the Trump team, which has…",
+    ]
+    text = "\n\n".join([article, *chrome, "A closing paragraph. Read more about it in the report."])
+    chunks = chunk_text(text, ChunkSettings())
+    quoted = [text[s:e] for s, e in chunks.sentences]
+    assert quoted == [
+        "The leaders met at Camp David.",
+        "They agreed to meet every year.",
+        "A closing paragraph.",
+        "Read more about it in the report.",
+    ]
+    # The chrome heads the passage that follows it, as a heading would; offsets still round-trip.
+    ps, pe = chunks.passages[-1]
+    assert text[ps:pe].startswith(chrome[0]) and text[ps:pe].endswith("in the report.")
+
+
 def test_hard_wrapped_paragraph_is_one_passage():
     text = (
         "This paragraph was wrapped by an editor at a fixed width so\n"
