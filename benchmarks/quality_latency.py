@@ -3,9 +3,11 @@
     python -m benchmarks.quality_latency [--repeat 20] [--out benchmarks/quality_latency.json]
 
 The seed corpus is indexed in a temporary folder through the normal build path. Each question is
-timed ``--repeat`` times, interleaved: encoding the question only, retrieving, reading (the
-trained second stage, :mod:`rag.read`) and quoting with that vector, and ``Engine.ask`` end to
-end. The budget is an end-to-end p50 of at most 4x the encoder's. Prints a table and writes JSON.
+timed ``--repeat`` times, interleaved: encoding the question with sentence-transformers (torch, the
+model's own code), encoding it with our encoder, retrieving, reading (the trained second stage,
+:mod:`rag.read`) and quoting with that vector, and ``Engine.ask`` end to end. The budget (issue
+10) is an end-to-end p50 of at most 4x sentence-transformers' p50 for encoding the question
+alone; the ratio to our own encoder is printed too. Prints a table and writes JSON.
 """
 
 from __future__ import annotations
@@ -50,11 +52,23 @@ def main() -> None:
         shutil.copytree(ROOT / "corpus", root / "corpus")
         engine = Engine(Settings().with_dirs(root / "corpus", root / "index"))
         engine.build()
-        for question in QUESTIONS:  # Warm up the model and the caches.
+        from sentence_transformers import SentenceTransformer
+
+        reference = SentenceTransformer(engine.embedder.model_dir(), device="cpu")  # type: ignore[attr-defined]
+        for question in QUESTIONS:  # Warm up the models and the caches.
             engine.ask(question)
-        timings: dict[str, list[float]] = {"encode only": [], "retrieve + read + quote": [], "ask (end to end)": []}
+            reference.encode([question])
+        timings: dict[str, list[float]] = {
+            "sentence-transformers encode": [],
+            "encode only": [],
+            "retrieve + read + quote": [],
+            "ask (end to end)": [],
+        }
         for _ in range(args.repeat):
             for question in QUESTIONS:
+                started = time.perf_counter()
+                reference.encode([question])
+                timings["sentence-transformers encode"].append(time.perf_counter() - started)
                 started = time.perf_counter()
                 vector = engine.encode_question(question)
                 timings["encode only"].append(time.perf_counter() - started)
@@ -72,12 +86,21 @@ def main() -> None:
         }
         for name, v in timings.items()
     }
-    ratio = rows["ask (end to end)"]["p50_ms"] / rows["encode only"]["p50_ms"]
-    print(f"{'stage':<24} {'p50 ms':>8} {'p95 ms':>8} {'mean ms':>8}   ({len(QUESTIONS)} questions x {args.repeat})")
+    ask = rows["ask (end to end)"]["p50_ms"]
+    ratio = ask / rows["sentence-transformers encode"]["p50_ms"]
+    own = ask / rows["encode only"]["p50_ms"]
+    print(f"{'stage':<30} {'p50 ms':>8} {'p95 ms':>8} {'mean ms':>8}   ({len(QUESTIONS)} questions x {args.repeat})")
     for name, row in rows.items():
-        print(f"{name:<24} {row['p50_ms']:>8.2f} {row['p95_ms']:>8.2f} {row['mean_ms']:>8.2f}")
-    print(f"end-to-end p50 / encoder p50 = {ratio:.2f} (budget 4)")
-    args.out.write_text(json.dumps({"stages": rows, "ratio_p50": round(ratio, 3), "repeat": args.repeat}, indent=1))
+        print(f"{name:<30} {row['p50_ms']:>8.2f} {row['p95_ms']:>8.2f} {row['mean_ms']:>8.2f}")
+    print(f"end-to-end p50 / sentence-transformers encode p50 = {ratio:.2f} (budget 4)")
+    print(f"end-to-end p50 / our encoder's p50 = {own:.2f}")
+    result = {
+        "stages": rows,
+        "ratio_p50": round(ratio, 3),
+        "ratio_p50_own_encoder": round(own, 3),
+        "repeat": args.repeat,
+    }
+    args.out.write_text(json.dumps(result, indent=1))
 
 
 if __name__ == "__main__":
