@@ -149,9 +149,9 @@ class Engine:
         A follow-up is ranked alone and in context (the previous question plus the follow-up with
         its pronouns resolved), and the two rankings are fused by weighted reciprocal rank, each
         weighted by its reading's confidence, each candidate keeping the larger of each feature
-        (:mod:`rag.followup`); status and confidence
-        come from the reading that put the first quote first. When the previous question asked
-        for a name, its best sentence is found first: the name a pronoun stands for."""
+        (:mod:`rag.followup`); status and confidence come from the reading that put the first
+        quote first. When the previous question asked for a name, its best sentence is found
+        first: the name a pronoun stands for."""
         fs = self.settings.followup
         weight = own_weight(question, fs.own_weight, fs.weak_own_weight) if previous else 1.0
         if previous is None or weight >= 1.0:

@@ -11,7 +11,7 @@ It then decides three things, with small models fitted beside the ranker (``mode
   :func:`confidence_features`), and from it the **status**: ``"answered"``, ``"uncertain"`` (the
   quotes are kept, but the articles may not answer this directly) or ``"abstained"``; a question
   asking when or how many whose first quote holds no time or amount, or naming something the
-  articles never mention (:func:`~rag.read_features.unknown_names`), is at most ``"uncertain"``;
+  articles never mention (:func:`unknown_names`), is at most ``"uncertain"``;
 - **spans**: whether a quoted sentence is a lead-in whose next sentence carries the answer, in
   which case the quote spans both (logistic regression on :func:`span_features`).
 
@@ -22,6 +22,8 @@ SQuAD evaluation set; ``models/README.md`` says what data, what licence and what
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,7 +33,7 @@ import numpy as np
 from .config import RetrievalSettings
 from .errors import ModelError
 from .index import StoredIndex
-from .read_features import COLUMN, READER_FEATURES, reader_features, unknown_names
+from .read_features import COLUMN, READER_FEATURES, reader_features
 from .records import Status
 from .retrieve import Candidate, Feature, ranked
 from .trees import TreeEnsemble
@@ -44,6 +46,7 @@ __all__ = [
     "confidence_features",
     "logistic",
     "span_features",
+    "unknown_names",
 ]
 
 CONFIDENCE_FEATURES = (
@@ -56,6 +59,28 @@ CONFIDENCE_FEATURES = (
     "top_content_coverage",
 )
 SPAN_FEATURES = ("score", "next_score", "next_minus_score", "answer_type", "next_answer_type", "length", "next_length")
+
+
+_QUESTION_NAME = re.compile(r"(?<!^)\b[A-Z][\w’'\-]*")
+
+
+def unknown_names(index: StoredIndex, question: str, doc_ids: Sequence[int]) -> list[str]:
+    """The capitalised words of ``question`` (its first word aside) that no indexed sentence
+    holds and that the documents ``doc_ids`` do not hold either (a byline or heading is in the
+    document, not among the sentences): "Australia" in "What is the capital of Australia?" asked
+    of articles that never name it. Words the lexical index drops (stop words) are skipped."""
+    unknown = []
+    texts: list[str] | None = None
+    for match in _QUESTION_NAME.finditer(question):
+        word = match.group(0)
+        terms = index.lexical.terms(word)
+        if not terms or any(index.lexical.doc_freq(t) > 0 for t in terms):
+            continue
+        if texts is None:
+            texts = [index.document_text(d) for d in dict.fromkeys(doc_ids)]
+        if not any(re.search(rf"\b{re.escape(word)}\b", t, re.I) for t in texts):
+            unknown.append(word)
+    return unknown
 
 
 def confidence_features(scores: np.ndarray, x: np.ndarray, features: np.ndarray) -> np.ndarray:

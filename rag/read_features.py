@@ -35,7 +35,6 @@ __all__ = [
     "TopFeatures",
     "reader_features",
     "reader_rows",
-    "unknown_names",
 ]
 
 QUESTION_WORDS = ("what", "which", "who", "when", "where", "why", "how_many", "how", "other")
@@ -86,28 +85,6 @@ _ASKS_AMOUNT = re.compile(
     r"\b(what|which)\s+(\w+\s+)?(rate|percentage|percent|proportion|amount|number|sum|price|cost|figure)\b", re.I
 )
 _ASKS_DATE = re.compile(r"\b(what|which)\s+(year|date|day|month|century|decade)s?\b", re.I)
-
-
-_QUESTION_NAME = re.compile(r"(?<!^)\b[A-Z][\w’'\-]*")
-
-
-def unknown_names(index: StoredIndex, question: str, doc_ids: Sequence[int]) -> list[str]:
-    """The capitalised words of ``question`` (its first word aside) that no indexed sentence
-    holds and that the documents ``doc_ids`` do not hold either (a byline or heading is in the
-    document, not among the sentences): "Australia" in "What is the capital of Australia?" asked
-    of articles that never name it. Words the lexical index drops (stop words) are skipped."""
-    unknown = []
-    texts: list[str] | None = None
-    for match in _QUESTION_NAME.finditer(question):
-        word = match.group(0)
-        terms = index.lexical.terms(word)
-        if not terms or any(index.lexical.doc_freq(t) > 0 for t in terms):
-            continue
-        if texts is None:
-            texts = [index.document_text(d) for d in dict.fromkeys(doc_ids)]
-        if not any(re.search(rf"\b{re.escape(word)}\b", t, re.I) for t in texts):
-            unknown.append(word)
-    return unknown
 
 
 class TermStats:

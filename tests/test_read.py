@@ -16,8 +16,8 @@ from rag.errors import ModelError
 from rag.evaluate import calibration_error
 from rag.present import answer_text
 from rag.quote import answer_from_candidates
-from rag.read import Reader
-from rag.read_features import QUESTION_WORDS, READER_FEATURES, unknown_names
+from rag.read import Reader, unknown_names
+from rag.read_features import QUESTION_WORDS, READER_FEATURES
 from rag.records import UNCERTAIN_NOTE, Answer
 from rag.retrieve import candidate_features, ranked, weights
 from ui.render import answer_html
