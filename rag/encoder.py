@@ -305,9 +305,11 @@ class OnnxEmbedder:
         workers = 1 if total <= LIGHT_MAX_TEXTS else (self._threads or os.cpu_count() or 1)
         if progress:
             progress(0, total)
-        # Longest first, in steps of ``batch_size`` texts: the workers finish together.
+        # Longest first, in steps of at most ``batch_size`` texts and small enough that every worker
+        # gets one (a re-index of one file, a few dozen texts, is spread over every core too).
         order = np.argsort([-len(t) for t in texts], kind="stable")
-        steps = [order[i : i + self._batch_size] for i in range(0, total, self._batch_size)]
+        step = max(1, min(self._batch_size, -(-total // workers)))
+        steps = [order[i : i + step] for i in range(0, total, step)]
         out = np.empty((total, self.dim), dtype=np.float32)
 
         def run(rows: np.ndarray) -> int:
