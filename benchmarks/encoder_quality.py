@@ -46,6 +46,9 @@ class DerivedPassages:
     def dim(self) -> int:
         return self.inner.dim
 
+    def preload(self) -> None:
+        self.inner.preload()
+
     def encode(self, texts: Sequence[str], progress: ProgressFn | None = None) -> np.ndarray:
         parts = [[t[s:e] for s, e in split_sentences(t)] or [t] for t in texts]
         unique = list(dict.fromkeys(p for ps in parts for p in ps))

@@ -80,7 +80,7 @@ class RetrievalSettings:
     abstain_coverage_weight: float = 0.3
     max_question_chars: int = 1000
     """Longer questions are cut at a word boundary before anything else happens."""
-    reader_dir: Path | None = field(default_factory=lambda: default_reader_dir())
+    reader_dir: Path | None = field(default_factory=default_reader_dir)
     """Folder of the trained answer reader (``reader.txt``, ``reader.json``; see :mod:`rag.read`;
     ``RAG_READER_DIR``, by default :func:`default_reader_dir`): it re-scores the best candidates,
     grades the answer's status and joins lead-in sentences to the sentence that answers. ``None``
@@ -146,7 +146,7 @@ class Settings:
     """The ONNX encoder's weights: ``auto`` (int8 for this CPU's instruction set where it has one,
     else fp32), ``fp32``, or an int8 kind: ``avx512_vnni``, ``avx512``, ``avx2``, ``arm64``. Part of
     the model's identity in the index: another precision re-embeds everything."""
-    cache_dir: Path = field(default_factory=lambda: default_cache_dir())
+    cache_dir: Path = field(default_factory=default_cache_dir)
     """Where the model's ONNX export is kept (made once per model and precision)."""
     chunk: ChunkSettings = field(default_factory=ChunkSettings)
     retrieval: RetrievalSettings = field(default_factory=RetrievalSettings)

@@ -68,10 +68,11 @@ class LexicalIndex:
     indptr: np.ndarray = field(default_factory=lambda: np.zeros(1, np.int64))
     stemmer: str | None = STEMMER
     stopwords: frozenset[str] = frozenset()
+    pattern: str = TOKEN_PATTERN
 
     def __post_init__(self) -> None:
         self._stem = _stem_function(self.stemmer)
-        self._split = re.compile(TOKEN_PATTERN).findall
+        self._split = re.compile(self.pattern).findall
 
     def terms(self, text: str) -> list[str]:
         """The text's terms as the index holds them, in order: lower-cased, stop words dropped,
@@ -182,5 +183,6 @@ def load(path: Path) -> LexicalIndex:
         vocab=vocab,
         stemmer=tokenizer.get("stemmer"),
         stopwords=frozenset(stopwords),
+        pattern=tokenizer.get("pattern", TOKEN_PATTERN),
         **arrays,
     )

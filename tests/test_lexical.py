@@ -5,6 +5,7 @@ and scores exactly."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import bm25s
@@ -90,18 +91,14 @@ def test_coverage_counts_distinct_terms_per_group(saved: Path, sentences: list[s
 
 def test_an_index_written_before_the_stop_words_were_recorded_still_loads(saved: Path, tmp_path: Path):
     old = tmp_path / "lexical"
-    old.mkdir()
-    for f in saved.iterdir():
-        (old / f.name).write_bytes(f.read_bytes())
+    shutil.copytree(saved, old)
     (old / "tokenizer.json").write_text(json.dumps({"stopwords": "en", "stemmer": "english"}))
     assert lexical.load(old).terms(QUERIES[0]) == lexical.load(saved).terms(QUERIES[0])
 
 
 def test_arrays_that_do_not_match_the_vocabulary_are_refused(saved: Path, tmp_path: Path):
     bad = tmp_path / "lexical"
-    bad.mkdir()
-    for f in saved.iterdir():
-        (bad / f.name).write_bytes(f.read_bytes())
+    shutil.copytree(saved, bad)
     np.save(bad / "indptr.csc.index.npy", np.load(saved / "indptr.csc.index.npy")[:-5])
     with pytest.raises(ValueError, match="do not match"):
         lexical.load(bad)
