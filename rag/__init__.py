@@ -34,6 +34,7 @@ from .fetch import parse_urls
 from .load import MAX_FILE_BYTES, SUPPORTED_SUFFIXES
 from .present import answer_markdown, answer_text, report_text, safe_url, status_text, to_json
 from .records import (
+    STATUSES,
     UNCERTAIN_NOTE,
     Answer,
     BuildReport,
@@ -51,6 +52,7 @@ from .retrieve import Feature
 
 __all__ = [
     "MAX_FILE_BYTES",
+    "STATUSES",
     "SUPPORTED_SUFFIXES",
     "UNCERTAIN_NOTE",
     "Answer",

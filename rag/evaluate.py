@@ -41,7 +41,7 @@ from .config import Settings
 from .engine import Engine
 from .errors import RagError
 from .followup_pairs import FollowUpPair, make_pairs
-from .records import Answer, EvalReport, Status
+from .records import STATUSES, Answer, EvalReport, Status
 
 __all__ = [
     "Article",
@@ -283,7 +283,7 @@ def summarize(
 
 
 def _counts(outcomes: Sequence[Scored]) -> dict[str, int]:
-    return {s: sum(o.status == s for o in outcomes) for s in ("answered", "uncertain", "abstained")}
+    return {s: sum(o.status == s for o in outcomes) for s in STATUSES}
 
 
 def _ece(scored: Sequence[Scored], out: Sequence[Scored]) -> float | None:

@@ -11,7 +11,7 @@ import textwrap
 from typing import Any
 from urllib.parse import urlsplit
 
-from .records import UNCERTAIN_NOTE, Answer, BuildReport, EvalReport, IndexStatus
+from .records import STATUSES, UNCERTAIN_NOTE, Answer, BuildReport, EvalReport, IndexStatus
 
 __all__ = ["answer_markdown", "answer_text", "report_text", "safe_url", "status_text", "to_json"]
 
@@ -116,7 +116,7 @@ def report_text(report: BuildReport | EvalReport) -> str:
 
 
 def _status_line(counts: dict[str, int]) -> str:
-    return " / ".join(str(counts.get(s, 0)) for s in ("answered", "uncertain", "abstained"))
+    return " / ".join(str(counts.get(s, 0)) for s in STATUSES)
 
 
 def _eval_text(report: EvalReport) -> str:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, get_args
 
 __all__ = [
+    "STATUSES",
     "UNCERTAIN_NOTE",
     "Answer",
     "BuildReport",
@@ -138,6 +139,8 @@ class CitedPassage(Record):
 
 
 Status = Literal["answered", "uncertain", "abstained"]
+STATUSES: tuple[Status, ...] = get_args(Status)
+"""Every :data:`Status`, in order: the best first."""
 
 UNCERTAIN_NOTE = "The articles may not answer this directly; these are the closest quotes."
 """What the terminal and the page say above the quotes of an ``"uncertain"`` answer."""

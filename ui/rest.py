@@ -27,6 +27,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from rag import (
     MAX_FILE_BYTES,
+    STATUSES,
     CorpusError,
     DocumentNotFoundError,
     DocumentTooLargeError,
@@ -127,7 +128,7 @@ _ANSWER: dict[str, Any] = {
                 "properties": {
                     "question": {"type": "string"},
                     "abstained": {"type": "boolean"},
-                    "status": {"type": "string", "enum": ["answered", "uncertain", "abstained"]},
+                    "status": {"type": "string", "enum": list(STATUSES)},
                     "confidence": {"type": ["number", "null"]},
                     "answer": {"type": "string"},
                     "quotes": {
