@@ -15,6 +15,7 @@ Prints a table and writes JSON. The final numbers of the shipped settings come f
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import time
 from dataclasses import asdict, dataclass, replace
@@ -63,14 +64,17 @@ def _engine(articles: list[Article], folder: Path) -> Engine:
 
 
 def cached_vectors(embedder: Embedder, texts: list[str], cache: Path) -> np.ndarray:
-    """The vectors of ``texts``, from ``cache`` (a ``.npy`` file) when it holds as many, else
-    encoded and saved there: questions are encoded once across runs of the benchmarks."""
-    if cache.is_file():
-        vectors = np.load(cache, allow_pickle=False)
-        if len(vectors) == len(texts):
-            return vectors
+    """The vectors of ``texts``, from ``cache`` (a ``.npy`` file) when the key beside it
+    (``.key.json``: the encoder's name and a digest of the texts) says they are these texts' by
+    this encoder, else encoded and saved there: questions are encoded once across runs of the
+    benchmarks, and again when the encoder or the questions change."""
+    key = {"encoder": embedder.name, "texts": hashlib.sha256("\n".join(texts).encode()).hexdigest()}
+    key_file = cache.with_suffix(".key.json")
+    if cache.is_file() and key_file.is_file() and json.loads(key_file.read_text(encoding="utf-8")) == key:
+        return np.load(cache, allow_pickle=False)
     vectors = embedder.encode(texts)
     np.save(cache, vectors, allow_pickle=False)
+    key_file.write_text(json.dumps(key), encoding="utf-8")
     return vectors
 
 

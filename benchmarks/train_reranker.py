@@ -49,9 +49,9 @@ import rag.read_features
 import rag.retrieve
 from benchmarks.corpora import SQUAD_PATH
 from benchmarks.quality import cached_vectors
-from rag import Engine, Settings
+from rag import STATUSES, Engine, Settings
 from rag.evaluate import Article, calibration_error, load_squad, split_articles, write_corpus
-from rag.read import CONFIDENCE_FEATURES, SPAN_FEATURES, confidence_features, span_features
+from rag.read import CONFIDENCE_FEATURES, SPAN_FEATURES, confidence_features, span_features, statuses
 from rag.read import logistic as probability
 from rag.read_features import READER_FEATURES
 
@@ -94,7 +94,6 @@ GROUPS: dict[str, tuple[str, ...]] = {
     ),
     "answer-type evidence": ("has_date", "has_number", "has_new_name"),
     "question word": tuple(f for f in READER_FEATURES if f.startswith("q_")),
-    "answerability (asked type absent, content coverage)": ANSWERABILITY,
 }
 
 
@@ -128,10 +127,6 @@ def _build(articles: Sequence[Article], folder: Path, seed_index: Path | None = 
     report = engine.build()
     print(f"  {folder.name}: {len(articles)} articles, embedded {report.embedded} texts, {report.seconds:.0f} s")
     return engine
-
-
-def _vectors(engine: Engine, texts: list[str], cache: Path) -> dict[str, np.ndarray]:
-    return dict(zip(texts, cached_vectors(engine.embedder, texts, cache)))
 
 
 def _inside(doc: tuple[str, ...], start: np.ndarray, end: np.ndarray, gold_doc: str, starts: np.ndarray) -> np.ndarray:
@@ -172,19 +167,21 @@ def collect(
     return part
 
 
-def _features_source() -> str:
-    """A digest of the code that computes the reader's features (the cache's key)."""
+def _features_source(encoder: str) -> str:
+    """A digest of the code that computes the reader's features and of the encoder's name (the
+    cache's key)."""
     code = b"".join(Path(m.__file__).read_bytes() for m in (rag.read_features, rag.retrieve) if m.__file__)
-    return hashlib.sha256(code).hexdigest()
+    return hashlib.sha256(code + encoder.encode()).hexdigest()
 
 
-def cached(path: Path, make: Callable[[], Part]) -> Part:
+def cached(path: Path, make: Callable[[], Part], encoder: str) -> Part:
     """``make()``, saved to (or loaded from) ``path`` as plain arrays, so a re-run reads the
-    features instead of computing them again."""
+    features instead of computing them again (unless the feature code or ``encoder`` changed)."""
     fields = ("ids", "x", "hit", "lengths", "next_hit", "has_next")
+    key = _features_source(encoder)
     data = np.load(path, allow_pickle=False) if path.is_file() else None
-    if data is not None and ("source" not in data or str(data["source"]) != _features_source()):
-        data = None  # Computed by other reader-feature code: compute them again.
+    if data is not None and ("source" not in data or str(data["source"]) != key):
+        data = None  # Computed by other reader-feature code or from another encoder's vectors: again.
     if data is not None:
         cut, base_cut = np.cumsum(data["rows"])[:-1], np.cumsum(data["base_rows"])[:-1]
         split = {f: np.split(data[f], cut) for f in fields}
@@ -202,7 +199,7 @@ def cached(path: Path, make: Callable[[], Part]) -> Part:
     arrays["base_rows"] = np.array([len(it.base) for it in items])
     arrays["article"] = np.array([it.article for it in items])
     arrays["base"] = np.concatenate([it.base for it in items])
-    arrays["source"] = np.array(_features_source())
+    arrays["source"] = np.array(key)
     np.savez(path, allow_pickle=False, **arrays)
     return part
 
@@ -355,21 +352,24 @@ def main() -> None:
     seed = together.settings.index_dir
     alone = {"tuning": _build(tuning, args.work / "tuning", seed), "check": _build(check, args.work / "check", seed)}
     texts = list(dict.fromkeys(q.text for a in articles for q in a.questions))
-    vectors = _vectors(together, texts, args.work / "questions.npy")
+    vectors = dict(zip(texts, cached_vectors(together.embedder, texts, args.work / "questions.npy")))
     print(f"  {len(texts)} questions encoded ({time.perf_counter() - started:.0f} s)")
 
     w = args.work
+    encoder = together.embedder.name
     data = {
-        "tuning": cached(w / "f-tuning.npz", lambda: collect(together, tuning, vectors, True)),
-        "check": cached(w / "f-check.npz", lambda: collect(together, check, vectors, True)),
+        "tuning": cached(w / "f-tuning.npz", lambda: collect(together, tuning, vectors, True), encoder),
+        "check": cached(w / "f-check.npz", lambda: collect(together, check, vectors, True), encoder),
     }
     on_topic = {
-        "tuning": cached(w / "f-on-tuning.npz", lambda: collect(together, tuning, vectors, True, drop_gold=True)),
-        "check": cached(w / "f-on-check.npz", lambda: collect(together, check, vectors, True, drop_gold=True)),
+        "tuning": cached(
+            w / "f-on-tuning.npz", lambda: collect(together, tuning, vectors, True, drop_gold=True), encoder
+        ),
+        "check": cached(w / "f-on-check.npz", lambda: collect(together, check, vectors, True, drop_gold=True), encoder),
     }
     off_topic = {
-        "tuning": cached(w / "f-off-tuning.npz", lambda: collect(alone["tuning"], check, vectors, False)),
-        "check": cached(w / "f-off-check.npz", lambda: collect(alone["check"], tuning, vectors, False)),
+        "tuning": cached(w / "f-off-tuning.npz", lambda: collect(alone["tuning"], check, vectors, False), encoder),
+        "check": cached(w / "f-off-check.npz", lambda: collect(alone["check"], tuning, vectors, False), encoder),
     }
     print(f"features computed ({time.perf_counter() - started:.0f} s)")
     tun, chk = data["tuning"].items, data["check"].items
@@ -451,14 +451,11 @@ def main() -> None:
 
     absent_col = CONFIDENCE_FEATURES.index("top_asked_type_absent")
 
-    def statuses(p: np.ndarray, x: np.ndarray) -> dict[str, float]:
-        """The share of each status (as :meth:`rag.read.Reader.status` decides it, spans aside)."""
-        answered = (p >= answered_from) & (x[:, absent_col] != 1)
-        return {
-            "answered": float(answered.mean()),
-            "uncertain": float(((p >= abstain_below) & ~answered).mean()),
-            "abstained": float((p < abstain_below).mean()),
-        }
+    def status_shares(p: np.ndarray, x: np.ndarray) -> dict[str, float]:
+        """The share of each status, as :func:`rag.read.statuses` decides it (spans and the
+        never-mentioned-name cap aside: they need the question's text against the index)."""
+        found = statuses(p, x[:, absent_col] == 1, abstain_below, answered_from)
+        return {s: float((found == s).mean()) for s in STATUSES}
 
     # The same on the check part, with the shipped ranker (never trained on it).
     chk_on, chk_off = on_topic["check"].items, off_topic["check"].items
@@ -473,12 +470,12 @@ def main() -> None:
         np.concatenate([cpa, cpo, cpf]).tolist(), np.concatenate([cya, cyo * 0, cyf * 0]).astype(bool).tolist()
     )
     status_rows = {
-        "tuning answerable": statuses(pa, xa),
-        "tuning on-topic unanswerable": statuses(po, xo),
-        "tuning off-topic": statuses(pf, xf),
-        "check answerable": statuses(cpa, cxa),
-        "check on-topic unanswerable": statuses(cpo, cxo),
-        "check off-topic": statuses(cpf, cxf),
+        "tuning answerable": status_shares(pa, xa),
+        "tuning on-topic unanswerable": status_shares(po, xo),
+        "tuning off-topic": status_shares(pf, xf),
+        "check answerable": status_shares(cpa, cxa),
+        "check on-topic unanswerable": status_shares(cpo, cxo),
+        "check off-topic": status_shares(cpf, cxf),
     }
     for name, st in status_rows.items():
         print(

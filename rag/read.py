@@ -26,7 +26,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -46,6 +46,7 @@ __all__ = [
     "confidence_features",
     "logistic",
     "span_features",
+    "statuses",
     "unknown_names",
 ]
 
@@ -81,6 +82,16 @@ def unknown_names(index: StoredIndex, question: str, doc_ids: Sequence[int]) -> 
         if not any(re.search(rf"\b{re.escape(word)}\b", t, re.I) for t in texts):
             unknown.append(word)
     return unknown
+
+
+def statuses(confidence: np.ndarray, capped: np.ndarray, abstain_below: float, answered_from: float) -> np.ndarray:
+    """Each answer's status from its confidence: ``abstained`` below ``abstain_below``,
+    ``answered`` from ``answered_from``, else ``uncertain``; never ``answered`` where ``capped``:
+    the question asks when or how many and the first quote holds no time or amount (a sentence
+    without a number does not answer "how many" directly, however close it is), or it names
+    something the articles never mention. One rule for serving and for training's figures."""
+    answered = (confidence >= answered_from) & ~capped
+    return np.where(confidence < abstain_below, "abstained", np.where(answered, "answered", "uncertain"))
 
 
 def confidence_features(scores: np.ndarray, x: np.ndarray, features: np.ndarray) -> np.ndarray:
@@ -176,14 +187,11 @@ class Reader:
         return float(logistic(self.params["confidence"], conf_x))
 
     def status(self, confidence: float, capped: bool = False) -> Status:
-        """``abstained`` below one threshold on the confidence, ``answered`` from the other, else
-        ``uncertain``; and never ``answered`` when ``capped``: the question asks when or how many
-        and the first quote holds no time or amount (a sentence without a number does not answer
-        "how many" directly, however close it is), or the question names something the articles
-        never mention."""
-        if confidence < self.params["abstain_below"]:
-            return "abstained"
-        return "answered" if confidence >= self.params["answered_from"] and not capped else "uncertain"
+        """The status of one answer (:func:`statuses`)."""
+        found = statuses(
+            np.array([confidence]), np.array([capped]), self.params["abstain_below"], self.params["answered_from"]
+        )
+        return cast(Status, str(found[0]))
 
     def spans_next(self, span_x: np.ndarray) -> bool:
         return bool(logistic(self.params["span"], span_x) >= self.params["span"]["threshold"])
