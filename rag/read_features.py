@@ -24,7 +24,7 @@ import numpy as np
 
 from .config import RetrievalSettings
 from .index import StoredIndex
-from .retrieve import FEATURES, AnswerKind, answer_type, candidate_features, holds, weights
+from .retrieve import ASKS_CALENDAR_DATE, FEATURES, AnswerKind, answer_type, candidate_features, holds, weights
 
 __all__ = [
     "COLUMN",
@@ -84,7 +84,7 @@ _FUNCTION_WORDS = frozenset(
 _ASKS_AMOUNT = re.compile(
     r"\b(what|which)\s+(\w+\s+)?(rate|percentage|percent|proportion|amount|number|sum|price|cost|figure)\b", re.I
 )
-_ASKS_DATE = re.compile(r"\b(what|which)\s+(year|date|day|month|century|decade)s?\b", re.I)
+_ASKS_DATE = re.compile(ASKS_CALENDAR_DATE, re.I)
 
 
 class TermStats:

@@ -54,6 +54,7 @@ FEATURES = tuple(f.name.lower() for f in Feature)
 """The features' names, in column order."""
 
 __all__ = [
+    "ASKS_CALENDAR_DATE",
     "FEATURES",
     "AnswerKind",
     "Candidate",
@@ -103,31 +104,30 @@ _YEAR_OR_DATE = re.compile(
     r"\b(1\d{3}|20\d{2})s?\b|\b(January|February|March|April|May|June|July|August|September|October|November|"
     r"December|century|centuries|decade|BC|AD)\b"
 )
-_WEEKDAY = re.compile(r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b", re.I)
+_WEEKDAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+_WEEKDAY = re.compile(rf"\b({_WEEKDAYS})\b", re.I)
 _TIME = re.compile(
-    r"\b(\d{1,4}s?|monday|tuesday|wednesday|thursday|friday|saturday|sunday|spring|summer|autumn|fall|winter|"
+    rf"\b(\d{{1,4}}s?|{_WEEKDAYS}|spring|summer|autumn|fall|winter|"
     r"days?|weeks?|months?|years?|seasons?|ago|since|until|before|after|during|era|age|period|today|yesterday|"
     r"tomorrow|morning|evening|night|now|recently|soon|later|earlier|once|when|while)\b",
     re.I,
 )
-_NUMBER = re.compile(
-    r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|"
-    r"thousand|million|billion|dozen|half)\b",
-    re.I,
+_NUMBER_WORDS = (
+    "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand|"
+    "million|billion|dozen|half"
 )
-_AMOUNT = re.compile(
-    r"\d[\d,.]*|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
-    r"hundred|thousand|million|billion|trillion|dozen|half)\b",
-    re.I,
-)
+_NUMBER = re.compile(rf"\d|\b({_NUMBER_WORDS})\b", re.I)
+_AMOUNT = re.compile(rf"\d[\d,.]*|\b({_NUMBER_WORDS}|trillion)\b", re.I)
 _YEAR = re.compile(r"^(1\d{3}|20\d{2})$")
+ASKS_CALENDAR_DATE = r"\b(what|which)\s+(year|date|day|month|century|decade)s?\b"
+"""A question naming the calendar unit it asks for ("on what date", "in which year"): a date, not
+any time ("when")."""
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+")
 _ASKS = (
     (
         "date",
         re.compile(
-            r"^(when\b|what time\b|(by|since|until|till) when\b)|"
-            r"\b(what|which) (year|date|day|month|century|decade)s?\b",
+            rf"^(when\b|what time\b|(by|since|until|till) when\b)|{ASKS_CALENDAR_DATE}",
             re.I,
         ),
     ),
