@@ -168,16 +168,14 @@ class Engine:
         )
         readings = [self._rank(index, q.text, v) for q, v in zip(plan, vectors)]
         rankings = [r.candidates for r in readings]
-        # Each ranking counts by its reading's confidence; the conversation's reading is not trusted
-        # when its first sentence holds none of the follow-up's own words (after "What did the
-        # Lee-Ishiba meeting produce?", "And what about North Korea?" must quote North Korea).
-        confidences = [r.confidence for r in readings]
         context = readings[1].candidates
-        if confidences[1] is not None and context:
-            own_terms = set(index.lexical.terms(question))
-            if own_terms and not own_terms & set(index.lexical.terms(index.sentence_text(context[0].sentence_id))):
-                confidences[1] = 0.0
-        weights = reading_weights([q.weight for q in plan], confidences, fs.confidence_floor)
+        own_terms = set(index.lexical.terms(question))
+        on_topic = not (context and own_terms) or bool(
+            own_terms & set(index.lexical.terms(index.sentence_text(context[0].sentence_id)))
+        )
+        weights = reading_weights(
+            [q.weight for q in plan], [r.confidence for r in readings], fs.confidence_floor, context_on_topic=on_topic
+        )
         scores = fuse_ranks([[c.sentence_id for c in r] for r in rankings], weights, fs.rrf_k)
         best: dict[int, Candidate] = {}
         for cand in (c for r in rankings for c in r):

@@ -134,12 +134,18 @@ def queries(
     return (Query(text=question, weight=weight), Query(text=context, weight=1.0 - weight))
 
 
-def reading_weights(weights: Sequence[float], confidences: Sequence[float | None], floor: float) -> list[float]:
-    """Each ranking's weight times its reading's confidence plus ``floor``, summing to 1; the plain
-    ``weights`` when a reading has no confidence (no reader)."""
+def reading_weights(
+    weights: Sequence[float], confidences: Sequence[float | None], floor: float, *, context_on_topic: bool = True
+) -> list[float]:
+    """Each ranking's weight (the follow-up's own first, then the conversation's) times its
+    reading's confidence plus ``floor``, summing to 1; the plain ``weights`` when a reading has no
+    confidence (no reader). The conversation's reading counts its confidence only when
+    ``context_on_topic``: its first sentence holds one of the follow-up's own words (after "What
+    did the Lee-Ishiba meeting produce?", "And what about North Korea?" must quote North Korea)."""
     if any(c is None for c in confidences):
         return list(weights)
-    scaled = [w * (float(c) + floor) for w, c in zip(weights, confidences)]  # type: ignore[arg-type]
+    trusted = [float(c) if i == 0 or context_on_topic else 0.0 for i, c in enumerate(confidences)]  # type: ignore[arg-type]
+    scaled = [w * (c + floor) for w, c in zip(weights, trusted)]
     total = sum(scaled)
     return [w / total for w in scaled] if total > 0 else list(weights)
 
