@@ -22,11 +22,10 @@ import time
 from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any, Literal
 
-from benchmarks.corpora import ROOT
-from rag import Answer, Engine, Settings
-from rag.records import Status
+from benchmarks.corpora import RESULTS, ROOT
+from rag import STATUSES, Answer, Engine, Settings
 
 __all__ = [
     "QUESTIONS_FILE",
@@ -183,7 +182,7 @@ def measure(engine: Engine, sets: QuestionSets, *, half: str, k: int = 3) -> Bun
 
 
 def _counts(status: dict[str, int]) -> str:
-    return ", ".join(f"{status.get(s, 0)} {s}" for s in get_args(Status))
+    return ", ".join(f"{status.get(s, 0)} {s}" for s in STATUSES)
 
 
 def report_text(report: BundledReport) -> str:
@@ -211,7 +210,7 @@ def main() -> None:
     parser.add_argument("--k", type=int, default=3)
     parser.add_argument("--json", type=Path, help="Also write the report here as JSON.")
     args = parser.parse_args()
-    work = Path(__file__).parent / "results" / "work" / "bundled"
+    work = RESULTS / "work" / "bundled"
     shutil.rmtree(work / "corpus", ignore_errors=True)
     shutil.copytree(ROOT / "corpus", work / "corpus")
     engine = Engine(Settings().with_dirs(work / "corpus", work / "index"))

@@ -135,7 +135,7 @@ def main() -> None:
     ask = [rag, "ask", questions[0], *folders]
     cold = [shell(ask, env)[0] for _ in range(5)]
     _, probe = shell([sys.executable, "-c", script, "ask", questions[0], *folders], env)
-    results["cold_ask"] = {"median_s": statistics.median(cold), "all_s": cold, "torch": probe.stderr.strip()}
+    results["cold_ask"] = {"median_s": statistics.median(cold), "all_s": cold, "imported": probe.stderr.strip()}
 
     out = RESULTS / f"encoder-{datetime.now(timezone.utc):%Y%m%d-%H%M%S}.json"
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from benchmarks.corpora import ROOT
+from benchmarks.corpora import RESULTS, ROOT
 from rag.errors import CorpusError
 from rag.formats.html import extract_html, visible_text
 from rag.load import decode_html
@@ -98,7 +98,7 @@ def score(pages: list[tuple[str, str, str]], loader: Loader) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--pages", type=Path, default=ROOT / "benchmarks" / "extraction_pages")
-    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "extraction.json")
+    parser.add_argument("--out", type=Path, default=RESULTS / "extraction.json")
     args = parser.parse_args()
     pages = []
     for html in sorted(args.pages.glob("*.html")):

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.corpora import ROOT
+from benchmarks.corpora import RESULTS
 from rag import __version__
 from rag.config import ChunkSettings
 from rag.index import IndexContent, StoredIndex, current_generation, write_generation
@@ -119,7 +119,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "index_checks.json")
+    parser.add_argument("--out", type=Path, default=RESULTS / "index_checks.json")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="rag-checks-") as tmp:
         rows = [measure(n, args.repeat, Path(tmp)) for n in args.sizes]

@@ -29,7 +29,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from benchmarks.corpora import ROOT
+from benchmarks.corpora import RESULTS, ROOT
 from rag.evaluate import percentile
 
 QUESTIONS = [
@@ -178,7 +178,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--corpus", type=Path, default=ROOT / "corpus")
     parser.add_argument("--index", type=Path, help="Index folder (default: a temporary one, removed after).")
-    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "load_test.json")
+    parser.add_argument("--out", type=Path, default=RESULTS / "load_test.json")
     parser.add_argument(
         "--engine-only", action="store_true", help="Ask the engine directly in one thread, without the app."
     )

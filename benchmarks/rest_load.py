@@ -33,7 +33,7 @@ from typing import Any
 
 import httpx
 
-from benchmarks.corpora import ROOT
+from benchmarks.corpora import RESULTS, ROOT
 from benchmarks.load_test import QUESTIONS, REFUSED, free_port, server_command, stop, tree_rss_mib, wait_until_up
 from rag.evaluate import percentile
 
@@ -180,7 +180,7 @@ def main() -> None:
     parser.add_argument("--ask-threads", type=int, default=None, help="Threads answering /api/ask [ui.server's].")
     parser.add_argument("--malloc-arenas", type=int, default=None, help="glibc arenas; 0: no cap [ui.server's].")
     parser.add_argument("--workers", type=int, default=1, help="Processes serving the REST API only (>1).")
-    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "rest_load.json")
+    parser.add_argument("--out", type=Path, default=RESULTS / "rest_load.json")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--corpus", type=Path, default=ROOT / "corpus")

@@ -23,7 +23,7 @@ from typing import Any
 
 from gradio_client import Client, handle_file
 
-from benchmarks.corpora import ROOT
+from benchmarks.corpora import RESULTS, ROOT
 from rag import Engine, Settings
 from ui.app import launch
 
@@ -53,7 +53,7 @@ def summary(name: str, seconds: list[float]) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "ui_api.json")
+    parser.add_argument("--out", type=Path, default=RESULTS / "ui_api.json")
     args = parser.parse_args()
 
     examples = [e["question"] for e in json.loads((ROOT / "ui/assets/examples.json").read_text())]

@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.corpora import ROOT
+from benchmarks.corpora import RESULTS, ROOT
 from rag import Engine, Settings
 
 PAGES = ROOT / "benchmarks" / "extraction_pages"
@@ -125,7 +125,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--notifications", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "watch.json")
+    parser.add_argument("--out", type=Path, default=RESULTS / "watch.json")
     args = parser.parse_args()
     results: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as tmp:

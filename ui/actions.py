@@ -73,24 +73,28 @@ class Actions:
 
     # -- writing ---------------------------------------------------------------------------
 
-    def upload(self, files: list[str] | None, overwrite: bool, progress: Callable[[str, int, int], None]) -> str:
+    def upload(
+        self, files: list[str] | None, overwrite: bool, progress: Callable[[str, int, int], None] | None = None
+    ) -> str:
         if not files:
             raise RagError(f"no file chosen: pick one or more {', '.join(UPLOAD_TYPES)} files first")
         pairs = [(Path(f), Path(f).name) for f in files]
         report = self.engine.add(pairs, overwrite=overwrite, progress=progress)
         return _report(report, f"Added {', '.join(name for _, name in pairs)}")
 
-    def add_urls(self, text: str | None, overwrite: bool, progress: Callable[[str, int, int], None]) -> str:
+    def add_urls(
+        self, text: str | None, overwrite: bool, progress: Callable[[str, int, int], None] | None = None
+    ) -> str:
         urls = parse_urls(text or "")
         if not urls:
             raise RagError("no link given: paste one or more http(s) URLs, one per line")
         report = self.engine.add(urls=urls, overwrite=overwrite, progress=progress)
         return _report(report, f"Added {', '.join(urls)}")
 
-    def remove(self, doc: str | None, progress: Callable[[str, int, int], None]) -> str:
+    def remove(self, doc: str | None, progress: Callable[[str, int, int], None] | None = None) -> str:
         if not doc:
             raise RagError("no document chosen: pick the document to remove first")
         return _report(self.engine.remove([doc], progress=progress), f"Removed {doc}")
 
-    def rebuild(self, progress: Callable[[str, int, int], None]) -> str:
+    def rebuild(self, progress: Callable[[str, int, int], None] | None = None) -> str:
         return _report(self.engine.build(progress=progress), "Rebuilt")

@@ -349,7 +349,7 @@ def launch(
 ) -> Running:
     """Start the app (page, Gradio API, REST API, MCP) on ``host:port``, with a login if ``auth``
     is given (``api_token``: a bearer token the REST API and MCP accept too). ``mcp_write`` adds
-    the upload/remove/rebuild tools to MCP. With ``block`` (as ``rag serve``) it warns when the
+    the add_url/remove/rebuild tools to MCP. With ``block`` (as ``rag serve``) it warns when the
     address is exposed without a login, then serves until interrupted; otherwise it runs in the
     background and the returned server's ``close()`` stops it. The index should be built."""
     warning = exposure_warning(host, auth)

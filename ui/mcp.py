@@ -80,9 +80,6 @@ def add_tools(actions: Actions) -> None:
         """
         return to_json(actions.document_record(doc))
 
-    def silent(step: str, done: int, total: int) -> None:
-        """No progress bar for an agent: it gets the report at the end."""
-
     @guard
     def add_url(urls: str, overwrite: bool = False) -> str:
         """Fetch web pages (news or policy articles) or PDFs into the collection and index them, so
@@ -92,7 +89,7 @@ def add_tools(actions: Actions) -> None:
             urls: One or more http(s) links, one per line.
             overwrite: Replace a document of the same name already in the collection (default false).
         """
-        return actions.add_urls(urls, bool(overwrite), silent)
+        return actions.add_urls(urls, bool(overwrite))  # No progress bar for an agent: it gets the report.
 
     @guard
     def remove(doc: str) -> str:
@@ -101,13 +98,13 @@ def add_tools(actions: Actions) -> None:
         Args:
             doc: The document name, as "doc" in `list_documents`.
         """
-        return actions.remove(doc, silent)
+        return actions.remove(doc)
 
     @guard
     def rebuild() -> str:
         """Index what changed in the collection's folder (files added, edited or deleted there
         directly); only new or changed documents are embedded. Returns a one-paragraph report."""
-        return actions.rebuild(silent)
+        return actions.rebuild()
 
     # Not queued: Gradio's MCP server calls such endpoints in-process; a queued one it calls over
     # HTTP through a client of its own, which carries no credentials. Builds wait for each other

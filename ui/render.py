@@ -109,7 +109,7 @@ def conversation_html(turns: Sequence[Answer]) -> str:
 
 
 def _passage_card(p: CitedPassage, focus: bool) -> str:
-    url = safe_url(p.url or p.meta.url)
+    url = safe_url(p.url)
     link = (
         f'<a class="rq-source" href="{esc(url)}" target="_blank" rel="noopener noreferrer">{esc(url)}</a>'
         if url
