@@ -336,26 +336,38 @@ def logistic(x: np.ndarray, y: np.ndarray) -> dict[str, Any]:
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("dataset", nargs="?", type=Path, default=SQUAD_PATH)
-    parser.add_argument("--work", type=Path, default=Path("/tmp/rag-reader"))
-    parser.add_argument("--models", type=Path, default=Path(__file__).resolve().parent.parent / "models")
-    parser.add_argument("--out", type=Path, default=Path(__file__).with_name("reader.json"))
-    args = parser.parse_args()
+@dataclass
+class Prepared:
+    """The indexes, question vectors and reader rows every trained stage is measured on."""
+
+    tuning: list[Article]
+    check: list[Article]
+    together: Engine
+    alone: dict[str, Engine]
+    data: dict[str, Part]
+    """Answerable: every question of each part against the 24 articles indexed together."""
+    on_topic: dict[str, Part]
+    """The same questions with their answer's sentences taken out of the candidates."""
+    off_topic: dict[str, Part]
+    """Each part's questions against the other part alone."""
+
+
+def prepare(dataset: Path, work: Path) -> Prepared:
+    """Index the SQuAD articles (24 together, then each part alone from that index), encode every
+    question once and compute the reader rows of each set, all cached in ``work``."""
     started = time.perf_counter()
-    articles = load_squad(args.dataset)
+    articles = load_squad(dataset)
     tuning, check = split_articles(articles)
-    args.work.mkdir(parents=True, exist_ok=True)
+    work.mkdir(parents=True, exist_ok=True)
     print("indexing (24 together, then each part alone from it):")
-    together = _build(articles, args.work / "all")
+    together = _build(articles, work / "all")
     seed = together.settings.index_dir
-    alone = {"tuning": _build(tuning, args.work / "tuning", seed), "check": _build(check, args.work / "check", seed)}
+    alone = {"tuning": _build(tuning, work / "tuning", seed), "check": _build(check, work / "check", seed)}
     texts = list(dict.fromkeys(q.text for a in articles for q in a.questions))
-    vectors = dict(zip(texts, cached_vectors(together.embedder, texts, args.work / "questions.npy")))
+    vectors = dict(zip(texts, cached_vectors(together.embedder, texts, work / "questions.npy")))
     print(f"  {len(texts)} questions encoded ({time.perf_counter() - started:.0f} s)")
 
-    w = args.work
+    w = work
     encoder = together.embedder.name
     data = {
         "tuning": cached(w / "f-tuning.npz", lambda: collect(together, tuning, vectors, True), encoder),
@@ -372,6 +384,19 @@ def main() -> None:
         "check": cached(w / "f-off-check.npz", lambda: collect(alone["check"], tuning, vectors, False), encoder),
     }
     print(f"features computed ({time.perf_counter() - started:.0f} s)")
+    return Prepared(tuning, check, together, alone, data, on_topic, off_topic)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("dataset", nargs="?", type=Path, default=SQUAD_PATH)
+    parser.add_argument("--work", type=Path, default=Path("/tmp/rag-reader"))
+    parser.add_argument("--models", type=Path, default=Path(__file__).resolve().parent.parent / "models")
+    parser.add_argument("--out", type=Path, default=Path(__file__).with_name("reader.json"))
+    args = parser.parse_args()
+    started = time.perf_counter()
+    prep = prepare(args.dataset, args.work)
+    alone, data, on_topic, off_topic = prep.alone, prep.data, prep.on_topic, prep.off_topic
     tun, chk = data["tuning"].items, data["check"].items
     recall_n = {n: float(np.mean([it.hit.any() for it in tun])) for n in (TOP_N,)}
 
