@@ -96,7 +96,7 @@ class Engine:
             return None
         with self._lock:
             if self._reader is None:
-                self._reader = Reader(folder)
+                self._reader = Reader(folder, cross_encoder=self.settings.retrieval.cross_encoder)
             return self._reader
 
     def encode_question(self, question: str) -> np.ndarray:

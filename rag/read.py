@@ -5,6 +5,10 @@ features. The reader takes the best ``top_n`` of them and scores each with a Lig
 model over richer, named features (:mod:`rag.read_features`), computed from what the index
 already holds: the reader embeds nothing.
 
+When the ranker's best two are close, a cross-encoder (:mod:`rag.cross_encoder`: MiniLM fine-tuned
+on SQuAD, reading the question and each sentence together) rescores its best few, and the two
+scores are fused (:meth:`Reader.rescored`).
+
 It then decides three things, with small models fitted beside the ranker (``models/reader.json``):
 
 - **confidence**: a calibrated probability that the first quote answers (logistic regression on
@@ -31,6 +35,7 @@ from typing import Any, cast
 import numpy as np
 
 from .config import RetrievalSettings
+from .cross_encoder import CrossEncoder, fuse, needed
 from .errors import ModelError
 from .index import StoredIndex
 from .read_features import COLUMN, READER_FEATURES, reader_features
@@ -160,7 +165,7 @@ class Reader:
     """The trained second stage, loaded once from ``models/`` (LightGBM's text format + JSON) and
     evaluated with :class:`~rag.trees.TreeEnsemble` (no ``lightgbm`` import on the question path)."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, *, cross_encoder: bool = True) -> None:
         model, params = folder / "reader.txt", folder / "reader.json"
         try:
             self.trees = TreeEnsemble(model.read_text(encoding="utf-8"))
@@ -177,11 +182,27 @@ class Reader:
             )
         self.top_n = int(self.params["top_n"])
         self._columns = [READER_FEATURES.index(f) for f in self.params["used_features"]]
+        self.cross_encoder = CrossEncoder(folder) if cross_encoder else None
+        """Rescores the reader's best few candidates (:mod:`rag.cross_encoder`); ``None``: the
+        reader's scores alone."""
 
     def scores(self, x: np.ndarray) -> np.ndarray:
         if len(x) == 0:
             return np.zeros(0)
         return self.trees.predict(x[:, self._columns])
+
+    def rescored(self, index: StoredIndex, question: str, top: np.ndarray, scores: np.ndarray) -> np.ndarray:
+        """The reader's ``scores`` of the sentences ``top`` with the best few fused with the
+        cross-encoder's scores (:func:`rag.cross_encoder.fuse`) when the first place is open
+        (:func:`rag.cross_encoder.needed`); the others unchanged."""
+        cross = self.cross_encoder
+        if cross is None or not needed(scores, cross.below_gap):
+            return scores
+        head = np.argsort(-scores, kind="stable")[: cross.top]
+        found = cross.scores(question, [index.sentence_text(int(s)) for s in top[head]])
+        out = scores.astype(np.float64)
+        out[head] = fuse(scores[head], found, cross.weight, cross.floor)
+        return out
 
     def confidence(self, conf_x: np.ndarray) -> float:
         return float(logistic(self.params["confidence"], conf_x))
@@ -209,10 +230,14 @@ class Reader:
         status, confidence and spans."""
         found = reader_features(index, question, query_vector, ids, features, settings, self.top_n)
         top, x = found.top, found.x
-        scores = self.scores(x)
+        own = self.scores(x)
+        scores = self.rescored(index, question, top, own)
         order = np.argsort(-scores, kind="stable")
-        top, x, scores = top[order], x[order], scores[order]
-        confidence = self.confidence(confidence_features(scores, x, features))
+        top, x, scores, own = top[order], x[order], scores[order], own[order]
+        # Confidence and spans read the reader's own scores, which they were fitted on; the
+        # cross-encoder only orders (fed its fused scores, the confidence rose for unanswerable
+        # questions as much as for answerable ones: README, "The cross-encoder").
+        confidence = self.confidence(confidence_features(np.sort(own)[::-1], x, features))
         # The reader's candidates, then the rest in retrieval's order (for a ``k`` above
         # ``top_n``) with scores that keep descending.
         positions = np.concatenate([found.order[: len(top)][order], found.order[len(top) :]])
@@ -222,7 +247,7 @@ class Reader:
         span_ends: dict[int, int] = {}
         has_next = found.has_next[order]
         for row in range(len(top)):  # Every row, so a larger k continues the same quotes.
-            sx = span_features(row, scores, x, top, bool(has_next[row]))
+            sx = span_features(row, own, x, top, bool(has_next[row]))
             if sx is not None and self.spans_next(sx):
                 span_ends[int(top[row])] = int(top[row]) + 1
         kind_absent = bool(len(top)) and x[0, COLUMN["asked_type_absent"]] == 1 and int(top[0]) not in span_ends

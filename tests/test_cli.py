@@ -152,5 +152,7 @@ def test_the_answer_reader_is_found_installed_or_in_the_source_tree(tmp_path: Pa
     project = tomllib.loads((Path(__file__).resolve().parent.parent / "pyproject.toml").read_text())
     setuptools = project["tool"]["setuptools"]
     assert setuptools["package-dir"]["rag.models"] == "models"
-    assert {"reader.txt", "reader.json"} <= set(setuptools["package-data"]["rag.models"])
+    shipped = {"reader.txt", "reader.json", "cross_encoder.onnx", "cross_encoder.json", "cross_encoder_tokenizer.json"}
+    assert shipped <= set(setuptools["package-data"]["rag.models"])
+    assert all((default_reader_dir() / name).is_file() for name in shipped)
     assert Settings.from_env({"RAG_READER_DIR": str(tmp_path)}).retrieval.reader_dir == tmp_path

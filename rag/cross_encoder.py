@@ -1,0 +1,129 @@
+"""The cross-encoder: reads the question and a candidate sentence together and scores whether the
+sentence answers it. Part of the read stage (:mod:`rag.read`): it rescoring the reader's best few
+candidates, the ones whose order decides the first quote.
+
+The model is the bundled all-MiniLM-L6-v2 fine-tuned as a cross-encoder (one relevance logit per
+pair) on the tuning part of the SQuAD evaluation set, exported to ONNX with int8 weights and
+committed in ``models/`` (``make train-cross-encoder``; ``models/README.md`` says what data, what
+licence and what it measured). It runs with onnxruntime and ``tokenizers`` only: no torch on the
+question path.
+
+Its score is not used alone: :func:`fuse` adds it to the reader's, scaled to the spread of the
+reader's scores over the same candidates, so either can overrule a small lead of the other. And it
+runs only when the reader's first two candidates are close (their score gap below ``below_gap``):
+on the SQuAD tuning part, where the reader leads by more the cross-encoder almost never changes the
+first quote, and two questions in three are settled without it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .errors import ModelError
+
+__all__ = ["CrossEncoder", "fuse", "needed"]
+
+CONFIG = "cross_encoder.json"
+
+
+def needed(scores: np.ndarray, below_gap: float) -> bool:
+    """Whether the reader's ``scores`` leave the first place open: its best two are closer than
+    ``below_gap``."""
+    if len(scores) < 2:
+        return False
+    best = np.partition(-scores, 1)[:2]
+    return float(best[1] - best[0]) < below_gap
+
+
+def fuse(scores: np.ndarray, cross: np.ndarray, weight: float, floor: float) -> np.ndarray:
+    """The reader's ``scores`` of some candidates plus ``weight`` times their cross-encoder scores
+    ``cross``, each standardised over these candidates and put on the reader's scale: the result
+    keeps the reader's mean and ``weight`` sets how much the cross-encoder moves it. ``floor`` is
+    the least spread of cross-encoder scores that counts as a full one (candidates it scores
+    within a fraction of a logit of each other are not pulled apart)."""
+    if len(scores) < 2:
+        return scores.astype(np.float64)
+    spread = float(np.std(scores))
+    z = (cross - cross.mean()) / max(float(np.std(cross)), floor)
+    return scores + weight * spread * z
+
+
+class CrossEncoder:
+    """The committed cross-encoder of a reader folder, loaded on first use (``cross_encoder.json``
+    names the ONNX file, its tokenizer and how its scores are fused)."""
+
+    def __init__(self, folder: Path) -> None:
+        path = folder / CONFIG
+        try:
+            self.params: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+            self.model_path = folder / self.params["model"]
+            self.tokenizer_path = folder / self.params["tokenizer"]
+            self.top = int(self.params["top"])
+            self.weight = float(self.params["weight"])
+            self.floor = float(self.params["spread_floor"])
+            self.below_gap = float(self.params["below_gap"])
+            self.max_length = int(self.params["max_length"])
+        except (OSError, ValueError, KeyError) as err:
+            raise ModelError(
+                f"cannot read the cross-encoder's settings {path} ({err}); restore models/ from git "
+                "or retrain it with `make train-cross-encoder`"
+            ) from err
+        self._lock = threading.Lock()
+        self._loaded: tuple[Any, Any] | None = None
+        self._pool: ThreadPoolExecutor | None = None
+
+    def _load(self) -> tuple[Any, Any]:
+        """The onnxruntime session (one thread per call: the pairs of a question run in parallel,
+        one per core) and the tokenizer, loaded once."""
+        with self._lock:
+            if self._loaded is None:
+                import onnxruntime as ort
+                from tokenizers import Tokenizer
+
+                options = ort.SessionOptions()
+                options.intra_op_num_threads = 1
+                options.inter_op_num_threads = 1
+                try:
+                    session = ort.InferenceSession(str(self.model_path), options, providers=["CPUExecutionProvider"])
+                    tokenizer = Tokenizer.from_file(str(self.tokenizer_path))
+                except Exception as err:  # onnxruntime and tokenizers raise their own exception types
+                    raise ModelError(
+                        f"cannot load the cross-encoder {self.model_path} ({err}); restore models/ from git "
+                        "or retrain it with `make train-cross-encoder`"
+                    ) from err
+                tokenizer.enable_truncation(self.max_length)
+                tokenizer.no_padding()
+                self._loaded = (session, tokenizer)
+                workers = min(self.top, os.cpu_count() or 1)
+                self._pool = ThreadPoolExecutor(workers, thread_name_prefix="rag-cross") if workers > 1 else None
+            return self._loaded
+
+    def preload(self) -> None:
+        """Load the model now (a server does it before its first question)."""
+        self._load()
+
+    def scores(self, question: str, sentences: Sequence[str]) -> np.ndarray:
+        """One relevance logit per sentence (higher: more likely to answer ``question``). Each
+        pair runs alone, unpadded, so a sentence's score never depends on the others'."""
+        session, tokenizer = self._load()
+
+        def run(encoding: Any) -> float:
+            ids = np.asarray([encoding.ids], dtype=np.int64)
+            feeds = {
+                "input_ids": ids,
+                "attention_mask": np.ones_like(ids),
+                "token_type_ids": np.asarray([encoding.type_ids], dtype=np.int64),
+            }
+            return float(session.run(None, feeds)[0][0])
+
+        encodings = tokenizer.encode_batch([(question, s) for s in sentences])
+        pool = self._pool if len(encodings) > 1 else None
+        return np.array(list(pool.map(run, encodings) if pool else map(run, encodings)), dtype=np.float64)
