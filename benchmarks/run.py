@@ -424,11 +424,17 @@ def table(results: dict[str, Any]) -> str:
     if lat := results.get("latency"):
         for name in ("seed", "squad"):
             r = lat[name]
-            add(f"ask p50 / p95, {name} index (warm)", f"{r['e2e_p50_ms']:.1f} / {r['e2e_p95_ms']:.1f} ms", "")
+            # Issue 10's yardstick for the whole ask (p50 ≤ 4x sentence-transformers' encoding of the
+            # question, bundled corpus) is timed by benchmarks.quality_latency, which loads torch.
+            add(
+                f"ask p50 / p95, {name} index (warm)",
+                f"{r['e2e_p50_ms']:.1f} / {r['e2e_p95_ms']:.1f} ms",
+                "≤ 30 ms" if name == "seed" else "",
+            )
             add(
                 f"  encoder alone p50, {name}",
-                f"{r['encode_p50_ms']:.1f} ms ({r['e2e_over_encode_p50']:.2f}x)",
-                "≤ 4 ms encoder; e2e ≤ 4x encoder" + ("; ≤ 30 ms" if name == "seed" else ""),
+                f"{r['encode_p50_ms']:.1f} ms (ask / encoder {r['e2e_over_encode_p50']:.2f}x)",
+                "≤ 4 ms",
             )
     if c := results.get("coldstart"):
         add("rag ask from a shell (median)", f"{c['rag_ask_s']:.2f} s", "≤ 1.0 s")
