@@ -41,7 +41,7 @@ import numpy as np
 
 from benchmarks.corpora import SQUAD_PATH
 from benchmarks.train_reranker import Item, cross_fit, fold_scorers, prepare, ranking
-from rag.cross_encoder import CONFIG, CrossEncoder, fuse, needed
+from rag.cross_encoder import CONFIG, CrossEncoder, needed, rescore
 from rag.read_features import READER_FEATURES
 
 NEGATIVES = 3
@@ -194,22 +194,28 @@ def fused_ranking(
     floor: float,
     below_gap: float,
 ) -> dict[str, Any]:
-    """Ranking of ``items`` by the reader's ``scores`` alone and fused with the cross-encoder's
-    ``pair_scores`` as :meth:`rag.read.Reader.rescored` does, and the share of questions rescored."""
-    fused, used = [], 0
+    """Ranking of ``items`` by the reader's ``scores`` alone and rescored as the reader does
+    (:func:`rag.cross_encoder.rescore`), and the share of questions rescored."""
+    fused = []
     for it, q, s in zip(items, questions, scores):
-        out = s.astype(np.float64)
-        if needed(s, below_gap):
-            used += 1
-            head = np.argsort(-s, kind="stable")[:top]
-            out[head] = fuse(s[head], pair_scores(q, [texts[int(i)] for i in it.ids[head]]), weight, floor)
-        fused.append(out)
+        fused.append(
+            rescore(
+                s,
+                q,
+                lambda row, it=it: texts[int(it.ids[row])],
+                pair_scores,
+                top=top,
+                weight=weight,
+                floor=floor,
+                below_gap=below_gap,
+            )
+        )
     by_id = {id(it): f for it, f in zip(items, fused)}
     plain = {id(it): s for it, s in zip(items, scores)}
     return {
         "reader": ranking(items, lambda it: plain[id(it)]),
         "reader + cross-encoder": ranking(items, lambda it: by_id[id(it)]),
-        "rescored": used / max(1, len(items)),
+        "rescored": float(np.mean([needed(s, below_gap) for s in scores])) if scores else 0.0,
     }
 
 

@@ -1,5 +1,5 @@
 """The cross-encoder: reads the question and a candidate sentence together and scores whether the
-sentence answers it. Part of the read stage (:mod:`rag.read`): it rescoring the reader's best few
+sentence answers it. Part of the read stage (:mod:`rag.read`): it rescores the reader's best few
 candidates, the ones whose order decides the first quote.
 
 The model is the bundled all-MiniLM-L6-v2 fine-tuned as a cross-encoder (one relevance logit per
@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -29,7 +29,7 @@ import numpy as np
 
 from .errors import ModelError
 
-__all__ = ["CrossEncoder", "fuse", "needed"]
+__all__ = ["CrossEncoder", "fuse", "needed", "rescore"]
 
 CONFIG = "cross_encoder.json"
 
@@ -54,6 +54,29 @@ def fuse(scores: np.ndarray, cross: np.ndarray, weight: float, floor: float) -> 
     spread = float(np.std(scores))
     z = (cross - cross.mean()) / max(float(np.std(cross)), floor)
     return scores + weight * spread * z
+
+
+def rescore(
+    scores: np.ndarray,
+    question: str,
+    text_of: Callable[[int], str],
+    pair_scores: Callable[[str, list[str]], np.ndarray],
+    *,
+    top: int,
+    weight: float,
+    floor: float,
+    below_gap: float,
+) -> np.ndarray:
+    """The reader's ``scores`` of its candidates, with its best ``top`` fused (:func:`fuse`) with
+    ``pair_scores(question, their texts)`` when the first place is open (:func:`needed`); the
+    others unchanged. ``text_of(row)`` is the text of candidate ``row``. One rule for serving
+    (:meth:`CrossEncoder.rescore`) and for choosing ``top``, ``weight`` and ``below_gap``."""
+    if not needed(scores, below_gap):
+        return scores
+    head = np.argsort(-scores, kind="stable")[:top]
+    out = scores.astype(np.float64)
+    out[head] = fuse(scores[head], pair_scores(question, [text_of(int(r)) for r in head]), weight, floor)
+    return out
 
 
 class CrossEncoder:
@@ -106,9 +129,18 @@ class CrossEncoder:
                 self._pool = ThreadPoolExecutor(workers, thread_name_prefix="rag-cross") if workers > 1 else None
             return self._loaded
 
-    def preload(self) -> None:
-        """Load the model now (a server does it before its first question)."""
-        self._load()
+    def rescore(self, question: str, scores: np.ndarray, text_of: Callable[[int], str]) -> np.ndarray:
+        """:func:`rescore` with this model and its settings."""
+        return rescore(
+            scores,
+            question,
+            text_of,
+            self.scores,
+            top=self.top,
+            weight=self.weight,
+            floor=self.floor,
+            below_gap=self.below_gap,
+        )
 
     def scores(self, question: str, sentences: Sequence[str]) -> np.ndarray:
         """One relevance logit per sentence (higher: more likely to answer ``question``). Each

@@ -35,7 +35,7 @@ from typing import Any, cast
 import numpy as np
 
 from .config import RetrievalSettings
-from .cross_encoder import CrossEncoder, fuse, needed
+from .cross_encoder import CrossEncoder
 from .errors import ModelError
 from .index import StoredIndex
 from .read_features import COLUMN, READER_FEATURES, reader_features
@@ -192,17 +192,11 @@ class Reader:
         return self.trees.predict(x[:, self._columns])
 
     def rescored(self, index: StoredIndex, question: str, top: np.ndarray, scores: np.ndarray) -> np.ndarray:
-        """The reader's ``scores`` of the sentences ``top`` with the best few fused with the
-        cross-encoder's scores (:func:`rag.cross_encoder.fuse`) when the first place is open
-        (:func:`rag.cross_encoder.needed`); the others unchanged."""
-        cross = self.cross_encoder
-        if cross is None or not needed(scores, cross.below_gap):
+        """The reader's ``scores`` of the sentences ``top``, the best few fused with the
+        cross-encoder's when the first place is open (:func:`rag.cross_encoder.rescore`)."""
+        if self.cross_encoder is None:
             return scores
-        head = np.argsort(-scores, kind="stable")[: cross.top]
-        found = cross.scores(question, [index.sentence_text(int(s)) for s in top[head]])
-        out = scores.astype(np.float64)
-        out[head] = fuse(scores[head], found, cross.weight, cross.floor)
-        return out
+        return self.cross_encoder.rescore(question, scores, lambda row: index.sentence_text(int(top[row])))
 
     def confidence(self, conf_x: np.ndarray) -> float:
         return float(logistic(self.params["confidence"], conf_x))
