@@ -198,18 +198,12 @@ def fused_ranking(
     (:func:`rag.cross_encoder.rescore`), and the share of questions rescored."""
     fused = []
     for it, q, s in zip(items, questions, scores):
-        fused.append(
-            rescore(
-                s,
-                q,
-                lambda row, it=it: texts[int(it.ids[row])],
-                pair_scores,
-                top=top,
-                weight=weight,
-                floor=floor,
-                below_gap=below_gap,
-            )
-        )
+        ids = it.ids
+
+        def text_of(row: int, ids: np.ndarray = ids) -> str:
+            return texts[int(ids[row])]
+
+        fused.append(rescore(s, q, text_of, pair_scores, top=top, weight=weight, floor=floor, below_gap=below_gap))
     by_id = {id(it): f for it, f in zip(items, fused)}
     plain = {id(it): s for it, s in zip(items, scores)}
     return {
