@@ -39,7 +39,7 @@ import lightgbm as lgb
 import numpy as np
 
 from benchmarks.corpora import SQUAD_PATH
-from benchmarks.train_reranker import Item, cross_fit, fold_scorers, prepare, ranking
+from benchmarks.train_reranker import Item, cross_fit, fixed, fold_scorers, prepare, ranking
 from rag.cross_encoder import CONFIG, CrossEncoder, needed, rescore
 from rag.encoder_export import export_cross_encoder
 from rag.read_features import READER_FEATURES
@@ -63,7 +63,7 @@ BELOW_GAP = 1.0
 
 
 def groups(items: list[Item], questions: list[str], texts: list[str], reader: lgb.Booster) -> list[Any]:
-    """(question, answering sentence ids, hard negative ids) of every item with an answer."""
+    """(question, answering sentences, hard negatives) of every item with an answer."""
     out = []
     for it, q in zip(items, questions):
         if not it.hit.any():
@@ -76,7 +76,7 @@ def groups(items: list[Item], questions: list[str], texts: list[str], reader: lg
     return out
 
 
-def train(batches: list[Any], base: Path, dest: Path, steps: int | None = None) -> Any:
+def train(batches: list[Any], base: Path, dest: Path, steps: int | None = None) -> None:
     """Fine-tune ``base`` as a cross-encoder on ``batches`` (one pass); saved to ``dest``."""
     import torch
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
@@ -85,7 +85,6 @@ def train(batches: list[Any], base: Path, dest: Path, steps: int | None = None) 
     hf_logging.set_verbosity_error()
     torch.manual_seed(SEED)
     rng = random.Random(SEED)
-    torch.set_num_threads(max(1, torch.get_num_threads()))
     tokenizer = AutoTokenizer.from_pretrained(str(base))
     model = AutoModelForSequenceClassification.from_pretrained(str(base), num_labels=1)
     model.train()
@@ -130,7 +129,6 @@ def train(batches: list[Any], base: Path, dest: Path, steps: int | None = None) 
             )
     model.save_pretrained(str(dest))
     tokenizer.save_pretrained(str(dest))
-    return model
 
 
 def fused_ranking(
@@ -155,11 +153,9 @@ def fused_ranking(
             return texts[int(ids[row])]
 
         fused.append(rescore(s, q, text_of, pair_scores, top=top, weight=weight, floor=floor, below_gap=below_gap))
-    by_id = {id(it): f for it, f in zip(items, fused)}
-    plain = {id(it): s for it, s in zip(items, scores)}
     return {
-        "reader": ranking(items, lambda it: plain[id(it)]),
-        "reader + cross-encoder": ranking(items, lambda it: by_id[id(it)]),
+        "reader": ranking(items, fixed(scores)(items)),
+        "reader + cross-encoder": ranking(items, fixed(fused)(items)),
         "rescored": float(np.mean([needed(s, below_gap) for s in scores])) if scores else 0.0,
     }
 

@@ -274,7 +274,7 @@ def span_effect(
     use = probability(span, fx) >= threshold if len(fx) else np.zeros(0, dtype=bool)
     gain = sum(1 for (_, _, _, h, n), u in zip(firsts, use) if u and n and not h)
     extra = sum(l2 - l1 for (_, l1, l2, _, _), u in zip(firsts, use) if u)
-    base = ranking(items, _fixed(scores)(items))["first_quote_chars"]
+    base = ranking(items, fixed(scores)(items))["first_quote_chars"]
     return {
         "r1_gain": gain / len(items),  # A spanned quote still holds its first sentence: nothing is lost.
         "spanned": float(np.sum(use)) / len(items),
@@ -282,7 +282,9 @@ def span_effect(
     }
 
 
-def _fixed(scores: Sequence[np.ndarray]) -> Callable[[Sequence[Item]], Scorer]:
+def fixed(scores: Sequence[np.ndarray]) -> Callable[[Sequence[Item]], Scorer]:
+    """Scores computed already: ``fixed(scores)(items)`` scores each of ``items`` with its own
+    entry of ``scores`` (the same order)."""
     def make(items: Sequence[Item]) -> Scorer:
         by_id = {id(it): s for it, s in zip(items, scores)}
         return lambda it: by_id[id(it)]
@@ -411,7 +413,7 @@ def main() -> None:
         nan = {"mrr": float("nan"), "r1": float("nan"), "r5": float("nan"), "first_quote_chars": float("nan")}
         if scorer is None:
             assert columns is not None
-            t = ranking(tun, _fixed(cross_fit(tun, columns))(tun)) if cv else nan
+            t = ranking(tun, fixed(cross_fit(tun, columns))(tun)) if cv else nan
             c = ranking(chk, booster_scorer(train(tun, columns), columns))
         else:
             t, c = ranking(tun, scorer), ranking(chk, scorer)

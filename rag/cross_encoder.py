@@ -86,14 +86,14 @@ class CrossEncoder:
     def __init__(self, folder: Path) -> None:
         path = folder / CONFIG
         try:
-            self.params: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-            self.model_path = folder / self.params["model"]
-            self.tokenizer_path = folder / self.params["tokenizer"]
-            self.top = int(self.params["top"])
-            self.weight = float(self.params["weight"])
-            self.floor = float(self.params["spread_floor"])
-            self.below_gap = float(self.params["below_gap"])
-            self.max_length = int(self.params["max_length"])
+            params = json.loads(path.read_text(encoding="utf-8"))
+            self.model_path = folder / params["model"]
+            self.tokenizer_path = folder / params["tokenizer"]
+            self.top = int(params["top"])
+            self.weight = float(params["weight"])
+            self.floor = float(params["spread_floor"])
+            self.below_gap = float(params["below_gap"])
+            self.max_length = int(params["max_length"])
         except (OSError, ValueError, KeyError) as err:
             raise ModelError(
                 f"cannot read the cross-encoder's settings {path} ({err}); restore models/ from git "
