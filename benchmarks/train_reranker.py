@@ -285,6 +285,7 @@ def span_effect(
 def fixed(scores: Sequence[np.ndarray]) -> Callable[[Sequence[Item]], Scorer]:
     """Scores computed already: ``fixed(scores)(items)`` scores each of ``items`` with its own
     entry of ``scores`` (the same order)."""
+
     def make(items: Sequence[Item]) -> Scorer:
         by_id = {id(it): s for it, s in zip(items, scores)}
         return lambda it: by_id[id(it)]

@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from .encoder import one_thread_session
 from .errors import ModelError
 
 __all__ = ["CrossEncoder", "fuse", "needed", "rescore"]
@@ -108,19 +109,15 @@ class CrossEncoder:
         one per core) and the tokenizer, loaded once."""
         with self._lock:
             if self._loaded is None:
-                import onnxruntime as ort
                 from tokenizers import Tokenizer
 
-                options = ort.SessionOptions()
-                options.intra_op_num_threads = 1
-                options.inter_op_num_threads = 1
+                fix = "restore models/ from git or retrain the cross-encoder with `make train-cross-encoder`"
+                session = one_thread_session(self.model_path, fix, "the cross-encoder ")
                 try:
-                    session = ort.InferenceSession(str(self.model_path), options, providers=["CPUExecutionProvider"])
                     tokenizer = Tokenizer.from_file(str(self.tokenizer_path))
-                except Exception as err:  # onnxruntime and tokenizers raise their own exception types
+                except Exception as err:  # tokenizers raises its own exception type
                     raise ModelError(
-                        f"cannot load the cross-encoder {self.model_path} ({err}); restore models/ from git "
-                        "or retrain it with `make train-cross-encoder`"
+                        f"cannot load the cross-encoder's tokenizer {self.tokenizer_path} ({err}): {fix}"
                     ) from err
                 tokenizer.enable_truncation(self.max_length)
                 tokenizer.no_padding()

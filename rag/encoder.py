@@ -38,7 +38,7 @@ from .config import Settings, default_cache_dir
 from .embed import ProgressFn
 from .errors import ModelError
 
-__all__ = ["PRECISIONS", "ModelSpec", "OnnxEmbedder", "cpu_precision", "read_model_spec"]
+__all__ = ["PRECISIONS", "ModelSpec", "OnnxEmbedder", "cpu_precision", "one_thread_session", "read_model_spec"]
 
 PRECISIONS = ("fp32", "avx512_vnni", "avx512", "avx2", "arm64")
 """What ``encoder_precision`` may name besides ``"auto"``: fp32, or int8 weights for an instruction set."""
@@ -52,6 +52,22 @@ LIGHT_MAX_TEXTS = 4
 much faster on a busy one, where threads wait on each other."""
 
 _POOLING_MODES = ("cls_token", "mean_tokens", "max_tokens", "mean_sqrt_len_tokens")
+
+
+def one_thread_session(path: Path, fix: str, what: str = "") -> Any:
+    """An onnxruntime session of the model at ``path`` running each call on one thread (callers
+    run texts or pairs in parallel, one per core); a file it cannot load is a
+    :class:`~rag.errors.ModelError` that names it (after ``what``, such as "the cross-encoder ")
+    and the ``fix``."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    try:
+        return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    except Exception as err:  # onnxruntime raises its own exception types
+        raise ModelError(f"cannot load {what}{path} ({err}): {fix}") from err
 
 
 def cpu_precision(flags: set[str] | None = None, machine: str | None = None) -> str:
@@ -256,16 +272,8 @@ class OnnxEmbedder:
         """The one onnxruntime session (one intra-op thread: callers run texts in parallel)."""
         with self._lock:
             if self._loaded is None:
-                import onnxruntime as ort
-
                 path = self.ensure_exported()
-                options = ort.SessionOptions()
-                options.intra_op_num_threads = 1
-                options.inter_op_num_threads = 1
-                try:
-                    session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-                except Exception as err:  # onnxruntime raises its own exception types
-                    raise ModelError(f"cannot load {path} ({err}): delete it and it is exported again") from err
+                session = one_thread_session(path, "delete it and it is exported again")
                 self._tokenizer = self._load_tokenizer()
                 self._inputs = {i.name for i in session.get_inputs()}
                 self._loaded = session
