@@ -19,8 +19,11 @@ into a tuning part (even articles) and a check part (odd articles).
    out-of-fold scores of the tuning part's questions: answerable ones (label: the first quote holds
    the answer), the same questions with their answer's sentences taken out of the candidates
    (on-topic, unanswerable), and the check part's questions against the tuning part's index
-   (off-topic). Status thresholds come from the same data. Its calibration error (ECE) and
-   reliability table are measured on the check part, built the same way.
+   (off-topic). Status thresholds come from the same data: ``abstain_below`` and ``answered_from``
+   as quantiles of the answerable questions' confidence; the three that read how far a question is
+   from the articles (:func:`rag.read.statuses`) on a grid, an answerable question abstained costing
+   ``ABSTAIN_COST`` off-topic ones not abstained (:func:`topic_thresholds`). Its calibration error
+   (ECE) and reliability table are measured on the check part, built the same way.
 5. Spans: a logistic regression on :func:`rag.read.span_features`, whether a quoted sentence's
    next sentence holds the answer when it does not; the threshold is the one that maximises R@1 on
    the tuning part with first quotes at most 1.2x the mean sentence.
@@ -76,6 +79,9 @@ PARAMS: dict[str, Any] = {
     "verbose": -1,
 }
 ROUNDS = 100
+ABSTAIN_COST = 10
+"""An answerable question abstained (no quotes at all) costs as much as this many off-topic ones
+left ``uncertain`` (quotes kept, with the note that the articles may not answer)."""
 ANSWERABILITY = ("asked_type_absent", "content_coverage")
 """Reader columns made for the confidence; the ranker uses them too (they help it on tuning)."""
 
@@ -328,6 +334,35 @@ def span_rows(
     return np.array(xs), np.array(ys), firsts
 
 
+def topic_thresholds(
+    answerable: tuple[np.ndarray, np.ndarray], off_topic: tuple[np.ndarray, np.ndarray], thresholds: dict[str, float]
+) -> dict[str, float]:
+    """``off_topic_below``, ``far_abstain_below`` and ``on_topic_from`` for
+    :func:`rag.read.statuses`, given its other ``thresholds``: on a grid, the three with the least
+    cost, an answerable question abstained costing :data:`ABSTAIN_COST` off-topic ones not
+    abstained. ``answerable`` and ``off_topic`` are (confidence, best dense similarity) of tuning
+    questions."""
+
+    def abstained(questions: tuple[np.ndarray, np.ndarray], t: dict[str, float]) -> float:
+        confidence, dense = questions
+        return float(np.mean(statuses(confidence, np.zeros(len(dense), dtype=bool), dense, t) == "abstained"))
+
+    best: tuple[float, dict[str, float]] = (np.inf, {})
+    for far_below in np.round(np.arange(0.05, 0.61, 0.05), 2):
+        for low in np.round(np.arange(0.20, 0.60, 0.01), 2):
+            for high in np.round(np.arange(low, 0.81, 0.01), 2):
+                found = {
+                    "off_topic_below": float(low),
+                    "far_abstain_below": float(far_below),
+                    "on_topic_from": float(high),
+                }
+                t = thresholds | found
+                cost = ABSTAIN_COST * abstained(answerable, t) + 1.0 - abstained(off_topic, t)
+                if cost < best[0] - 1e-12:
+                    best = (cost, found)
+    return best[1]
+
+
 def logistic(x: np.ndarray, y: np.ndarray) -> dict[str, Any]:
     mean, scale = x.mean(0), x.std(0) + 1e-9
     model = LogisticRegression(C=1.0, max_iter=1000).fit((x - mean) / scale, y)
@@ -470,11 +505,14 @@ def main() -> None:
     xf, yf = confidence_rows(off_m, off_scores)
     conf = logistic(np.concatenate([xa, xo, xf]), np.concatenate([ya, np.zeros(len(yo)), np.zeros(len(yf))]))
     pa, po, pf = probability(conf, xa), probability(conf, xo), probability(conf, xf)
-    abstain_below = float(np.quantile(pa, 0.02))
-    answered_from = float(np.quantile(pa, 0.10))
+    dense = CONFIDENCE_FEATURES.index("best_dense")
+    thresholds = {"abstain_below": float(np.quantile(pa, 0.02)), "answered_from": float(np.quantile(pa, 0.10))}
+    thresholds |= topic_thresholds((pa, xa[:, dense]), (pf, xf[:, dense]), thresholds)
+    t = thresholds
     print(
-        f"\nconfidence: abstain below {abstain_below:.3f} (2% of tuning answerable), "
-        f"answered from {answered_from:.3f} (90%)"
+        f"\nconfidence: abstain below {t['abstain_below']:.3f} (2% of tuning answerable) where the best dense "
+        f"similarity is below {t['on_topic_from']:.2f}, and below {t['far_abstain_below']:.2f} where it is below "
+        f"{t['off_topic_below']:.2f}; answered from {t['answered_from']:.3f} (90%)"
     )
 
     absent_col = CONFIDENCE_FEATURES.index("top_asked_type_absent")
@@ -482,7 +520,7 @@ def main() -> None:
     def status_shares(p: np.ndarray, x: np.ndarray) -> dict[str, float]:
         """The share of each status, as :func:`rag.read.statuses` decides it (spans and the
         never-mentioned-name cap aside: they need the question's text against the index)."""
-        found = statuses(p, x[:, absent_col] == 1, abstain_below, answered_from)
+        found = statuses(p, x[:, absent_col] == 1, x[:, dense], thresholds)
         return {s: float((found == s).mean()) for s in STATUSES}
 
     # The same on the check part, with the shipped ranker (never trained on it).
@@ -540,8 +578,7 @@ def main() -> None:
         "used_features": [READER_FEATURES[i] for i in cols],
         "top_n": TOP_N,
         "confidence": {**conf, "features": list(CONFIDENCE_FEATURES)},
-        "abstain_below": round(abstain_below, 4),
-        "answered_from": round(answered_from, 4),
+        **{key: round(value, 4) for key, value in thresholds.items()},
         "span": {**span, "features": list(SPAN_FEATURES)},
         "trained_on": f"{args.dataset.name}, tuning part (even articles), 24 articles indexed together",
     }
@@ -552,6 +589,7 @@ def main() -> None:
                 "experiments": experiments,
                 "used_features": [READER_FEATURES[i] for i in cols],
                 "shipped": shipped,
+                "status_thresholds": thresholds,
                 "statuses": status_rows,
                 "ece": {"tuning_out_of_fold": ece_tuning, "check": ece_check},
                 "reliability_check": table,

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -46,6 +46,7 @@ from .trees import TreeEnsemble
 __all__ = [
     "CONFIDENCE_FEATURES",
     "SPAN_FEATURES",
+    "STATUS_THRESHOLDS",
     "Reader",
     "Reading",
     "confidence_features",
@@ -89,14 +90,28 @@ def unknown_names(index: StoredIndex, question: str, doc_ids: Sequence[int]) -> 
     return unknown
 
 
-def statuses(confidence: np.ndarray, capped: np.ndarray, abstain_below: float, answered_from: float) -> np.ndarray:
-    """Each answer's status from its confidence: ``abstained`` below ``abstain_below``,
-    ``answered`` from ``answered_from``, else ``uncertain``; never ``answered`` where ``capped``:
-    the question asks when or how many and the first quote holds no time or amount (a sentence
-    without a number does not answer "how many" directly, however close it is), or it names
-    something the articles never mention. One rule for serving and for training's figures."""
-    answered = (confidence >= answered_from) & ~capped
-    return np.where(confidence < abstain_below, "abstained", np.where(answered, "answered", "uncertain"))
+def statuses(
+    confidence: np.ndarray, capped: np.ndarray, best_dense: np.ndarray, thresholds: Mapping[str, float]
+) -> np.ndarray:
+    """Each answer's status from its confidence and ``best_dense``, the question's best cosine
+    similarity to an indexed sentence (how close it is to the articles). ``abstained`` when the
+    question is far from the articles (``best_dense`` below ``off_topic_below``) and the confidence
+    below ``far_abstain_below``, or when it is not near them (below ``on_topic_from``) and the
+    confidence is below ``abstain_below``: a question near the articles is at worst ``uncertain``,
+    its quotes kept. Else ``answered`` from ``answered_from``, never where ``capped``: the question
+    asks when or how many and the first quote holds no time or amount (a sentence without a number
+    does not answer "how many" directly, however close it is), or it names something the articles
+    never mention; else ``uncertain``. ``thresholds`` are ``models/reader.json``'s
+    (:data:`STATUS_THRESHOLDS`). One rule for serving and for training's figures."""
+    t = thresholds
+    far = (best_dense < t["off_topic_below"]) & (confidence < t["far_abstain_below"])
+    doubtful = (best_dense < t["on_topic_from"]) & (confidence < t["abstain_below"])
+    answered = (confidence >= t["answered_from"]) & ~capped
+    return np.where(far | doubtful, "abstained", np.where(answered, "answered", "uncertain"))
+
+
+STATUS_THRESHOLDS = ("abstain_below", "answered_from", "off_topic_below", "far_abstain_below", "on_topic_from")
+"""The keys of ``models/reader.json`` that :func:`statuses` reads."""
 
 
 def confidence_features(scores: np.ndarray, x: np.ndarray, features: np.ndarray) -> np.ndarray:
@@ -109,7 +124,7 @@ def confidence_features(scores: np.ndarray, x: np.ndarray, features: np.ndarray)
         [
             float(scores[0]),
             gap,
-            float(features[:, 0].max()),
+            float(features[:, Feature.DENSE].max()),
             float(features[:, Feature.COVERAGE].max()),
             float(np.nan_to_num(x[0, COLUMN["idf_overlap"]])),
             float(x[0, COLUMN["asked_type_absent"]]),
@@ -180,6 +195,10 @@ class Reader:
             raise ModelError(
                 f"the answer reader in {folder} was trained on other features; retrain it with `make train-reranker`"
             )
+        if missing := [key for key in STATUS_THRESHOLDS if key not in self.params]:
+            raise ModelError(
+                f"{params} lacks the status thresholds {', '.join(missing)}; retrain it with `make train-reranker`"
+            )
         self.top_n = int(self.params["top_n"])
         self._columns = [READER_FEATURES.index(f) for f in self.params["used_features"]]
         self.cross_encoder = CrossEncoder(folder) if cross_encoder else None
@@ -201,11 +220,9 @@ class Reader:
     def confidence(self, conf_x: np.ndarray) -> float:
         return float(logistic(self.params["confidence"], conf_x))
 
-    def status(self, confidence: float, capped: bool = False) -> Status:
+    def status(self, confidence: float, best_dense: float, capped: bool = False) -> Status:
         """The status of one answer (:func:`statuses`)."""
-        found = statuses(
-            np.array([confidence]), np.array([capped]), self.params["abstain_below"], self.params["answered_from"]
-        )
+        found = statuses(np.array([confidence]), np.array([capped]), np.array([best_dense]), self.params)
         return cast(Status, str(found[0]))
 
     def spans_next(self, span_x: np.ndarray) -> bool:
@@ -231,7 +248,9 @@ class Reader:
         # Confidence and spans read the reader's own scores, which they were fitted on; the
         # cross-encoder only orders (fed its fused scores, the confidence rose for unanswerable
         # questions as much as for answerable ones: README, "The cross-encoder").
-        confidence = self.confidence(confidence_features(np.sort(own)[::-1], x, features))
+        conf_x = confidence_features(np.sort(own)[::-1], x, features)
+        confidence = self.confidence(conf_x)
+        best_dense = float(conf_x[CONFIDENCE_FEATURES.index("best_dense")])
         # The reader's candidates, then the rest in retrieval's order (for a ``k`` above
         # ``top_n``) with scores that keep descending.
         positions = np.concatenate([found.order[: len(top)][order], found.order[len(top) :]])
@@ -251,6 +270,6 @@ class Reader:
         return Reading(
             candidates=candidates,
             confidence=confidence,
-            status=self.status(confidence, kind_absent or named_absent),
+            status=self.status(confidence, best_dense, kind_absent or named_absent),
             span_ends=span_ends,
         )

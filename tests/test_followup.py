@@ -138,12 +138,12 @@ def _rag(args: list[str], stdin: str | None = None) -> subprocess.CompletedProce
 
 
 def test_a_vague_follow_up_is_not_refused_while_the_conversation_finds_an_answer(seed_engine: Engine):
-    """Alone, "And what did Japan say?" finds nothing sure enough; read after the previous
-    question it does, so the follow-up keeps its quotes."""
-    previous = "Who is expected to serve as secretary of state?"
-    assert seed_engine.ask("And what did Japan say?").status == "abstained"
-    answer = seed_engine.ask("And what did Japan say?", previous=previous)
-    assert answer.status != "abstained" and answer.quotes
+    """Alone, "When did he die?" is far from every sentence and abstains; read after the previous
+    question it finds Shinzo Abe's assassination, so the follow-up keeps its quotes."""
+    previous = "Which Japanese prime minister took office in 2006?"
+    assert seed_engine.ask("When did he die?").status == "abstained"
+    answer = seed_engine.ask("When did he die?", previous=previous)
+    assert answer.status != "abstained" and "assassination in 2022" in answer.quotes[0].text
 
 
 def test_cli_previous_option_and_json_lines_on_stdin(seed_engine: Engine, tmp_path: Path):

@@ -190,10 +190,35 @@ def test_on_topic_questions_the_articles_do_not_answer_are_not_answered(seed_eng
     assert answer.confidence is not None and answer.confidence < 0.5
 
 
-def test_a_quote_without_the_asked_kind_is_at_most_uncertain(seed_engine: Engine):
+def test_status_reads_the_confidence_and_how_far_the_question_is(seed_engine: Engine):
+    """The status rule (:func:`rag.read.statuses`) with the shipped thresholds: a sure first quote
+    is answered unless capped, however far the question; a question far from every sentence
+    abstains unless the reader is fairly sure; a doubtful one abstains only while it is not near
+    the articles."""
     reader = seed_engine.reader()
     assert reader is not None
-    sure = 0.99
-    assert reader.status(sure) == "answered"
-    assert reader.status(sure, capped=True) == "uncertain"
-    assert reader.status(0.0, capped=True) == "abstained"
+    t = reader.params
+    assert 0 < t["off_topic_below"] <= t["on_topic_from"] < 1
+    assert 0 < t["abstain_below"] < t["answered_from"] < 1 and t["abstain_below"] < t["far_abstain_below"] < 1
+    near, between, far = t["on_topic_from"] + 0.05, (t["off_topic_below"] + t["on_topic_from"]) / 2, 0.1
+    unsure = (t["abstain_below"] + min(t["answered_from"], t["far_abstain_below"])) / 2
+    sure, doubtful = 0.99, t["abstain_below"] / 2
+    assert reader.status(sure, near) == reader.status(sure, far) == "answered"
+    assert reader.status(sure, near, capped=True) == "uncertain"
+    assert reader.status(unsure, far) == "abstained"
+    assert reader.status(unsure, between) == reader.status(unsure, near) == "uncertain"
+    assert reader.status(doubtful, far) == reader.status(doubtful, between) == "abstained"
+    assert reader.status(doubtful, near) == "uncertain"
+
+
+def test_a_doubted_question_about_the_articles_keeps_its_quotes(seed_engine: Engine):
+    """The reader doubts its first quote (confidence below the abstention threshold), but the
+    question is close to the articles' sentences: ``uncertain`` with quotes, not an abstention.
+    A question far from them abstains, even where a capitalised word made it only ``uncertain``."""
+    reader = seed_engine.reader()
+    assert reader is not None
+    answer = seed_engine.ask("What will the Trump administration press Japan and South Korea to pay more for?")
+    assert answer.confidence is not None and answer.confidence < reader.params["abstain_below"]
+    assert answer.status == "uncertain" and answer.quotes and not answer.abstained
+    far = seed_engine.ask("What is the capital of Australia?")
+    assert far.status == "abstained" and far.quotes == ()
