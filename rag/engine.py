@@ -184,13 +184,14 @@ class Engine:
             best[cand.sentence_id] = replace(seen, **larger) if seen else cand
         fused = tuple(sorted((replace(c, score=scores[sid]) for sid, c in best.items()), key=lambda c: -c.score))
         # The confidence that the first quote answers is the one of the reading that put it first
-        # (the larger if both did); when neither did, or when that reading would abstain, the
-        # larger of the two: a vague follow-up ("And what did Japan say?") is not refused while the
-        # conversation's reading finds an answer.
+        # (the larger if both did); when neither did, the larger of the two; when that reading
+        # would abstain, the most confident one that would not: a vague follow-up ("And what did
+        # Japan say?", "When was he assassinated?", far from every sentence on its own words) is
+        # not refused while the conversation's reading finds an answer.
         first = [r for r in readings if fused and r.candidates and r.candidates[0].sentence_id == fused[0].sentence_id]
         judge = max(first or readings, key=_confidence)
         if judge.status == "abstained":
-            judge = max(readings, key=_confidence)
+            judge = max(readings, key=lambda r: (r.status != "abstained", _confidence(r)))
         return Reading(
             candidates=fused,
             confidence=judge.confidence,
