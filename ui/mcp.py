@@ -21,15 +21,7 @@ __all__ = ["READ_TOOLS", "TOOL_ENDPOINTS", "WRITE_TOOLS", "add_tools"]
 
 READ_TOOLS = ("ask", "list_documents", "status", "article")
 WRITE_TOOLS = ("add_url", "remove", "rebuild")
-TOOL_ENDPOINTS = {
-    "ask": "/mcp_ask",
-    "list_documents": "/mcp_documents",
-    "status": "/mcp_status",
-    "article": "/mcp_article",
-    "add_url": "/mcp_add_url",
-    "remove": "/mcp_remove",
-    "rebuild": "/mcp_rebuild",
-}
+TOOL_ENDPOINTS = {name: f"/mcp_{name}" for name in READ_TOOLS + WRITE_TOOLS}
 """Each tool's endpoint."""
 
 
