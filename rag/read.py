@@ -35,7 +35,7 @@ from typing import Any, cast
 import numpy as np
 
 from .config import RetrievalSettings
-from .cross_encoder import CrossEncoder
+from .cross_encoder import CrossEncoder, lead_in_first
 from .errors import ModelError
 from .index import StoredIndex
 from .read_features import COLUMN, READER_FEATURES, reader_features
@@ -263,6 +263,10 @@ class Reader:
             sx = span_features(row, own, x, top, bool(has_next[row]))
             if sx is not None and self.spans_next(sx):
                 span_ends[int(top[row])] = int(top[row]) + 1
+        if lead_in_first(top, own, scores, has_next):
+            # Often a lead-in naming the question's subject, the answer in the next sentence, which
+            # the reader put first: the first quote holds both (README, "The cross-encoder").
+            span_ends[int(top[0])] = int(top[0]) + 1
         kind_absent = bool(len(top)) and x[0, COLUMN["asked_type_absent"]] == 1 and int(top[0]) not in span_ends
         named_absent = bool(len(top)) and bool(
             unknown_names(index, question, [int(d) for d in index.sentence_doc[top[:3]]])

@@ -16,6 +16,8 @@ from rag.config import default_reader_dir
 from rag.cross_encoder import CrossEncoder, fuse, needed
 from rag.errors import ModelError
 from rag.read import Reader
+from rag.read_features import reader_features
+from rag.retrieve import candidate_features
 
 from .test_answers import ANSWERABLE
 
@@ -127,3 +129,25 @@ def test_a_broken_cross_encoder_is_one_clear_error(tmp_path: Path):
         ModelError, match=r"cannot load the cross-encoder .*cross_encoder.onnx.*make train-cross-encoder"
     ):
         broken.scores("a question?", ["a sentence."])
+
+
+def test_a_lead_in_it_puts_first_is_quoted_with_the_sentence_the_reader_put_first(seed_engine: Engine):
+    """The cross-encoder puts first the sentence just before the reader's own first (a lead-in
+    naming the meeting); the first quote is then one verbatim span of both, so it holds the
+    sentence that answers."""
+    question = "Which topics were the focus of the trilateral industry ministers' meeting?"
+    index, rs, reader = seed_engine._live(), seed_engine.settings.retrieval, seed_engine.reader()
+    assert reader is not None
+    vector = seed_engine.encode_question(question)
+    ids, features = candidate_features(index, question, vector, rs)
+    found = reader_features(index, question, vector, ids, features, rs, reader.top_n)
+    own = reader.scores(found.x)
+    lead, answer = (
+        int(found.top[np.argmax(reader.rescored(index, question, found.top, own))]),
+        int(found.top[np.argmax(own)]),
+    )
+    assert answer == lead + 1 and index.sentence_passage[lead] == index.sentence_passage[answer]
+    quote = seed_engine.ask(question).quotes[0]
+    assert (quote.start, quote.end) == (index.sentence_start[lead], index.sentence_end[answer])
+    assert quote.text == index.document_text(int(index.sentence_doc[lead]))[quote.start : quote.end]
+    assert "focused on collaboration in economic security" in quote.text
