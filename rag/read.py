@@ -12,12 +12,15 @@ scores are fused (:meth:`Reader.rescored`).
 It then decides three things, with small models fitted beside the ranker (``models/reader.json``):
 
 - **confidence**: a calibrated probability that the first quote answers (logistic regression on
-  :func:`confidence_features`), and from it the **status**: ``"answered"``, ``"uncertain"`` (the
-  quotes are kept, but the articles may not answer this directly) or ``"abstained"``; a question
-  asking when or how many whose first quote holds no time or amount, or naming something the
-  articles never mention (:func:`unknown_names`), is at most ``"uncertain"``;
+  :func:`confidence_features`), and from it and how close the question is to the articles the
+  **status** (:func:`statuses`): ``"answered"``, ``"uncertain"`` (the quotes are kept, but the
+  articles may not answer this directly) or ``"abstained"`` (only a question not near any
+  sentence); a question asking when or how many whose first quote holds no time or amount, or
+  naming something the articles never mention (:func:`unknown_names`), is at most ``"uncertain"``;
 - **spans**: whether a quoted sentence is a lead-in whose next sentence carries the answer, in
-  which case the quote spans both (logistic regression on :func:`span_features`).
+  which case the quote spans both (logistic regression on :func:`span_features`; and, not fitted,
+  where the cross-encoder put first the sentence just before the reader's first:
+  :func:`~rag.cross_encoder.lead_in_first`).
 
 ``benchmarks/train_reranker.py`` (``make train-reranker``) trains all of it on the tuning part of the
 SQuAD evaluation set; ``models/README.md`` says what data, what licence and what it measured.
