@@ -28,7 +28,7 @@ from .config import Settings
 from .embed import Embedder
 from .errors import CorpusError, IndexCorruptError, IndexMissingError
 from .index import IndexContent, IndexLock, StoredIndex, remove_leftovers, write_generation
-from .load import LOADER_VERSION, file_hash, read_document, scan_corpus
+from .load import LOADER_VERSION, file_hash, read_bytes, read_document, scan_corpus
 from .records import BuildReport, Chunks, Document, Notice, Skipped
 from .text import normalize_text, text_key
 
@@ -69,13 +69,14 @@ def _load_documents(
     for i, path in enumerate(files):
         rel = path.relative_to(settings.corpus_dir).as_posix()
         try:
-            sha = file_hash(path)
+            data = read_bytes(path, rel)  # Read once: hashed, and extracted when new or changed.
+            sha = file_hash(path, data)
             old = stored.get(rel)
             if old is not None and old.sha256 == sha and reuse_docs and previous is not None:
                 documents.append(previous.stored_document(old))  # Only reused texts are read.
                 unchanged.append(rel)
             else:
-                documents.append(read_document(path, settings.corpus_dir, sha))
+                documents.append(read_document(path, settings.corpus_dir, sha, data))
                 (updated if old is not None else added).append(rel)
         except CorpusError as err:
             skipped.append(Skipped(doc=rel, reason=str(err)))

@@ -33,6 +33,7 @@ __all__ = [
     "SUPPORTED_SUFFIXES",
     "decode_html",
     "file_hash",
+    "read_bytes",
     "read_document",
     "scan_corpus",
     "sidecar_path",
@@ -94,11 +95,12 @@ def scan_corpus(corpus_dir: Path) -> tuple[list[Path], list[Skipped]]:
     return files, skipped
 
 
-def file_hash(path: Path) -> str:
-    """SHA-256 of the file's bytes and of its sidecar, if any (a metadata edit is a change)."""
+def file_hash(path: Path, data: bytes | None = None) -> str:
+    """SHA-256 of the file's bytes (``data``, when read already) and of its sidecar, if any (a
+    metadata edit is a change)."""
     digest = hashlib.sha256()
     try:
-        digest.update(path.read_bytes())
+        digest.update(path.read_bytes() if data is None else data)
         side = sidecar_path(path)
         if side.is_file():
             digest.update(b"\0sidecar\0" + side.read_bytes())
@@ -107,6 +109,23 @@ def file_hash(path: Path) -> str:
     except OSError as err:
         raise CorpusError(f"cannot read {path}: {err.strerror or err}") from err
     return digest.hexdigest()
+
+
+def read_bytes(path: Path, name: str) -> bytes:
+    """The bytes of the corpus file ``path`` (``name``: its name in the corpus, for messages),
+    refused before reading when over :data:`MAX_FILE_BYTES`. Raises :class:`CorpusError` naming
+    the file and what to do."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise CorpusError(
+                f"{name}: {size / 2**20:.0f} MiB is over the {MAX_FILE_BYTES // 2**20} MiB limit; split it"
+            )
+        return path.read_bytes()
+    except FileNotFoundError as err:
+        raise CorpusError(f"{name}: vanished while reading; run the build again") from err
+    except OSError as err:
+        raise CorpusError(f"{name}: cannot read ({err.strerror or err}); check its permissions") from err
 
 
 def _decode(data: bytes, name: str) -> str:
@@ -187,20 +206,12 @@ def _sidecar(path: Path, name: str) -> dict[str, Any]:
     return data
 
 
-def read_document(path: Path, corpus_dir: Path, sha256: str | None = None) -> Document:
-    """Read one corpus file. Raises :class:`CorpusError` naming the file and what to do."""
+def read_document(path: Path, corpus_dir: Path, sha256: str | None = None, data: bytes | None = None) -> Document:
+    """Read one corpus file (``data``: its bytes, when :func:`read_bytes` read them already, and
+    ``sha256`` their :func:`file_hash`). Raises :class:`CorpusError` naming the file and what to do."""
     name = path.relative_to(corpus_dir).as_posix()
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise CorpusError(
-                f"{name}: {size / 2**20:.0f} MiB is over the {MAX_FILE_BYTES // 2**20} MiB limit; split it"
-            )
-        data = path.read_bytes()
-    except FileNotFoundError as err:
-        raise CorpusError(f"{name}: vanished while reading; run the build again") from err
-    except OSError as err:
-        raise CorpusError(f"{name}: cannot read ({err.strerror or err}); check its permissions") from err
+    if data is None:
+        data = read_bytes(path, name)
     kind = path.suffix.lower().lstrip(".")
     kind = {"htm": "html", "markdown": "md"}.get(kind, kind)
     sidecar = _sidecar(path, name)
@@ -242,7 +253,7 @@ def read_document(path: Path, corpus_dir: Path, sha256: str | None = None) -> Do
     return Document(
         doc=name,
         text=text,
-        sha256=sha256 or file_hash(path),
+        sha256=sha256 or file_hash(path, data),
         kind=kind,
         meta=DocumentMeta(**merged),
         body_start=body_start,

@@ -46,6 +46,26 @@ def test_unchanged_corpus_writes_nothing_and_embeds_nothing(fresh_corpus: Settin
     assert len(report.unchanged) == 5
 
 
+def test_each_corpus_file_is_read_once_per_build(fresh_corpus: Settings, monkeypatch: pytest.MonkeyPatch):
+    """A new file is hashed and extracted from one read of its bytes (a file edited between two
+    reads could be stored under the other version's checksum); an unchanged one is read once, to
+    hash it."""
+    reads: list[str] = []
+    real = Path.read_bytes
+
+    def counting(path: Path) -> bytes:
+        if path.parent == fresh_corpus.corpus_dir:
+            reads.append(path.name)
+        return real(path)
+
+    monkeypatch.setattr(Path, "read_bytes", counting)
+    engine = Engine(fresh_corpus, FakeEmbedder())
+    names = sorted(p.name for p in fresh_corpus.corpus_dir.iterdir())
+    assert engine.build().added and sorted(reads) == names
+    reads.clear()
+    assert len(engine.build().unchanged) == 5 and sorted(reads) == names
+
+
 def test_add_change_remove(fresh_corpus: Settings, tmp_path: Path):
     fake = FakeEmbedder()
     engine = Engine(fresh_corpus, fake)
