@@ -30,7 +30,7 @@ from .load import scan_corpus
 from .quote import answer_from_candidates
 from .read import Reader, Reading
 from .read_features import ReaderRows, reader_rows
-from .records import Answer, BuildReport, DocumentMeta, DocumentState, IndexStatus
+from .records import Answer, BuildReport, DocumentMeta, DocumentState, IndexStatus, Status
 from .retrieve import FEATURES, Candidate, candidate_features, prepare_question, retrieve
 
 if TYPE_CHECKING:
@@ -184,19 +184,27 @@ class Engine:
             best[cand.sentence_id] = replace(seen, **larger) if seen else cand
         fused = tuple(sorted((replace(c, score=scores[sid]) for sid, c in best.items()), key=lambda c: -c.score))
         # The confidence that the first quote answers is the one of the reading that put it first
-        # (the larger if both did); when neither did, the larger of the two; when that reading
-        # would abstain, the most confident one that would not: a vague follow-up ("And what did
-        # Japan say?", "When was he assassinated?", far from every sentence on its own words) is
-        # not refused while the conversation's reading finds an answer.
+        # (the larger if both did); when neither did, or when that reading would abstain, the
+        # larger of the two: a vague follow-up ("And what did Japan say?") is not refused while the
+        # conversation's reading finds an answer. Every status reads how close the conversation
+        # came to the articles, not the follow-up's own words alone ("When was he assassinated?"
+        # is far from every sentence).
+        reader, near = self.reader(), max(r.best_dense for r in readings)
+
+        def status(r: Reading) -> Status | None:
+            return r.status if reader is None or r.confidence is None else reader.status(r.confidence, near, r.capped)
+
         first = [r for r in readings if fused and r.candidates and r.candidates[0].sentence_id == fused[0].sentence_id]
         judge = max(first or readings, key=_confidence)
-        if judge.status == "abstained":
-            judge = max(readings, key=lambda r: (r.status != "abstained", _confidence(r)))
+        if status(judge) == "abstained":
+            judge = max(readings, key=_confidence)
         return Reading(
             candidates=fused,
             confidence=judge.confidence,
-            status=judge.status,
+            status=status(judge),
             span_ends={k: v for r in readings for k, v in r.span_ends.items()},
+            best_dense=near,
+            capped=judge.capped,
         )
 
     def status(self) -> IndexStatus:

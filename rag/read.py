@@ -177,6 +177,10 @@ class Reading:
     status: Status | None
     span_ends: dict[int, int]
     """For a candidate sentence whose quote spans the next sentence too: sentence id → that next id."""
+    best_dense: float = -1.0
+    """The question's best cosine similarity to an indexed sentence (how close it is to the articles)."""
+    capped: bool = False
+    """The status may not be ``"answered"`` whatever the confidence (:func:`statuses`)."""
 
 
 class Reader:
@@ -274,9 +278,12 @@ class Reader:
         named_absent = bool(len(top)) and bool(
             unknown_names(index, question, [int(d) for d in index.sentence_doc[top[:3]]])
         )
+        capped = kind_absent or named_absent
         return Reading(
             candidates=candidates,
             confidence=confidence,
-            status=self.status(confidence, best_dense, kind_absent or named_absent),
+            status=self.status(confidence, best_dense, capped),
             span_ends=span_ends,
+            best_dense=best_dense,
+            capped=capped,
         )
