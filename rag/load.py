@@ -95,19 +95,18 @@ def scan_corpus(corpus_dir: Path) -> tuple[list[Path], list[Skipped]]:
     return files, skipped
 
 
-def file_hash(path: Path, data: bytes | None = None) -> str:
-    """SHA-256 of the file's bytes (``data``, when read already) and of its sidecar, if any (a
+def file_hash(path: Path, data: bytes) -> str:
+    """SHA-256 of the file's bytes ``data`` (:func:`read_bytes`) and of its sidecar, if any (a
     metadata edit is a change)."""
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(data)
+    side = sidecar_path(path)
     try:
-        digest.update(path.read_bytes() if data is None else data)
-        side = sidecar_path(path)
         if side.is_file():
             digest.update(b"\0sidecar\0" + side.read_bytes())
-    except FileNotFoundError as err:
-        raise CorpusError(f"{path.name}: vanished while reading; run the build again") from err
     except OSError as err:
-        raise CorpusError(f"cannot read {path}: {err.strerror or err}") from err
+        raise CorpusError(
+            f"cannot read {side.name} ({err.strerror or err}); check its permissions and build again"
+        ) from err
     return digest.hexdigest()
 
 
