@@ -16,8 +16,6 @@ from rag.config import default_reader_dir
 from rag.cross_encoder import CrossEncoder, fuse, needed
 from rag.errors import ModelError
 from rag.read import Reader
-from rag.read_features import reader_features
-from rag.retrieve import candidate_features
 
 from .test_answers import ANSWERABLE
 
@@ -136,15 +134,13 @@ def test_a_lead_in_it_puts_first_is_quoted_with_the_sentence_the_reader_put_firs
     naming the meeting); the first quote is then one verbatim span of both, so it holds the
     sentence that answers."""
     question = "Which topics were the focus of the trilateral industry ministers' meeting?"
-    index, rs, reader = seed_engine._live(), seed_engine.settings.retrieval, seed_engine.reader()
+    index, reader = seed_engine._live(), seed_engine.reader()
     assert reader is not None
-    vector = seed_engine.encode_question(question)
-    ids, features = candidate_features(index, question, vector, rs)
-    found = reader_features(index, question, vector, ids, features, rs, reader.top_n)
-    own = reader.scores(found.x)
+    rows = seed_engine.reader_rows(question, seed_engine.encode_question(question), top_n=reader.top_n)
+    own = reader.scores(rows.x)
     lead, answer = (
-        int(found.top[np.argmax(reader.rescored(index, question, found.top, own))]),
-        int(found.top[np.argmax(own)]),
+        int(rows.ids[np.argmax(reader.rescored(index, question, rows.ids, own))]),
+        int(rows.ids[np.argmax(own)]),
     )
     assert answer == lead + 1 and index.sentence_passage[lead] == index.sentence_passage[answer]
     quote = seed_engine.ask(question).quotes[0]
