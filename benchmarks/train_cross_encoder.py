@@ -39,7 +39,7 @@ import lightgbm as lgb
 import numpy as np
 
 from benchmarks.corpora import SQUAD_PATH
-from benchmarks.train_reranker import Item, cross_fit, fixed, fold_scorers, prepare, ranking
+from benchmarks.train_reranker import Item, cross_fit, fixed, prepare, ranking
 from rag.cross_encoder import CONFIG, CrossEncoder, lead_in_first, needed, rescore
 from rag.encoder_export import export_cross_encoder
 from rag.read_features import READER_FEATURES
@@ -273,7 +273,7 @@ def main() -> None:
         show("check (24 together)", found)
     else:
         cols = list(range(len(READER_FEATURES)))
-        oof = cross_fit(tun, cols, fold_scorers(tun, cols))
+        oof = cross_fit(tun, cols)
         held = [i for i, it in enumerate(tun) if it.article % 2 == int(args.fold)]
         pair_scores = memo(cross)
         report["tuning_held_out"] = {}
