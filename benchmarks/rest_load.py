@@ -14,8 +14,9 @@ with its own engine (the page and Gradio's queue cannot be shared across process
 
 Targets (issue 13): single-client ``POST /api/ask`` p50 within 5 ms of ``Engine.ask`` on the same
 questions (also shown per question: the median over questions of each one's REST time minus its
-engine time, which the p50 of a mix of fast and slow questions can exaggerate either way); 20 concurrent clients for 30 s with 0 errors and a throughput at least 0.7x the engine's
-single-thread rate measured in the same run; over the soak, RSS after warm-up grows by < 5 %.
+engine time, which the p50 of a mix of fast and slow questions can exaggerate either way); 20
+concurrent clients for 30 s with 0 errors and a throughput at least 0.7x the engine's single-thread
+rate measured in the same run; over the soak, RSS after warm-up grows by < 5 %.
 """
 
 from __future__ import annotations
