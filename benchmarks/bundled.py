@@ -9,7 +9,9 @@ question goes through :meth:`Engine.ask`, the follow-ups with ``previous=`` thei
 Prints a table: answerable right first and in the top 3, follow-ups right first (and how often the
 first quote is the previous question's first quote instead), and the status of the answers to
 questions the articles do not answer and to off-topic ones. The status is the answer JSON's
-``status`` where it has one, else ``abstained`` or ``answered``.
+``status`` where it has one, else ``abstained`` or ``answered``. Settings come from the environment
+as ``rag`` reads them (:meth:`rag.Settings.from_env`): ``RAG_READER_DIR=DIR`` measures a reader
+trained into ``DIR`` (``train_reranker --models DIR``) before it replaces ``models/``.
 """
 
 from __future__ import annotations
@@ -213,7 +215,7 @@ def main() -> None:
     work = RESULTS / "work" / "bundled"
     shutil.rmtree(work / "corpus", ignore_errors=True)
     shutil.copytree(ROOT / "corpus", work / "corpus")
-    engine = Engine(Settings().with_dirs(work / "corpus", work / "index"))
+    engine = Engine(Settings.from_env().with_dirs(work / "corpus", work / "index"))
     engine.build()
     report = measure(engine, load_sets(args.half), half=args.half, k=args.k)
     print(report_text(report))

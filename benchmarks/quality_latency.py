@@ -7,7 +7,8 @@ timed ``--repeat`` times, interleaved: encoding the question with sentence-trans
 model's own code), encoding it with our encoder, retrieving, reading (the trained second stage,
 :mod:`rag.read`) and quoting with that vector, and ``Engine.ask`` end to end. The budget (issue
 10) is an end-to-end p50 of at most 4x sentence-transformers' p50 for encoding the question
-alone; the ratio to our own encoder is printed too. Prints a table and writes JSON.
+alone; the ratio to our own encoder is printed too. Prints a table and writes JSON. Settings come
+from the environment as ``rag`` reads them (``RAG_READER_DIR``, ``RAG_ENCODER_PRECISION``).
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="rag-latency-") as tmp:
         root = Path(tmp)
         shutil.copytree(ROOT / "corpus", root / "corpus")
-        engine = Engine(Settings().with_dirs(root / "corpus", root / "index"))
+        engine = Engine(Settings.from_env().with_dirs(root / "corpus", root / "index"))
         engine.build()
         from sentence_transformers import SentenceTransformer
 
