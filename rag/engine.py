@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import tempfile
 import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -55,6 +56,11 @@ def _confidence(reading: Reading) -> float:
     return -1.0 if reading.confidence is None else reading.confidence
 
 
+FIRSTS_KEPT = 256
+"""How many questions asked alone the engine remembers the first sentence of (on the live index),
+for a follow-up that needs the name its previous question was answered with."""
+
+
 class Engine:
     def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
         self.settings = settings
@@ -66,6 +72,10 @@ class Engine:
         """Builds in this process wait for each other (the watcher, uploads); other processes'
         builds are kept out by the index lock (:class:`~rag.errors.IndexLockedError`)."""
         self._watch_stop: threading.Event | None = None
+        self._firsts: OrderedDict[str, int | None] = OrderedDict()
+        """The first sentence of the last questions asked alone on ``_firsts_index``."""
+        self._firsts_index: StoredIndex | None = None
+        self._firsts_lock = threading.Lock()
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -151,15 +161,19 @@ class Engine:
         weighted by its reading's confidence, each candidate keeping the larger of each feature
         (:mod:`rag.followup`); status and confidence come from the reading that put the first
         quote first. When the previous question asked for a name, its best sentence is found
-        first: the name a pronoun stands for."""
+        first: the name a pronoun stands for (remembered from when this engine answered it, else
+        ranked again)."""
         fs = self.settings.followup
         weight = own_weight(question, fs.own_weight, fs.weak_own_weight) if previous else 1.0
         if previous is None or weight >= 1.0:
-            return self._rank(index, question, self.encode_question(question) if vector is None else vector)
+            reading = self._rank(index, question, self.encode_question(question) if vector is None else vector)
+            if previous is None and vector is None:
+                self._remember_first(index, question, reading)
+            return reading
         previous_answer = None
         if asks_for_name(previous):
-            found = self._rank(index, previous, self.encode_question(previous)).candidates
-            previous_answer = index.sentence_text(found[0].sentence_id) if found else None
+            named = self._first_of(index, previous)
+            previous_answer = index.sentence_text(named) if named is not None else None
         plan = queries(question, previous, weight, previous_answer)
         vectors = (
             self.embedder.encode([q.text for q in plan])
@@ -206,6 +220,25 @@ class Engine:
             best_dense=near,
             capped=judge.capped,
         )
+
+    def _remember_first(self, index: StoredIndex, question: str, reading: Reading) -> None:
+        with self._firsts_lock:
+            if self._firsts_index is not index:  # Another generation: what was remembered is of the old one.
+                self._firsts.clear()
+                self._firsts_index = index
+            self._firsts[question] = reading.candidates[0].sentence_id if reading.candidates else None
+            while len(self._firsts) > FIRSTS_KEPT:
+                self._firsts.popitem(last=False)
+
+    def _first_of(self, index: StoredIndex, question: str) -> int | None:
+        """The first sentence of ``question`` asked alone: remembered when this engine answered it
+        on this index (a conversation's previous question, a moment ago), else ranked now."""
+        with self._firsts_lock:
+            if self._firsts_index is index and question in self._firsts:
+                return self._firsts[question]
+        reading = self._rank(index, question, self.encode_question(question))
+        self._remember_first(index, question, reading)
+        return reading.candidates[0].sentence_id if reading.candidates else None
 
     def status(self) -> IndexStatus:
         corpus_dir, index_dir = str(self.settings.corpus_dir), str(self.settings.index_dir)

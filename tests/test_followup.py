@@ -6,10 +6,14 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
+
+import numpy as np
 
 from rag import Engine, Settings
 from rag.config import FollowUpSettings
+from rag.embed import Embedder
 from rag.evaluate import follow_up_pairs, load_squad
 from rag.followup import asks_for_name, fuse_ranks, names, own_weight, queries, reading_weights, resolve
 from rag.followup_pairs import make_pair
@@ -120,6 +124,49 @@ def test_follow_up_uses_the_previous_question_for_its_pronoun(seed_engine: Engin
     previous = "Which former National Security Council chief of staff visited Japan this month?"
     answer = seed_engine.ask("Which Japanese official did he meet?", previous=previous)
     assert "Takeo Akiba" in answer.quotes[0].text
+
+
+class _Recording:
+    """The real encoder, recording every text it is given."""
+
+    def __init__(self, inner: Embedder) -> None:
+        self.inner = inner
+        self.texts: list[str] = []
+
+    @property
+    def name(self) -> str:
+        return self.inner.name
+
+    @property
+    def dim(self) -> int:
+        return self.inner.dim
+
+    def preload(self) -> None:
+        self.inner.preload()
+
+    def encode(self, texts: Sequence[str], progress=None) -> np.ndarray:
+        self.texts += list(texts)
+        return self.inner.encode(texts, progress)
+
+
+def test_a_follow_up_reads_the_name_its_engine_just_answered_without_ranking_it_again(
+    seed_engine: Engine, embedder: Embedder
+):
+    """After a question asking for a name, the follow-up's pronoun stands for the name in that
+    answer's first sentence: taken from the answer this engine just gave, not ranked again; an
+    engine that did not answer the previous question ranks it, with the same result."""
+    previous = "Which former National Security Council chief of staff visited Japan this month?"
+    follow_up = "Which Japanese official did he meet?"
+    cold_encoder, warm_encoder = _Recording(embedder), _Recording(embedder)
+    cold = Engine(seed_engine.settings, cold_encoder).ask(follow_up, previous=previous)
+    assert cold_encoder.texts.count(previous) == 1
+
+    warm_engine = Engine(seed_engine.settings, warm_encoder)
+    warm_engine.ask(previous)
+    warm = warm_engine.ask(follow_up, previous=previous)
+    assert warm_encoder.texts.count(previous) == 1  # When it was asked, not again for the follow-up.
+    assert [(q.doc, q.start, q.end) for q in warm.quotes] == [(q.doc, q.start, q.end) for q in cold.quotes]
+    assert "Takeo Akiba" in warm.quotes[0].text
 
 
 def test_the_follow_ups_own_words_win_when_the_reader_is_sure_of_them(seed_engine: Engine):
