@@ -30,6 +30,7 @@ import subprocess
 import tempfile
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -37,25 +38,31 @@ import httpx
 
 from benchmarks.corpora import RESULTS, ROOT
 from benchmarks.load_test import QUESTIONS, REFUSED, free_port, server_command, stop, tree_rss_mib, wait_until_up
+from rag import ServeSettings, Settings
 from rag.evaluate import percentile
 
 POOL = QUESTIONS * 3 + REFUSED  # The load test's mix: answerable, off-topic, other scripts, refused.
 
 
+def server_settings(corpus: Path, index: Path, ask_threads: int, arenas: int) -> Settings:
+    """The served engine's settings: the shipped ones with the serving settings under measurement."""
+    return replace(
+        Settings().with_dirs(corpus, index), serve=ServeSettings(ask_threads=ask_threads, malloc_arenas=arenas)
+    )
+
+
 def serve(corpus: Path, index: Path, port: int, ask_threads: int, arenas: int, workers: int) -> None:
     """The server process (``--serve``)."""
-    import ui.server
-    from rag import Engine, Settings
+    from rag import Engine
 
-    ui.server.ASK_THREADS = ask_threads  # The setting under measurement (this process: one worker).
-    ui.server.MALLOC_ARENAS = arenas
-    engine = Engine(Settings().with_dirs(corpus, index))
+    engine = Engine(server_settings(corpus, index, ask_threads, arenas))
     engine.build()
     engine.ask(QUESTIONS[0])  # Load the model before the clients arrive.
     if workers > 1:
         import uvicorn
 
-        # The workers are new processes (spawned): what they measure travels in the environment.
+        # The workers are new processes (spawned): the settings under measurement travel in the
+        # environment and each worker builds the same ones from them.
         os.environ["RAG_BENCH_CORPUS"], os.environ["RAG_BENCH_INDEX"] = str(corpus), str(index)
         os.environ["RAG_BENCH_ASK_THREADS"], os.environ["RAG_BENCH_ARENAS"] = str(ask_threads), str(arenas)
         uvicorn.run(
@@ -74,15 +81,22 @@ def serve(corpus: Path, index: Path, port: int, ask_threads: int, arenas: int, w
 
 def rest_only_app() -> Any:
     """One worker process of ``--workers N``: its own engine, the REST routes only."""
-    from rag import Engine, Settings
+    from rag import Engine
     from ui.actions import Actions
     from ui.rest import create_api
     from ui.server import ask_pool, limit_malloc_arenas
 
-    limit_malloc_arenas(int(os.environ["RAG_BENCH_ARENAS"]))
-    engine = Engine(Settings().with_dirs(Path(os.environ["RAG_BENCH_CORPUS"]), Path(os.environ["RAG_BENCH_INDEX"])))
+    env = os.environ
+    settings = server_settings(
+        Path(env["RAG_BENCH_CORPUS"]),
+        Path(env["RAG_BENCH_INDEX"]),
+        int(env["RAG_BENCH_ASK_THREADS"]),
+        int(env["RAG_BENCH_ARENAS"]),
+    )
+    limit_malloc_arenas(settings.serve.malloc_arenas)
+    engine = Engine(settings)
     engine.ask(QUESTIONS[0])
-    return create_api(Actions(engine, ask_pool(int(os.environ["RAG_BENCH_ASK_THREADS"]))))
+    return create_api(Actions(engine, ask_pool(settings.serve.ask_threads)))
 
 
 def engine_baseline(corpus: Path, index: Path, rounds: int) -> dict[str, Any]:
@@ -193,8 +207,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=4, help="Passes over the questions, single client and engine.")
     parser.add_argument("--soak", action="store_true", help="Steady load for --minutes, RSS every 10 s.")
     parser.add_argument("--minutes", type=float, default=30.0, help="Length of the soak.")
-    parser.add_argument("--ask-threads", type=int, default=None, help="Threads answering /api/ask [ui.server's].")
-    parser.add_argument("--malloc-arenas", type=int, default=None, help="glibc arenas; 0: no cap [ui.server's].")
+    parser.add_argument("--ask-threads", type=int, default=None, help="Threads answering /api/ask [ServeSettings'].")
+    parser.add_argument("--malloc-arenas", type=int, default=None, help="glibc arenas; 0: no cap [ServeSettings'].")
     parser.add_argument("--workers", type=int, default=1, help="Processes serving the REST API only (>1).")
     parser.add_argument("--out", type=Path, default=RESULTS / "rest_load.json")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
@@ -202,10 +216,9 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, default=ROOT / "corpus")
     parser.add_argument("--index", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    from ui.server import ASK_THREADS, MALLOC_ARENAS
-
-    ask_threads = args.ask_threads or ASK_THREADS
-    arenas = MALLOC_ARENAS if args.malloc_arenas is None else args.malloc_arenas
+    shipped = ServeSettings()
+    ask_threads = args.ask_threads or shipped.ask_threads
+    arenas = shipped.malloc_arenas if args.malloc_arenas is None else args.malloc_arenas
     clients = args.clients or (4 if args.soak else 20)
     if not (1 <= clients <= 64 and 1 <= args.seconds <= 600 and 0.5 <= args.minutes <= 240 and 1 <= args.workers <= 8):
         parser.error("keep it bounded: 1-64 clients, 1-600 seconds, a soak of 0.5-240 minutes, 1-8 workers")

@@ -16,7 +16,7 @@ a service) needs. The stored index (``rag.index``) is private to the package.
 from __future__ import annotations
 
 from ._version import __version__
-from .config import ChunkSettings, FetchSettings, RetrievalSettings, Settings, WatchSettings
+from .config import ChunkSettings, FetchSettings, RetrievalSettings, ServeSettings, Settings, WatchSettings
 from .engine import CandidateFeatures, Engine
 from .errors import (
     CorpusError,
@@ -81,6 +81,7 @@ __all__ = [
     "Quote",
     "RagError",
     "RetrievalSettings",
+    "ServeSettings",
     "Settings",
     "Skipped",
     "WatchSettings",

@@ -14,6 +14,7 @@ __all__ = [
     "FetchSettings",
     "FollowUpSettings",
     "RetrievalSettings",
+    "ServeSettings",
     "Settings",
     "WatchSettings",
     "default_cache_dir",
@@ -134,6 +135,17 @@ class FollowUpSettings:
     (so a reading that is sure of its first quote counts more, and an unsure one still counts)."""
 
 
+@dataclass(frozen=True, kw_only=True)
+class ServeSettings:
+    """How ``rag serve`` answers its clients (both measured: RELIABILITY.md, "Load")."""
+
+    ask_threads: int = 2
+    """Threads that answer every question, from the page, REST and MCP alike."""
+    malloc_arenas: int = 2
+    """glibc malloc arenas of the server process (0: no cap): threads taking turns on requests
+    otherwise each grow an arena of their own."""
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything the engine is told. The folders default to ``corpus/`` and ``index/`` in the
@@ -158,6 +170,7 @@ class Settings:
     followup: FollowUpSettings = field(default_factory=FollowUpSettings)
     fetch: FetchSettings = field(default_factory=FetchSettings)
     watch: WatchSettings = field(default_factory=WatchSettings)
+    serve: ServeSettings = field(default_factory=ServeSettings)
 
     def with_dirs(self, corpus_dir: Path | str | None = None, index_dir: Path | str | None = None) -> Settings:
         """A copy with other folders (``None`` keeps the current one)."""

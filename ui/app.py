@@ -356,7 +356,7 @@ def launch(
     if warning and block:
         print(warning, file=sys.stderr)
     credentials = Credentials(user=auth[0], password=auth[1], token=api_token) if auth else None
-    actions = Actions(engine, ask_pool())
+    actions = Actions(engine, ask_pool(engine.settings.serve.ask_threads))
     return start(
         actions,
         create_app(actions),

@@ -28,7 +28,6 @@ from .mcp import READ_TOOLS, TOOL_ENDPOINTS, WRITE_TOOLS
 from .rest import API_PREFIX, create_api
 
 __all__ = [
-    "ASK_THREADS",
     "MCP_PREFIX",
     "Credentials",
     "RequireCredentials",
@@ -38,10 +37,6 @@ __all__ = [
 ]
 
 MCP_PREFIX = "/gradio_api/mcp"
-ASK_THREADS = 2
-"""Threads that answer ``/api/ask`` (measured: RELIABILITY.md, "Load")."""
-MALLOC_ARENAS = 2
-"""glibc malloc arenas for the server process (measured: RELIABILITY.md, "Load")."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -96,11 +91,11 @@ class RequireCredentials:
         await self.app(scope, receive, send)
 
 
-def limit_malloc_arenas(arenas: int | None = None) -> bool:
-    """Cap glibc's malloc arenas (``M_ARENA_MAX``; default :data:`MALLOC_ARENAS`, 0: no cap), as
+def limit_malloc_arenas(arenas: int) -> bool:
+    """Cap glibc's malloc arenas at ``arenas`` (``M_ARENA_MAX``; 0: no cap), as
     ``MALLOC_ARENA_MAX`` would at start-up: threads taking turns on requests otherwise each grow an
-    arena of their own. Returns whether it applied (not on other C libraries)."""
-    arenas = MALLOC_ARENAS if arenas is None else arenas
+    arena of their own (``ServeSettings.malloc_arenas``). Returns whether it applied (not on other
+    C libraries)."""
     if arenas <= 0:
         return False
     try:
@@ -129,9 +124,9 @@ class Running:
         self.blocks.close()
 
 
-def ask_pool(threads: int | None = None) -> ThreadPoolExecutor:
-    """The threads that answer every question (by default :data:`ASK_THREADS` of them)."""
-    return ThreadPoolExecutor(threads or ASK_THREADS, thread_name_prefix="rag-ask")
+def ask_pool(threads: int) -> ThreadPoolExecutor:
+    """The threads that answer every question (``ServeSettings.ask_threads`` of them)."""
+    return ThreadPoolExecutor(threads, thread_name_prefix="rag-ask")
 
 
 def start(
@@ -148,7 +143,7 @@ def start(
     """Serve ``blocks`` (the page) and the REST API over ``actions`` on ``host:port``.
 
     With ``block`` it serves until interrupted; otherwise in a background thread, once it answers."""
-    limit_malloc_arenas()
+    limit_malloc_arenas(actions.engine.settings.serve.malloc_arenas)
     pool = actions.ask_pool
     app: FastAPI = create_api(actions)
     blocks.queue(default_concurrency_limit=1)
