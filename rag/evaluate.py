@@ -71,6 +71,8 @@ class Question:
     text: str
     answer_starts: tuple[int, ...]
     """Offsets of the gold answers' first characters in the article's document."""
+    paragraph: int
+    """The number of the paragraph it was asked on (in ``Article.paragraphs``)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -78,6 +80,8 @@ class Article:
     title: str
     text: str
     """The paragraphs joined by blank lines: the document's whole text."""
+    paragraphs: tuple[str, ...]
+    """The paragraphs as the file gives them."""
     questions: tuple[Question, ...]
 
     @property
@@ -95,15 +99,22 @@ def load_squad(path: Path) -> list[Article]:
             texts: list[str] = []
             questions: list[Question] = []
             offset = 0
-            for paragraph in raw["paragraphs"]:
+            for number, paragraph in enumerate(raw["paragraphs"]):
                 context = paragraph["context"]
                 for qa in paragraph["qas"]:
                     starts = tuple(sorted({offset + int(a["answer_start"]) for a in qa["answers"]}))
-                    questions.append(Question(id=str(qa["id"]), text=qa["question"], answer_starts=starts))
+                    questions.append(
+                        Question(id=str(qa["id"]), text=qa["question"], answer_starts=starts, paragraph=number)
+                    )
                 texts.append(context)
                 offset += len(context) + len(PARAGRAPH_SEPARATOR)
             articles.append(
-                Article(title=str(raw["title"]), text=PARAGRAPH_SEPARATOR.join(texts), questions=tuple(questions))
+                Article(
+                    title=str(raw["title"]),
+                    text=PARAGRAPH_SEPARATOR.join(texts),
+                    paragraphs=tuple(texts),
+                    questions=tuple(questions),
+                )
             )
     except OSError as err:
         raise RagError(f"cannot read {path}: {err.strerror or err}; give a SQuAD v1.1 JSON file") from err
@@ -122,22 +133,16 @@ def split_articles(articles: Sequence[Article]) -> tuple[list[Article], list[Art
 
 def follow_up_pairs(article: Article) -> list[tuple[FollowUpPair, Question]]:
     """The follow-up pairs of ``article`` (see :mod:`rag.followup_pairs`), each with the SQuAD
-    question its follow-up was made from (for the gold answers)."""
-    paragraphs = article.text.split(PARAGRAPH_SEPARATOR)
-    ends = []
-    offset = 0
-    for paragraph in paragraphs:
-        offset += len(paragraph) + len(PARAGRAPH_SEPARATOR)
-        ends.append(offset)
+    question its follow-up was made from (for the gold answers). Pairs are made of questions
+    asked on one paragraph."""
     by_paragraph: dict[int, list[Question]] = {}
     for question in article.questions:
         if question.answer_starts:
-            number = next(n for n, end in enumerate(ends) if question.answer_starts[0] < end)
-            by_paragraph.setdefault(number, []).append(question)
+            by_paragraph.setdefault(question.paragraph, []).append(question)
     return [
         (pair, questions[n])
         for number, questions in by_paragraph.items()
-        for n, pair in make_pairs([q.text for q in questions], paragraphs[number])
+        for n, pair in make_pairs([q.text for q in questions], article.paragraphs[number])
     ]
 
 
