@@ -6,14 +6,12 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
-
+from benchmarks.run import RecordingEmbedder
 from rag import Engine, Settings
 from rag.config import FollowUpSettings
-from rag.embed import Embedder
+from rag.encoder import OnnxEmbedder
 from rag.evaluate import follow_up_pairs, load_squad
 from rag.followup import asks_for_name, fuse_ranks, names, own_weight, queries, reading_weights, resolve
 from rag.followup_pairs import make_pair
@@ -126,38 +124,15 @@ def test_follow_up_uses_the_previous_question_for_its_pronoun(seed_engine: Engin
     assert "Takeo Akiba" in answer.quotes[0].text
 
 
-class _Recording:
-    """The real encoder, recording every text it is given."""
-
-    def __init__(self, inner: Embedder) -> None:
-        self.inner = inner
-        self.texts: list[str] = []
-
-    @property
-    def name(self) -> str:
-        return self.inner.name
-
-    @property
-    def dim(self) -> int:
-        return self.inner.dim
-
-    def preload(self) -> None:
-        self.inner.preload()
-
-    def encode(self, texts: Sequence[str], progress=None) -> np.ndarray:
-        self.texts += list(texts)
-        return self.inner.encode(texts, progress)
-
-
 def test_a_follow_up_reads_the_name_its_engine_just_answered_without_ranking_it_again(
-    seed_engine: Engine, embedder: Embedder
+    seed_engine: Engine, embedder: OnnxEmbedder
 ):
     """After a question asking for a name, the follow-up's pronoun stands for the name in that
     answer's first sentence: taken from the answer this engine just gave, not ranked again; an
     engine that did not answer the previous question ranks it, with the same result."""
     previous = "Which former National Security Council chief of staff visited Japan this month?"
     follow_up = "Which Japanese official did he meet?"
-    cold_encoder, warm_encoder = _Recording(embedder), _Recording(embedder)
+    cold_encoder, warm_encoder = RecordingEmbedder(embedder), RecordingEmbedder(embedder)
     cold = Engine(seed_engine.settings, cold_encoder).ask(follow_up, previous=previous)
     assert cold_encoder.texts.count(previous) == 1
 
