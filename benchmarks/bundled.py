@@ -5,7 +5,8 @@
 See ``benchmarks/data/README.md`` for the sets and their format. A returned quote is right when it
 overlaps one of the question's evidence spans. The corpus is copied to
 ``benchmarks/results/work/bundled/`` and indexed there once (later runs reuse the index). Every
-question goes through :meth:`Engine.ask`, the follow-ups with ``previous=`` their first question.
+question goes through :meth:`Engine.ask`; each follow-up is asked, with ``previous=`` its first
+question, right after that question, as in a conversation.
 Prints a table: answerable right first and in the top 3, follow-ups right first (and how often the
 first quote is the previous question's first quote instead), and the status of the answers to
 questions the articles do not answer and to off-topic ones. The status is the answer JSON's
@@ -156,12 +157,12 @@ def measure(engine: Engine, sets: QuestionSets, *, half: str, k: int = 3) -> Bun
             misses.append(item.id)
     follow_first = previous_first = 0
     for item in sets.followup:
+        before = engine.ask(item.previous or "", k=k)  # The conversation's turn before, as a user asks it.
         answer = timed("follow-up", item.question, item.previous)
         right = _rank(answer, item.evidence) == 1
         follow_first += right
         if not right:  # Did it quote the previous question's answer again?
             misses.append(item.id)
-            before = engine.ask(item.previous or "", k=1)
             same = answer.quotes and before.quotes and answer.quotes[0].text == before.quotes[0].text
             previous_first += bool(same)
     return BundledReport(
