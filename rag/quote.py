@@ -70,7 +70,8 @@ def answer_from_candidates(
 ) -> Answer:
     """The answer quoting the best of ``candidates`` (best first). ``status`` and ``confidence``
     come from the reader; without them the evidence rule decides between answering and
-    abstaining. ``span_ends`` maps a sentence id to the id of the sentence its quote ends with."""
+    abstaining. ``span_ends`` maps a sentence id to the id of the sentence its quote ends with; a
+    span is cut short where an earlier quote already holds the sentence it would take in."""
     if status is None:
         status = (
             "abstained" if not candidates or evidence(candidates, settings) < settings.abstain_below else "answered"
@@ -89,6 +90,9 @@ def answer_from_candidates(
         if sid in covered:
             continue  # Already inside an earlier quote's span.
         last = ends.get(sid, sid)
+        # A span that would run into a sentence an earlier quote holds stops before it: no sentence
+        # is quoted twice in one answer.
+        last = next((i - 1 for i in range(sid + 1, last + 1) if i in covered), last)
         start, end = int(index.sentence_start[sid]), int(index.sentence_end[last])
         text = index.document_text(int(index.sentence_doc[sid]))[start:end]
         key = normalize_text(text)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from rag import Engine
@@ -70,6 +72,26 @@ def test_quotes_are_verbatim_slices_of_the_files(seed_engine: Engine):
         assert (quote.start - passage.start, quote.end - passage.start) in passage.quote_spans
         for s, e in passage.quote_spans:
             assert passage.text[s:e] in {q.text for q in answer.quotes}
+
+
+@pytest.mark.parametrize(
+    ("question", "previous"),
+    [
+        ("Who is expected to serve as secretary of state?", None),
+        ("How does Trump regard alliances?", None),
+        ("What did Trump's 2017 National Security Strategy commit the US to?", None),
+        ("What report did he co-author?", "Who has been tapped as national security advisor?"),
+    ],
+)
+def test_no_sentence_is_quoted_twice_in_one_answer(seed_engine: Engine, question: str, previous: str | None):
+    """A quote may span a sentence and the next one; when an earlier quote already holds that next
+    sentence, the later quote stops before it instead of repeating it."""
+    for k in (3, 5, 10):
+        answer = seed_engine.ask(question, k=k, previous=previous)
+        spans = sorted((q.doc, q.start, q.end) for q in answer.quotes)
+        for (doc, _, end), (next_doc, next_start, _) in itertools.pairwise(spans):
+            assert doc != next_doc or end <= next_start, answer.quotes
+        assert len({q.text for q in answer.quotes}) == len(answer.quotes)
 
 
 def test_larger_k_continues_the_same_ranking(seed_engine: Engine):
