@@ -78,11 +78,14 @@ class Question:
 @dataclass(frozen=True, kw_only=True)
 class Article:
     title: str
-    text: str
-    """The paragraphs joined by blank lines: the document's whole text."""
     paragraphs: tuple[str, ...]
     """The paragraphs as the file gives them."""
     questions: tuple[Question, ...]
+
+    @property
+    def text(self) -> str:
+        """The paragraphs joined by blank lines: the document's whole text (answer offsets index it)."""
+        return PARAGRAPH_SEPARATOR.join(self.paragraphs)
 
     @property
     def doc(self) -> str:
@@ -108,14 +111,7 @@ def load_squad(path: Path) -> list[Article]:
                     )
                 texts.append(context)
                 offset += len(context) + len(PARAGRAPH_SEPARATOR)
-            articles.append(
-                Article(
-                    title=str(raw["title"]),
-                    text=PARAGRAPH_SEPARATOR.join(texts),
-                    paragraphs=tuple(texts),
-                    questions=tuple(questions),
-                )
-            )
+            articles.append(Article(title=str(raw["title"]), paragraphs=tuple(texts), questions=tuple(questions)))
     except OSError as err:
         raise RagError(f"cannot read {path}: {err.strerror or err}; give a SQuAD v1.1 JSON file") from err
     except (ValueError, KeyError, TypeError) as err:
