@@ -16,7 +16,7 @@ from rag.errors import ModelError
 from rag.evaluate import calibration_error
 from rag.present import answer_text
 from rag.quote import answer_from_candidates
-from rag.read import Reader, unknown_names
+from rag.read import Reader, continued_by_runner_up, unknown_names
 from rag.read_features import QUESTION_WORDS, READER_FEATURES
 from rag.records import UNCERTAIN_NOTE, Answer
 from rag.retrieve import candidate_features, ranked, weights
@@ -102,6 +102,37 @@ def test_spanned_quotes_are_one_verbatim_span(seed_engine: Engine):
     assert all(index.sentence_text(nxt) not in q.text for q in answer.quotes[1:])
     passage = answer.passages[0]
     assert (quote.start - passage.start, quote.end - passage.start) in passage.quote_spans
+
+
+def test_a_runner_up_that_refers_back_to_the_first_is_quoted_with_it(seed_engine: Engine):
+    """The reader puts first the sentence naming the person asked about and second the next one,
+    which opens with "She" and holds the answer: the first quote is one verbatim span of both."""
+    question = "Where is Camilla Cavarape doing her doctorate?"
+    index, reader = seed_engine._live(), seed_engine.reader()
+    assert reader is not None
+    rows = seed_engine.reader_rows(question, seed_engine.encode_question(question), top_n=reader.top_n)
+    fused = reader.rescored(index, question, rows.ids, reader.scores(rows.x))
+    first, second = (int(rows.ids[i]) for i in np.argsort(-fused, kind="stable")[:2])
+    assert second == first + 1 and index.sentence_passage[first] == index.sentence_passage[second]
+    assert "Camilla Cavarape" in index.sentence_text(first) and index.sentence_text(second).startswith("She ")
+    quote = seed_engine.ask(question).quotes[0]
+    assert (quote.start, quote.end) == (index.sentence_start[first], index.sentence_end[second])
+    assert quote.text == index.document_text(int(index.sentence_doc[first]))[quote.start : quote.end]
+    assert "PhD candidate" in quote.text
+
+
+def test_only_a_next_sentence_that_refers_back_continues_the_first(seed_engine: Engine):
+    index = seed_engine._live()
+    owner = index.sentence_passage
+    pairs = [(i, i + 1) for i in range(len(owner) - 1) if owner[i] == owner[i + 1]]
+    leaning = next(p for p in pairs if index.sentence_text(p[1]).startswith(("She ", "He ", "This ", "They ")))
+    plain = next(p for p in pairs if index.sentence_text(p[1]).split()[0] in {"The", "In", "Trump", "Japan"})
+    yes = np.array([True, True])
+    assert continued_by_runner_up(index, np.array(leaning), yes)
+    assert not continued_by_runner_up(index, np.array(plain), yes)  # Not a back-reference.
+    assert not continued_by_runner_up(index, np.array(leaning[::-1]), yes)  # The runner-up comes before.
+    assert not continued_by_runner_up(index, np.array(leaning), np.array([False, True]))  # Not in its passage.
+    assert not continued_by_runner_up(index, np.array(leaning[:1]), yes[:1])
 
 
 def test_uncertain_answers_keep_quotes_and_say_so(seed_engine: Engine):
