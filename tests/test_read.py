@@ -16,7 +16,7 @@ from rag.errors import ModelError
 from rag.evaluate import calibration_error
 from rag.present import answer_text
 from rag.quote import answer_from_candidates
-from rag.read import Reader, continued_by_runner_up, unknown_names
+from rag.read import RUNNER_UP_WITHIN, Reader, continued_by_runner_up, unknown_names
 from rag.read_features import QUESTION_WORDS, READER_FEATURES
 from rag.records import UNCERTAIN_NOTE, Answer
 from rag.retrieve import candidate_features, ranked, weights
@@ -127,12 +127,13 @@ def test_only_a_next_sentence_that_refers_back_continues_the_first(seed_engine: 
     pairs = [(i, i + 1) for i in range(len(owner) - 1) if owner[i] == owner[i + 1]]
     leaning = next(p for p in pairs if index.sentence_text(p[1]).startswith(("She ", "He ", "This ", "They ")))
     plain = next(p for p in pairs if index.sentence_text(p[1]).split()[0] in {"The", "In", "Trump", "Japan"})
-    yes = np.array([True, True])
-    assert continued_by_runner_up(index, np.array(leaning), yes)
-    assert not continued_by_runner_up(index, np.array(plain), yes)  # Not a back-reference.
-    assert not continued_by_runner_up(index, np.array(leaning[::-1]), yes)  # The runner-up comes before.
-    assert not continued_by_runner_up(index, np.array(leaning), np.array([False, True]))  # Not in its passage.
-    assert not continued_by_runner_up(index, np.array(leaning[:1]), yes[:1])
+    yes, close = np.array([True, True]), np.array([1.0, 0.5])
+    assert continued_by_runner_up(index, np.array(leaning), close, yes)
+    assert not continued_by_runner_up(index, np.array(plain), close, yes)  # Not a back-reference.
+    assert not continued_by_runner_up(index, np.array(leaning[::-1]), close, yes)  # The runner-up comes before.
+    assert not continued_by_runner_up(index, np.array(leaning), close, np.array([False, True]))  # Not in its passage.
+    assert not continued_by_runner_up(index, np.array(leaning), np.array([1.0, 1.0 - RUNNER_UP_WITHIN]), yes)  # Far.
+    assert not continued_by_runner_up(index, np.array(leaning[:1]), close[:1], yes[:1])
 
 
 def test_uncertain_answers_keep_quotes_and_say_so(seed_engine: Engine):
