@@ -52,6 +52,13 @@ _LINKING_START = re.compile(
 _DEPENDENT = re.compile(r"\b(he|she|they|them|him|it|its|his|her|their|this|that|these|those|there|then)\b", re.I)
 _PRONOUN = re.compile(r"\b(he|she|they|them|him|it|his|her|its|their)\b", re.I)
 _POSSESSIVE = frozenset(("his", "its", "their"))
+_OBJECT_NEXT = re.compile(
+    r"\s*(?:[^\w\s]|$|(?:in|on|at|to|for|from|with|about|by|of|into|after|before|during|over|the|a|an|this|that|"
+    r"these|those|and|or|as|again|back|up|down|out|off|now|then|there|here|first|last|so|too|also|if|when)\b)",
+    re.I,
+)
+"""What may follow "her" used as an object ("meet her in Tokyo", "tell her?"); before anything else
+it is possessive ("her PhD")."""
 _NAME = re.compile(r"[A-Z][\w’'.\-]*(?:(?:\s+(?:of|de|du|van|von|al|bin))?\s+[A-Z][\w’'.\-]*)*")
 _NOT_NAMES = frozenset(
     """What Which Who Whom Whose When Where Why How Is Are Was Were Do Does Did Has Have Had Can Could Will Would
@@ -114,7 +121,14 @@ def resolve(question: str, previous: str, previous_answer: str | None = None) ->
     referent = next((n for n in referents if n.lower() not in own), None)
     if referent is None:
         return question
-    return _PRONOUN.sub(lambda m: f"{referent}’s" if m.group(0).lower() in _POSSESSIVE else referent, question)
+
+    def replacement(match: re.Match[str]) -> str:
+        word = match.group(0).lower()
+        if word in _POSSESSIVE or (word == "her" and not _OBJECT_NEXT.match(question, match.end())):
+            return f"{referent}’s"
+        return referent
+
+    return _PRONOUN.sub(replacement, question)
 
 
 def asks_for_name(question: str) -> bool:

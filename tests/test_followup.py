@@ -40,6 +40,10 @@ def test_pronouns_resolve_to_the_previous_answer_when_it_gave_a_name():
         == "When was Shinzo Abe assassinated?"
     )
     assert resolve("Where is his office?", "What did Fred Fleitz say?") == "Where is Fred Fleitz’s office?"
+    cavarape = "Who is Camilla Cavarape?"
+    assert resolve("Where is she doing her PhD?", cavarape) == "Where is Camilla Cavarape doing Camilla Cavarape’s PhD?"
+    assert resolve("Who supervises her?", cavarape) == "Who supervises Camilla Cavarape?"
+    assert resolve("Did Lee meet her in Tokyo?", cavarape) == "Did Lee meet Camilla Cavarape in Tokyo?"
     assert resolve("And under Yoon?", "What did Moon Jae-in do?") == "And under Yoon?"
     # The name asked for is one the previous question does not already hold.
     quoted = "Reuters quoted Republican Senator Bill Hagerty of Tennessee, saying, ..."
