@@ -221,14 +221,17 @@ class Engine:
             capped=judge.capped,
         )
 
-    def _remember_first(self, index: StoredIndex, question: str, reading: Reading) -> None:
+    def _remember_first(self, index: StoredIndex, question: str, reading: Reading) -> int | None:
+        """Remember (and return) the first sentence of ``reading``, ``question`` asked alone."""
+        first = reading.candidates[0].sentence_id if reading.candidates else None
         with self._firsts_lock:
             if self._firsts_index is not index:  # Another generation: what was remembered is of the old one.
                 self._firsts.clear()
                 self._firsts_index = index
-            self._firsts[question] = reading.candidates[0].sentence_id if reading.candidates else None
+            self._firsts[question] = first
             while len(self._firsts) > FIRSTS_KEPT:
                 self._firsts.popitem(last=False)
+        return first
 
     def _first_of(self, index: StoredIndex, question: str) -> int | None:
         """The first sentence of ``question`` asked alone: remembered when this engine answered it
@@ -236,9 +239,7 @@ class Engine:
         with self._firsts_lock:
             if self._firsts_index is index and question in self._firsts:
                 return self._firsts[question]
-        reading = self._rank(index, question, self.encode_question(question))
-        self._remember_first(index, question, reading)
-        return reading.candidates[0].sentence_id if reading.candidates else None
+        return self._remember_first(index, question, self._rank(index, question, self.encode_question(question)))
 
     def status(self) -> IndexStatus:
         corpus_dir, index_dir = str(self.settings.corpus_dir), str(self.settings.index_dir)

@@ -303,8 +303,9 @@ class Reader:
             # the reader put first, or the runner-up: the first quote holds both (README, "The
             # cross-encoder" and "Answer quality").
             span_ends[int(top[0])] = int(top[0]) + 1
-        # The rows of the first quote's sentences: the next one's too when the quote spans it.
-        quoted = [0, *np.flatnonzero(top == top[0] + 1)[:1]] if len(top) and int(top[0]) in span_ends else [0]
+        # The rows of the first quote's sentences: the one its span ends with too.
+        end = span_ends.get(int(top[0])) if len(top) else None
+        quoted = [0, *np.flatnonzero(top == end)[:1]] if end is not None else [0]
         kind_absent = bool(len(top)) and bool(np.all(x[quoted, COLUMN["asked_type_absent"]] == 1))
         named_absent = bool(len(top)) and bool(
             unknown_names(index, question, [int(d) for d in index.sentence_doc[top[:3]]])
