@@ -20,8 +20,8 @@ It then decides three things, with small models fitted beside the ranker (``mode
 - **spans**: whether a quoted sentence is a lead-in whose next sentence carries the answer, in
   which case the quote spans both (logistic regression on :func:`span_features`; and, not fitted,
   where the cross-encoder put first the sentence just before the reader's first:
-  :func:`~rag.cross_encoder.lead_in_first`; or where the runner-up is the next sentence and
-  opens by referring back to the first: :func:`continued_by_runner_up`).
+  :func:`~rag.cross_encoder.lead_in_first`; or where the best two are neighbours and the later
+  opens by referring back to the earlier: :func:`joined_with_runner_up`).
 
 ``benchmarks/train_reranker.py`` (``make train-reranker``) trains all of it on the tuning part of the
 SQuAD evaluation set; ``models/README.md`` says what data, what licence and what it measured.
@@ -34,7 +34,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 import numpy as np
 
@@ -55,7 +55,7 @@ __all__ = [
     "Reader",
     "Reading",
     "confidence_features",
-    "continued_by_runner_up",
+    "joined_with_runner_up",
     "logistic",
     "span_features",
     "statuses",
@@ -167,24 +167,33 @@ _REFERS_BACK = re.compile(r"(?:She|He|They|It|Its|This|These|That|Those|His|Her|
 
 RUNNER_UP_WITHIN = 3.0
 """How close (in the reader's scores) the runner-up must be to the first for
-:func:`continued_by_runner_up`: the least of 0.5, 1, 1.5, 2 and 3 that kept every answer the rule
-gained on the SQuAD tuning part (9 of 9; 58 of the 106 joins, for half the added length)."""
+:func:`joined_with_runner_up`: the least of 0.5, 1, 1.5, 2 and 3 that kept every answer the rule
+gained on the SQuAD tuning part when it took only a runner-up after the first (9 of 9; 58 of the
+106 joins, for half the added length)."""
 
 
-def continued_by_runner_up(index: StoredIndex, top: np.ndarray, scores: np.ndarray, has_next: np.ndarray) -> bool:
-    """Whether the second of the candidates ``top`` (best first, with their ``scores``;
-    ``has_next``: each has a next sentence in its passage) is the sentence right after the first,
-    scored within :data:`RUNNER_UP_WITHIN` of it, and opens by referring back to it ("Camilla
-    Cavarape holds a Master's degree … She is currently a PhD candidate …"). The two then read as
-    one, and the runner-up often holds the answer while the first names the question's subject,
-    so the first quote spans both (README, "The cross-encoder")."""
-    return (
-        len(top) > 1
-        and bool(has_next[0])
-        and int(top[1]) == int(top[0]) + 1
-        and float(scores[0] - scores[1]) < RUNNER_UP_WITHIN
-        and _REFERS_BACK.match(index.sentence_text(int(top[1]))) is not None
-    )
+def joined_with_runner_up(
+    index: StoredIndex, top: np.ndarray, scores: np.ndarray, has_next: np.ndarray
+) -> Literal["next", "previous"] | None:
+    """Whether the best two of the candidates ``top`` (best first, with their ``scores``;
+    ``has_next``: each has a next sentence in its passage) read as one: neighbours in one passage,
+    scored within :data:`RUNNER_UP_WITHIN` of each other, the later opening by referring back to
+    the earlier ("Camilla Cavarape holds a Master's degree … She is currently a PhD candidate …").
+    The later cannot stand alone and the earlier often only names the question's subject, so the
+    first quote holds both (README, "The cross-encoder"): ``"next"`` when the runner-up comes
+    right after the first (the first quote spans it), ``"previous"`` when it comes right before
+    (it is quoted first, spanning the first); ``None`` when they do not read as one."""
+    if len(top) < 2 or float(scores[0] - scores[1]) >= RUNNER_UP_WITHIN:
+        return None
+    first, second = int(top[0]), int(top[1])
+    join: Literal["next", "previous"]
+    if second == first + 1 and has_next[0]:
+        later, join = second, "next"
+    elif second == first - 1 and has_next[1]:
+        later, join = first, "previous"
+    else:
+        return None
+    return join if _REFERS_BACK.match(index.sentence_text(later)) else None
 
 
 def logistic(model: dict[str, Any], x: np.ndarray) -> Any:
@@ -286,6 +295,12 @@ class Reader:
         conf_x = confidence_features(np.sort(own)[::-1], x, features)
         confidence = self.confidence(conf_x)
         best_dense = float(conf_x[CONFIDENCE_FEATURES.index("best_dense")])
+        has_next = found.has_next[order]
+        join = joined_with_runner_up(index, top, scores, has_next)
+        if join == "previous":
+            # The runner-up goes first, with the first's score: its quote spans the first.
+            swap = np.array([1, 0, *range(2, len(top))])
+            order, top, x, own, has_next = order[swap], top[swap], x[swap], own[swap], has_next[swap]
         # The reader's candidates, then the rest in retrieval's order (for a ``k`` above
         # ``top_n``) with scores that keep descending.
         positions = np.concatenate([found.order[: len(top)][order], found.order[len(top) :]])
@@ -293,15 +308,14 @@ class Reader:
         ordered = [*scores.tolist(), *(floor - 0.001 * (j + 1) for j in range(len(positions) - len(top)))]
         candidates = tuple(ranked(ids[positions], features[positions], np.array(ordered)))
         span_ends: dict[int, int] = {}
-        has_next = found.has_next[order]
         for row in range(len(top)):  # Every row, so a larger k continues the same quotes.
             sx = span_features(row, own, x, top, bool(has_next[row]))
             if sx is not None and self.spans_next(sx):
                 span_ends[int(top[row])] = int(top[row]) + 1
-        if lead_in_first(top, own, scores, has_next) or continued_by_runner_up(index, top, scores, has_next):
+        if join is not None or lead_in_first(top, own, scores, has_next):
             # Often a lead-in naming the question's subject, the answer in the next sentence, which
-            # the reader put first, or the runner-up: the first quote holds both (README, "The
-            # cross-encoder" and "Answer quality").
+            # the reader put first, or one of the best two: the first quote holds both (README,
+            # "The cross-encoder" and "Answer quality").
             span_ends[int(top[0])] = int(top[0]) + 1
         # The rows of the first quote's sentences: the one its span ends with too.
         end = span_ends.get(int(top[0])) if len(top) else None

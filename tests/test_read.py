@@ -16,7 +16,7 @@ from rag.errors import ModelError
 from rag.evaluate import calibration_error
 from rag.present import answer_text
 from rag.quote import answer_from_candidates
-from rag.read import RUNNER_UP_WITHIN, Reader, continued_by_runner_up, unknown_names
+from rag.read import RUNNER_UP_WITHIN, Reader, joined_with_runner_up, unknown_names
 from rag.read_features import QUESTION_WORDS, READER_FEATURES
 from rag.records import UNCERTAIN_NOTE, Answer
 from rag.retrieve import candidate_features, ranked, weights
@@ -121,19 +121,37 @@ def test_a_runner_up_that_refers_back_to_the_first_is_quoted_with_it(seed_engine
     assert "PhD candidate" in quote.text
 
 
-def test_only_a_next_sentence_that_refers_back_continues_the_first(seed_engine: Engine):
+def test_a_first_sentence_that_refers_back_is_quoted_from_the_runner_up_before_it(seed_engine: Engine):
+    """Asked after "Who is Camilla Cavarape?", "Where is she doing her PhD?" reads "Her research
+    focuses on …" best and the sentence before it, "She is currently a PhD candidate …", second:
+    the first quote opens with the runner-up and spans both, one verbatim slice."""
+    index = seed_engine._live()
+    answer = seed_engine.ask("Where is she doing her PhD?", previous="Who is Camilla Cavarape?")
+    quote = answer.quotes[0]
+    doc = next(d.id for d in index.documents if d.doc == quote.doc)
+    first = int(np.flatnonzero((index.sentence_doc == doc) & (index.sentence_start == quote.start))[0])
+    assert index.sentence_text(first).startswith("She is currently")
+    assert quote.end == index.sentence_end[first + 1] and index.sentence_text(first + 1).startswith("Her ")
+    assert quote.text == index.document_text(int(index.sentence_doc[first]))[quote.start : quote.end]
+    assert all(index.sentence_text(first + 1) not in q.text for q in answer.quotes[1:])
+
+
+def test_only_neighbours_whose_later_sentence_refers_back_read_as_one(seed_engine: Engine):
     index = seed_engine._live()
     owner = index.sentence_passage
     pairs = [(i, i + 1) for i in range(len(owner) - 1) if owner[i] == owner[i + 1]]
     leaning = next(p for p in pairs if index.sentence_text(p[1]).startswith(("She ", "He ", "This ", "They ")))
     plain = next(p for p in pairs if index.sentence_text(p[1]).split()[0] in {"The", "In", "Trump", "Japan"})
     yes, close = np.array([True, True]), np.array([1.0, 0.5])
-    assert continued_by_runner_up(index, np.array(leaning), close, yes)
-    assert not continued_by_runner_up(index, np.array(plain), close, yes)  # Not a back-reference.
-    assert not continued_by_runner_up(index, np.array(leaning[::-1]), close, yes)  # The runner-up comes before.
-    assert not continued_by_runner_up(index, np.array(leaning), close, np.array([False, True]))  # Not in its passage.
-    assert not continued_by_runner_up(index, np.array(leaning), np.array([1.0, 1.0 - RUNNER_UP_WITHIN]), yes)  # Far.
-    assert not continued_by_runner_up(index, np.array(leaning[:1]), close[:1], yes[:1])
+    assert joined_with_runner_up(index, np.array(leaning), close, yes) == "next"
+    assert joined_with_runner_up(index, np.array(leaning[::-1]), close, yes) == "previous"
+    assert joined_with_runner_up(index, np.array(plain), close, yes) is None  # Not a back-reference.
+    assert joined_with_runner_up(index, np.array(plain[::-1]), close, yes) is None
+    assert joined_with_runner_up(index, np.array(leaning), close, np.array([False, True])) is None  # Two passages.
+    assert joined_with_runner_up(index, np.array(leaning[::-1]), close, np.array([True, False])) is None
+    assert joined_with_runner_up(index, np.array(leaning), np.array([1.0, 1.0 - RUNNER_UP_WITHIN]), yes) is None
+    assert joined_with_runner_up(index, np.array([leaning[0], leaning[1] + 1]), close, yes) is None  # Not neighbours.
+    assert joined_with_runner_up(index, np.array(leaning[:1]), close[:1], yes[:1]) is None
 
 
 def test_uncertain_answers_keep_quotes_and_say_so(seed_engine: Engine):
