@@ -1,6 +1,6 @@
 """Answer quality on the bundled articles, from the hand-written sets in ``benchmarks/data/``.
 
-    python benchmarks/bundled.py [--half tuning|check|all] [--k 3] [--json OUT]
+    python benchmarks/bundled.py [--half tuning|check|fresh|all] [--k 3] [--json OUT]
 
 See ``benchmarks/data/README.md`` for the sets and their format. A returned quote is right when it
 overlaps one of the question's evidence spans. The corpus is copied to
@@ -31,6 +31,7 @@ from benchmarks.corpora import RESULTS, ROOT
 from rag import STATUSES, Answer, Engine, Settings
 
 __all__ = [
+    "HALVES",
     "QUESTIONS_FILE",
     "BundledReport",
     "Evidence",
@@ -44,7 +45,10 @@ __all__ = [
 ]
 
 QUESTIONS_FILE = Path(__file__).with_name("data") / "bundled_questions.json"
-Half = Literal["tuning", "check", "all"]
+Half = Literal["tuning", "check", "fresh", "all"]
+HALVES: tuple[Half, ...] = ("tuning", "check", "fresh")
+"""The parts of each set: ``tuning`` for choices, ``check`` for reporting, ``fresh`` written last,
+after every choice, from sentences drawn at random (``benchmarks/data/README.md``)."""
 SET_NAMES = ("answerable", "unanswerable", "followup", "offtopic")
 
 
@@ -82,7 +86,7 @@ def load_sets(half: Half = "tuning", *, path: Path = QUESTIONS_FILE, corpus: Pat
     chosen: dict[str, tuple[Item, ...]] = {}
     for name in SET_NAMES:
         halves = data["sets"][name]
-        raw = halves["tuning"] + halves["check"] if half == "all" else halves[half]
+        raw = [entry for h in HALVES for entry in halves[h]] if half == "all" else halves[half]
         items = []
         for entry in raw:
             evidence = tuple(Evidence(**e) for e in entry.get("evidence", ()))
@@ -209,7 +213,7 @@ def report_text(report: BundledReport) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--half", choices=["tuning", "check", "all"], default="tuning")
+    parser.add_argument("--half", choices=[*HALVES, "all"], default="tuning")
     parser.add_argument("--k", type=int, default=3)
     parser.add_argument("--json", type=Path, help="Also write the report here as JSON.")
     args = parser.parse_args()

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from benchmarks.bundled import QUESTIONS_FILE, load_sets
+from benchmarks.bundled import HALVES, QUESTIONS_FILE, load_sets
 
 from .conftest import SEED_CORPUS
 
@@ -20,15 +20,20 @@ def test_every_evidence_span_is_the_file_text_at_its_offsets():
         assert text[e.start : e.end] == e.text and e.text.strip() == e.text
 
 
-def test_sets_have_two_disjoint_halves_of_the_documented_sizes():
-    tuning, check = load_sets("tuning"), load_sets("check")
-    for name, least in (("answerable", 35), ("unanswerable", 10), ("followup", 12), ("offtopic", 5)):
-        tune, held = getattr(tuning, name), getattr(check, name)
-        assert len(tune) >= least and len(held) >= least
-        assert not {i.id for i in tune} & {i.id for i in held}
-        assert not {i.question for i in tune} & {i.question for i in held}
-    assert all(i.previous and i.evidence for i in tuning.followup + check.followup)
-    assert all(i.evidence and not i.previous for i in tuning.answerable + check.answerable)
+def test_sets_have_three_disjoint_parts_of_the_documented_sizes():
+    parts = {half: load_sets(half) for half in HALVES}
+    sizes = {"answerable": (35, 25), "unanswerable": (10, 8), "followup": (12, 6), "offtopic": (5, 3)}
+    for name, (least, fresh) in sizes.items():
+        found = {half: getattr(sets, name) for half, sets in parts.items()}
+        assert len(found["tuning"]) >= least and len(found["check"]) >= least and len(found["fresh"]) >= fresh
+        ids = [i.id for items in found.values() for i in items]
+        questions = [i.question for items in found.values() for i in items]
+        assert len(set(ids)) == len(ids) and len(set(questions)) == len(questions)
+    everything = load_sets("all")
+    assert len(everything.answerable) == sum(len(sets.answerable) for sets in parts.values())
+    assert all(i.previous and i.evidence for i in everything.followup)
+    assert all(i.evidence and not i.previous for i in everything.answerable)
+    assert not any(i.evidence or i.previous for i in everything.unanswerable + everything.offtopic)
 
 
 def test_a_wrong_offset_is_reported_with_the_question_id(tmp_path):
