@@ -42,6 +42,7 @@ from benchmarks.corpora import SQUAD_PATH
 from benchmarks.train_reranker import Item, cross_fit, fixed, prepare, ranking
 from rag.cross_encoder import CONFIG, CrossEncoder, lead_in_first, needed, rescore
 from rag.encoder_export import export_cross_encoder
+from rag.read import cross_encoder_text
 from rag.read_features import READER_FEATURES
 
 NEGATIVES = 3
@@ -225,6 +226,10 @@ def main() -> None:
 
     prep = prepare(args.dataset, args.work)
     texts = prep.together.sentence_texts()
+    # Trained on sentences alone; measured as served, a sentence that refers back read after the
+    # one before it (rag.read.cross_encoder_text).
+    passages = prep.together.sentence_passages()
+    read_texts = [cross_encoder_text(sid, texts.__getitem__, passages) for sid in range(len(texts))]
     questions = {
         name: [q.text for a in arts for q in a.questions]
         for name, arts in (("tuning", prep.tuning), ("check", prep.check))
@@ -261,7 +266,7 @@ def main() -> None:
         found = fused_ranking(
             chk,
             questions["check"],
-            texts,
+            read_texts,
             scores,
             cross.scores,
             top=TOP,
@@ -282,7 +287,7 @@ def main() -> None:
             found = fused_ranking(
                 [tun[i] for i in held],
                 [questions["tuning"][i] for i in held],
-                texts,
+                read_texts,
                 [oof[i] for i in held],
                 pair_scores,
                 top=top,

@@ -303,6 +303,10 @@ class Engine:
         index = self._live()
         return [index.sentence_text(sid) for sid in range(len(index.sentence_doc))]
 
+    def sentence_passages(self) -> np.ndarray:
+        """The passage id of every indexed sentence, in index order."""
+        return np.asarray(self._live().sentence_passage)
+
     def vectors(self) -> np.ndarray:
         """Every distinct embedded text's vector (float32, one row each)."""
         return np.asarray(self._live().vectors, dtype=np.float32)

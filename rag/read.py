@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, cast
@@ -55,6 +55,7 @@ __all__ = [
     "Reader",
     "Reading",
     "confidence_features",
+    "cross_encoder_text",
     "joined_with_runner_up",
     "logistic",
     "span_features",
@@ -172,6 +173,19 @@ gained on the SQuAD tuning part when it took only a runner-up after the first (9
 106 joins, for half the added length)."""
 
 
+def cross_encoder_text(sid: int, text_of: Callable[[int], str], passage: np.ndarray) -> str:
+    """What the cross-encoder reads for sentence ``sid`` (``text_of``: a sentence's text;
+    ``passage``: each sentence's passage id): the sentence, after the one before it when that one
+    is in the same passage and the sentence opens by referring back to it ("The two leaders agreed
+    to rebuild trust …" is read after the sentence that names them). Other sentences are read
+    alone: given to every sentence, the sentence before cost more than it gained (README, "The
+    cross-encoder")."""
+    text = text_of(sid)
+    if sid > 0 and passage[sid - 1] == passage[sid] and _REFERS_BACK.match(text):
+        return f"{text_of(sid - 1)} {text}"
+    return text
+
+
 def joined_with_runner_up(
     index: StoredIndex, top: np.ndarray, scores: np.ndarray, has_next: np.ndarray
 ) -> Literal["next", "previous"] | None:
@@ -256,10 +270,13 @@ class Reader:
 
     def rescored(self, index: StoredIndex, question: str, top: np.ndarray, scores: np.ndarray) -> np.ndarray:
         """The reader's ``scores`` of the sentences ``top``, the best few fused with the
-        cross-encoder's when the first place is open (:func:`rag.cross_encoder.rescore`)."""
+        cross-encoder's when the first place is open (:func:`rag.cross_encoder.rescore`); it reads
+        each as :func:`cross_encoder_text` gives it."""
         if self.cross_encoder is None:
             return scores
-        return self.cross_encoder.rescore(question, scores, lambda row: index.sentence_text(int(top[row])))
+        return self.cross_encoder.rescore(
+            question, scores, lambda row: cross_encoder_text(int(top[row]), index.sentence_text, index.sentence_passage)
+        )
 
     def confidence(self, conf_x: np.ndarray) -> float:
         return float(logistic(self.params["confidence"], conf_x))

@@ -16,7 +16,7 @@ from rag.errors import ModelError
 from rag.evaluate import calibration_error
 from rag.present import answer_text
 from rag.quote import answer_from_candidates
-from rag.read import RUNNER_UP_WITHIN, Reader, joined_with_runner_up, unknown_names
+from rag.read import RUNNER_UP_WITHIN, Reader, cross_encoder_text, joined_with_runner_up, unknown_names
 from rag.read_features import QUESTION_WORDS, READER_FEATURES
 from rag.records import UNCERTAIN_NOTE, Answer
 from rag.retrieve import candidate_features, ranked, weights
@@ -152,6 +152,20 @@ def test_only_neighbours_whose_later_sentence_refers_back_read_as_one(seed_engin
     assert joined_with_runner_up(index, np.array(leaning), np.array([1.0, 1.0 - RUNNER_UP_WITHIN]), yes) is None
     assert joined_with_runner_up(index, np.array([leaning[0], leaning[1] + 1]), close, yes) is None  # Not neighbours.
     assert joined_with_runner_up(index, np.array(leaning[:1]), close[:1], yes[:1]) is None
+
+
+def test_the_cross_encoder_reads_a_sentence_that_refers_back_after_the_one_before(seed_engine: Engine):
+    index = seed_engine._live()
+    owner, text = index.sentence_passage, index.sentence_text
+    pairs = [(i, i + 1) for i in range(len(owner) - 1) if owner[i] == owner[i + 1]]
+    leaning = next(p for p in pairs if text(p[1]).startswith(("She ", "He ", "This ", "They ")))
+    plain = next(p for p in pairs if text(p[1]).split()[0] in {"The", "In", "Trump", "Japan"})
+    assert cross_encoder_text(leaning[1], text, owner) == f"{text(leaning[0])} {text(leaning[1])}"
+    assert cross_encoder_text(plain[1], text, owner) == text(plain[1])
+    # The first sentence of a passage has nothing before it to lean on, whatever it opens with.
+    first_of_passage = [i for i in range(1, len(owner)) if owner[i - 1] != owner[i]]
+    assert first_of_passage
+    assert all(cross_encoder_text(i, text, owner) == text(i) for i in [0, *first_of_passage])
 
 
 def test_uncertain_answers_keep_quotes_and_say_so(seed_engine: Engine):
