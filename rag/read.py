@@ -122,8 +122,9 @@ STATUS_THRESHOLDS = ("abstain_below", "answered_from", "off_topic_below", "far_a
 
 
 def confidence_features(scores: np.ndarray, x: np.ndarray, features: np.ndarray) -> np.ndarray:
-    """What the confidence is computed from (:data:`CONFIDENCE_FEATURES`): the reader's scores of
-    the candidates ``x`` (best first), and the retrieval ``features`` of all candidates."""
+    """What the confidence is computed from (:data:`CONFIDENCE_FEATURES`): the reader's ``scores``
+    of its candidates (best first), the reader's features of the quoted sentence (the first row of
+    ``x``), and the retrieval ``features`` of all candidates."""
     if len(scores) == 0:
         return np.array([-10.0, 0.0, -1.0, 0.0, 0.0, 1.0, 0.0], dtype=np.float64)
     gap = float(scores[0] - scores[1]) if len(scores) > 1 else 5.0
@@ -306,12 +307,6 @@ class Reader:
         scores = self.rescored(index, question, top, own)
         order = np.argsort(-scores, kind="stable")
         top, x, scores, own = top[order], x[order], scores[order], own[order]
-        # Confidence and spans read the reader's own scores, which they were fitted on; the
-        # cross-encoder only orders (fed its fused scores, the confidence rose for unanswerable
-        # questions as much as for answerable ones: README, "The cross-encoder").
-        conf_x = confidence_features(np.sort(own)[::-1], x, features)
-        confidence = self.confidence(conf_x)
-        best_dense = float(conf_x[CONFIDENCE_FEATURES.index("best_dense")])
         has_next = found.has_next[order]
         join = joined_with_runner_up(index, top, scores, has_next)
         if join == "previous":
@@ -337,6 +332,14 @@ class Reader:
         # The rows of the first quote's sentences: the one its span ends with too.
         end = span_ends.get(int(top[0])) if len(top) else None
         quoted = [0, *np.flatnonzero(top == end)[:1]] if end is not None else [0]
+        # Confidence and spans read the reader's own scores, which they were fitted on; the
+        # cross-encoder only orders (fed its fused scores, the confidence rose for unanswerable
+        # questions as much as for answerable ones: README, "The cross-encoder"). A first quote of
+        # two sentences answers when either does: its confidence is the larger of theirs.
+        best_own = np.sort(own)[::-1]
+        conf_rows = [confidence_features(best_own, x[row : row + 1], features) for row in quoted]
+        confidence = max(self.confidence(conf_x) for conf_x in conf_rows)
+        best_dense = float(conf_rows[0][CONFIDENCE_FEATURES.index("best_dense")])
         kind_absent = bool(len(top)) and bool(np.all(x[quoted, COLUMN["asked_type_absent"]] == 1))
         named_absent = bool(len(top)) and bool(
             unknown_names(index, question, [int(d) for d in index.sentence_doc[top[:3]]])

@@ -16,7 +16,14 @@ from rag.errors import ModelError
 from rag.evaluate import calibration_error
 from rag.present import answer_text
 from rag.quote import answer_from_candidates
-from rag.read import RUNNER_UP_WITHIN, Reader, cross_encoder_text, joined_with_runner_up, unknown_names
+from rag.read import (
+    RUNNER_UP_WITHIN,
+    Reader,
+    confidence_features,
+    cross_encoder_text,
+    joined_with_runner_up,
+    unknown_names,
+)
 from rag.read_features import QUESTION_WORDS, READER_FEATURES
 from rag.records import UNCERTAIN_NOTE, Answer
 from rag.retrieve import candidate_features, ranked, weights
@@ -166,6 +173,24 @@ def test_the_cross_encoder_reads_a_sentence_that_refers_back_after_the_one_befor
     first_of_passage = [i for i in range(1, len(owner)) if owner[i - 1] != owner[i]]
     assert first_of_passage
     assert all(cross_encoder_text(i, text, owner) == text(i) for i in [0, *first_of_passage])
+
+
+def test_a_first_quote_of_two_sentences_is_as_confident_as_the_likelier_of_them(seed_engine: Engine):
+    """Asked about Ishiba's domestic obstacles, the first quote is "While it is unlikely that …
+    Ishiba … will be removed from power …" with the next sentence, "This could pose obstacles …":
+    the answer's confidence is the larger of the two sentences' own, whichever was ranked first."""
+    question = "What domestic political obstacles does Prime Minister Ishiba face?"
+    index, reader = seed_engine._live(), seed_engine.reader()
+    assert reader is not None
+    answer = seed_engine.ask(question)
+    quote = answer.quotes[0]
+    rows = seed_engine.reader_rows(question, seed_engine.encode_question(question), top_n=reader.top_n)
+    own = np.sort(reader.scores(rows.x))[::-1]
+    quoted = [r for r in range(len(rows.ids)) if rows.doc[r] == quote.doc and quote.start <= rows.start[r] < quote.end]
+    assert len(quoted) == 2 and index.sentence_text(int(rows.ids[quoted[1]])).startswith("This could pose")
+    each = [reader.confidence(confidence_features(own, rows.x[r : r + 1], rows.retrieval)) for r in quoted]
+    assert each[0] != pytest.approx(each[1])
+    assert answer.confidence == pytest.approx(max(each))
 
 
 def test_uncertain_answers_keep_quotes_and_say_so(seed_engine: Engine):
