@@ -4,10 +4,12 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from rag import Engine, Settings
 from rag.encoder import OnnxEmbedder
+from rag.read_features import ReaderRows
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SEED_CORPUS = PROJECT_ROOT / "corpus"
@@ -39,6 +41,16 @@ def copy_collection(settings: Settings, root: Path) -> Settings:
     shutil.copytree(settings.corpus_dir, copied.corpus_dir)
     shutil.copytree(settings.index_dir, copied.index_dir, ignore=shutil.ignore_patterns(".lock"))
     return copied
+
+
+def reader_view(engine: Engine, question: str) -> tuple[ReaderRows, np.ndarray, np.ndarray]:
+    """What the answer reader of ``engine`` makes of ``question``: its rows (the best candidates in
+    retrieval's order), its own scores of them, and those scores fused with the cross-encoder's."""
+    index, reader = engine._live(), engine.reader()
+    assert reader is not None
+    rows = engine.reader_rows(question, engine.encode_question(question), top_n=reader.top_n)
+    own = reader.scores(rows.x)
+    return rows, own, reader.rescored(index, question, rows.ids, own)
 
 
 @pytest.fixture(scope="session")

@@ -17,6 +17,7 @@ from rag.cross_encoder import CrossEncoder, fuse, needed
 from rag.errors import ModelError
 from rag.read import Reader
 
+from .conftest import reader_view
 from .test_answers import ANSWERABLE
 
 MODELS = default_reader_dir()
@@ -134,14 +135,9 @@ def test_a_lead_in_it_puts_first_is_quoted_with_the_sentence_the_reader_put_firs
     naming the meeting); the first quote is then one verbatim span of both, so it holds the
     sentence that answers."""
     question = "Which topics were the focus of the trilateral industry ministers' meeting?"
-    index, reader = seed_engine._live(), seed_engine.reader()
-    assert reader is not None
-    rows = seed_engine.reader_rows(question, seed_engine.encode_question(question), top_n=reader.top_n)
-    own = reader.scores(rows.x)
-    lead, answer = (
-        int(rows.ids[np.argmax(reader.rescored(index, question, rows.ids, own))]),
-        int(rows.ids[np.argmax(own)]),
-    )
+    index = seed_engine._live()
+    rows, own, fused = reader_view(seed_engine, question)
+    lead, answer = int(rows.ids[np.argmax(fused)]), int(rows.ids[np.argmax(own)])
     assert answer == lead + 1 and index.sentence_passage[lead] == index.sentence_passage[answer]
     quote = seed_engine.ask(question).quotes[0]
     assert (quote.start, quote.end) == (index.sentence_start[lead], index.sentence_end[answer])

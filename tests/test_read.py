@@ -14,6 +14,7 @@ import pytest
 from rag import Engine, Settings
 from rag.errors import ModelError
 from rag.evaluate import calibration_error
+from rag.index import StoredIndex
 from rag.present import answer_text
 from rag.quote import answer_from_candidates
 from rag.read import (
@@ -29,7 +30,7 @@ from rag.records import UNCERTAIN_NOTE, Answer
 from rag.retrieve import candidate_features, ranked, weights
 from ui.render import answer_html
 
-from .conftest import SEED_CORPUS
+from .conftest import SEED_CORPUS, reader_view
 from .test_answers import ANSWERABLE, OFF_TOPIC
 
 
@@ -115,10 +116,8 @@ def test_a_runner_up_that_refers_back_to_the_first_is_quoted_with_it(seed_engine
     """The reader puts first the sentence naming the person asked about and second the next one,
     which opens with "She" and holds the answer: the first quote is one verbatim span of both."""
     question = "Where is Camilla Cavarape doing her doctorate?"
-    index, reader = seed_engine._live(), seed_engine.reader()
-    assert reader is not None
-    rows = seed_engine.reader_rows(question, seed_engine.encode_question(question), top_n=reader.top_n)
-    fused = reader.rescored(index, question, rows.ids, reader.scores(rows.x))
+    index = seed_engine._live()
+    rows, _, fused = reader_view(seed_engine, question)
     first, second = (int(rows.ids[i]) for i in np.argsort(-fused, kind="stable")[:2])
     assert second == first + 1 and index.sentence_passage[first] == index.sentence_passage[second]
     assert "Camilla Cavarape" in index.sentence_text(first) and index.sentence_text(second).startswith("She ")
@@ -143,12 +142,19 @@ def test_a_first_sentence_that_refers_back_is_quoted_from_the_runner_up_before_i
     assert all(index.sentence_text(first + 1) not in q.text for q in answer.quotes[1:])
 
 
+def _neighbours(index: StoredIndex) -> tuple[tuple[int, int], tuple[int, int]]:
+    """Two pairs of consecutive sentences in one passage: one whose second opens with a pronoun
+    ("She …", "This …"), one whose second opens plainly ("The …", "Trump …")."""
+    owner, text = index.sentence_passage, index.sentence_text
+    pairs = [(i, i + 1) for i in range(len(owner) - 1) if owner[i] == owner[i + 1]]
+    leaning = next(p for p in pairs if text(p[1]).startswith(("She ", "He ", "This ", "They ")))
+    plain = next(p for p in pairs if text(p[1]).split()[0] in {"The", "In", "Trump", "Japan"})
+    return leaning, plain
+
+
 def test_only_neighbours_whose_later_sentence_refers_back_read_as_one(seed_engine: Engine):
     index = seed_engine._live()
-    owner = index.sentence_passage
-    pairs = [(i, i + 1) for i in range(len(owner) - 1) if owner[i] == owner[i + 1]]
-    leaning = next(p for p in pairs if index.sentence_text(p[1]).startswith(("She ", "He ", "This ", "They ")))
-    plain = next(p for p in pairs if index.sentence_text(p[1]).split()[0] in {"The", "In", "Trump", "Japan"})
+    leaning, plain = _neighbours(index)
     yes, close = np.array([True, True]), np.array([1.0, 0.5])
     assert joined_with_runner_up(index, np.array(leaning), close, yes) == "next"
     assert joined_with_runner_up(index, np.array(leaning[::-1]), close, yes) == "previous"
@@ -164,9 +170,7 @@ def test_only_neighbours_whose_later_sentence_refers_back_read_as_one(seed_engin
 def test_the_cross_encoder_reads_a_sentence_that_refers_back_after_the_one_before(seed_engine: Engine):
     index = seed_engine._live()
     owner, text = index.sentence_passage, index.sentence_text
-    pairs = [(i, i + 1) for i in range(len(owner) - 1) if owner[i] == owner[i + 1]]
-    leaning = next(p for p in pairs if text(p[1]).startswith(("She ", "He ", "This ", "They ")))
-    plain = next(p for p in pairs if text(p[1]).split()[0] in {"The", "In", "Trump", "Japan"})
+    leaning, plain = _neighbours(index)
     assert cross_encoder_text(leaning[1], text, owner) == f"{text(leaning[0])} {text(leaning[1])}"
     assert cross_encoder_text(plain[1], text, owner) == text(plain[1])
     # The first sentence of a passage has nothing before it to lean on, whatever it opens with.
@@ -184,8 +188,8 @@ def test_a_first_quote_of_two_sentences_is_as_confident_as_the_likelier_of_them(
     assert reader is not None
     answer = seed_engine.ask(question)
     quote = answer.quotes[0]
-    rows = seed_engine.reader_rows(question, seed_engine.encode_question(question), top_n=reader.top_n)
-    own = np.sort(reader.scores(rows.x))[::-1]
+    rows, scores, _ = reader_view(seed_engine, question)
+    own = np.sort(scores)[::-1]
     quoted = [r for r in range(len(rows.ids)) if rows.doc[r] == quote.doc and quote.start <= rows.start[r] < quote.end]
     assert len(quoted) == 2 and index.sentence_text(int(rows.ids[quoted[1]])).startswith("This could pose")
     each = [reader.confidence(confidence_features(own, rows.x[r : r + 1], rows.retrieval)) for r in quoted]
