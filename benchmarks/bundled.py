@@ -45,8 +45,8 @@ __all__ = [
 ]
 
 QUESTIONS_FILE = Path(__file__).with_name("data") / "bundled_questions.json"
-Half = Literal["tuning", "check", "fresh", "all"]
-HALVES: tuple[Half, ...] = ("tuning", "check", "fresh")
+Half = Literal["tuning", "check", "fresh", "sources", "all"]
+HALVES: tuple[Half, ...] = ("tuning", "check", "fresh", "sources")
 """The parts of each set: ``tuning`` for choices, ``check`` for reporting, ``fresh`` written last,
 after every choice, from sentences drawn at random (``benchmarks/data/README.md``)."""
 SET_NAMES = ("answerable", "unanswerable", "followup", "offtopic")

@@ -20,7 +20,7 @@ def test_every_evidence_span_is_the_file_text_at_its_offsets():
         assert text[e.start : e.end] == e.text and e.text.strip() == e.text
 
 
-def test_sets_have_three_disjoint_parts_of_the_documented_sizes():
+def test_sets_have_disjoint_parts_of_the_documented_sizes():
     parts = {half: load_sets(half) for half in HALVES}
     sizes = {"answerable": (35, 25), "unanswerable": (10, 8), "followup": (12, 6), "offtopic": (5, 3)}
     for name, (least, fresh) in sizes.items():
@@ -29,6 +29,7 @@ def test_sets_have_three_disjoint_parts_of_the_documented_sizes():
         ids = [i.id for items in found.values() for i in items]
         questions = [i.question for items in found.values() for i in items]
         assert len(set(ids)) == len(ids) and len(set(questions)) == len(questions)
+    assert len(parts["sources"].answerable) >= 30  # Questions naming their source: answerable only.
     everything = load_sets("all")
     assert len(everything.answerable) == sum(len(sets.answerable) for sets in parts.values())
     assert all(i.previous and i.evidence for i in everything.followup)
