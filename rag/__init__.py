@@ -32,7 +32,7 @@ from .errors import (
 )
 from .fetch import parse_urls
 from .load import MAX_FILE_BYTES, SUPPORTED_SUFFIXES
-from .present import answer_markdown, answer_text, report_text, safe_url, status_text, to_json
+from .present import answer_markdown, answer_text, report_text, safe_url, scope_note, status_text, to_json
 from .records import (
     STATUSES,
     UNCERTAIN_NOTE,
@@ -91,6 +91,7 @@ __all__ = [
     "parse_urls",
     "report_text",
     "safe_url",
+    "scope_note",
     "status_text",
     "to_json",
 ]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import tempfile
 import threading
-from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -24,7 +23,7 @@ from .corpus import add_files, remove_documents
 from .embed import Embedder
 from .encoder import OnnxEmbedder
 from .errors import CorpusError, DocumentNotFoundError, IndexMissingError, QuestionError, RagError
-from .followup import asks_for_name, fuse_ranks, own_weight, queries, reading_weights
+from .followup import FirstSentences, asks_for_name, fuse_ranks, own_weight, queries, reading_weights
 from .index import StoredIndex, current_generation
 from .lexical import LexicalIndex
 from .load import scan_corpus
@@ -32,7 +31,8 @@ from .quote import answer_from_candidates
 from .read import Reader, Reading
 from .read_features import ReaderRows, reader_rows
 from .records import Answer, BuildReport, DocumentMeta, DocumentState, IndexStatus, Status
-from .retrieve import FEATURES, Candidate, candidate_features, prepare_question, retrieve
+from .retrieve import FEATURES, Candidate, candidate_features, prepare_question, ranked, weights
+from .scope import conversation_scope
 
 if TYPE_CHECKING:
     from .watch import WatchEvent
@@ -56,11 +56,6 @@ def _confidence(reading: Reading) -> float:
     return -1.0 if reading.confidence is None else reading.confidence
 
 
-FIRSTS_KEPT = 256
-"""How many questions asked alone the engine remembers the first sentence of (on the live index),
-for a follow-up that needs the name its previous question was answered with."""
-
-
 class Engine:
     def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
         self.settings = settings
@@ -72,10 +67,8 @@ class Engine:
         """Builds in this process wait for each other (the watcher, uploads); other processes'
         builds are kept out by the index lock (:class:`~rag.errors.IndexLockedError`)."""
         self._watch_stop: threading.Event | None = None
-        self._firsts: OrderedDict[str, int | None] = OrderedDict()
-        """The first sentence of the last questions asked alone on ``_firsts_index``."""
-        self._firsts_index: StoredIndex | None = None
-        self._firsts_lock = threading.Lock()
+        self._firsts = FirstSentences()
+        """The first sentence of the last questions asked alone on the live index."""
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -130,7 +123,9 @@ class Engine:
         except QuestionError:
             context = None  # An unusable previous question is no context, not an error in this one.
         index = self._live(will_encode=True)
-        reading = self._read(index, cleaned, context, vector)
+        scope, asked, context = conversation_scope(index, cleaned, context)
+        within = scope.sentences if scope else None
+        reading = self._read(index, asked, context, vector if asked == cleaned else None, within)
         return answer_from_candidates(
             index,
             cleaned,
@@ -140,21 +135,33 @@ class Engine:
             status=reading.status,
             confidence=reading.confidence,
             span_ends=reading.span_ends,
+            sources=scope.names if scope else (),
         )
 
-    def _rank(self, index: StoredIndex, question: str, vector: np.ndarray) -> Reading:
+    def _rank(self, index: StoredIndex, question: str, vector: np.ndarray, within: np.ndarray | None) -> Reading:
         """One retrieval query's candidates, best first: scored by the trained reader, or by the
-        weighted sum of the retrieval features when the settings name no reader."""
+        weighted sum of the retrieval features when the settings name no reader. ``within``: the
+        only sentences that may be candidates (``None``: all)."""
         rs = self.settings.retrieval
         reader = self.reader()
+        ids, features = candidate_features(index, question, vector, rs, within=within)
         if reader is None:
             return Reading(
-                candidates=tuple(retrieve(index, question, vector, rs)), confidence=None, status=None, span_ends={}
+                candidates=tuple(ranked(ids, features, features @ weights(rs))),
+                confidence=None,
+                status=None,
+                span_ends={},
             )
-        ids, features = candidate_features(index, question, vector, rs)
         return reader.read(index, question, vector, ids, features, rs)
 
-    def _read(self, index: StoredIndex, question: str, previous: str | None, vector: np.ndarray | None) -> Reading:
+    def _read(
+        self,
+        index: StoredIndex,
+        question: str,
+        previous: str | None,
+        vector: np.ndarray | None,
+        within: np.ndarray | None = None,
+    ) -> Reading:
         """The ranked candidates for ``question`` asked after ``previous`` (``None``: asked first).
         A follow-up is ranked alone and in context (the previous question plus the follow-up with
         its pronouns resolved), and the two rankings are fused by weighted reciprocal rank, each
@@ -162,17 +169,17 @@ class Engine:
         (:mod:`rag.followup`); status and confidence come from the reading that put the first
         quote first. When the previous question asked for a name, its best sentence is found
         first: the name a pronoun stands for (remembered from when this engine answered it, else
-        ranked again)."""
+        ranked again). ``within``: the only sentences that may be quoted (``None``: all)."""
         fs = self.settings.followup
         weight = own_weight(question, fs.own_weight, fs.weak_own_weight) if previous else 1.0
         if previous is None or weight >= 1.0:
-            reading = self._rank(index, question, self.encode_question(question) if vector is None else vector)
-            if previous is None and vector is None:
+            reading = self._rank(index, question, self.encode_question(question) if vector is None else vector, within)
+            if previous is None and vector is None and within is None:
                 self._remember_first(index, question, reading)
             return reading
         previous_answer = None
         if asks_for_name(previous):
-            named = self._first_of(index, previous)
+            named = self._first_of(index, previous, within)
             previous_answer = index.sentence_text(named) if named is not None else None
         plan = queries(question, previous, weight, previous_answer)
         vectors = (
@@ -180,7 +187,7 @@ class Engine:
             if vector is None
             else [vector, *self.embedder.encode([plan[1].text])]
         )
-        readings = [self._rank(index, q.text, v) for q, v in zip(plan, vectors)]
+        readings = [self._rank(index, q.text, v, within) for q, v in zip(plan, vectors)]
         rankings = [r.candidates for r in readings]
         context = readings[1].candidates
         own_terms = set(index.lexical.terms(question))
@@ -223,23 +230,19 @@ class Engine:
 
     def _remember_first(self, index: StoredIndex, question: str, reading: Reading) -> int | None:
         """Remember (and return) the first sentence of ``reading``, ``question`` asked alone."""
-        first = reading.candidates[0].sentence_id if reading.candidates else None
-        with self._firsts_lock:
-            if self._firsts_index is not index:  # Another generation: what was remembered is of the old one.
-                self._firsts.clear()
-                self._firsts_index = index
-            self._firsts[question] = first
-            while len(self._firsts) > FIRSTS_KEPT:
-                self._firsts.popitem(last=False)
-        return first
+        return self._firsts.remember(index, question, reading.candidates[0].sentence_id if reading.candidates else None)
 
-    def _first_of(self, index: StoredIndex, question: str) -> int | None:
-        """The first sentence of ``question`` asked alone: remembered when this engine answered it
-        on this index (a conversation's previous question, a moment ago), else ranked now."""
-        with self._firsts_lock:
-            if self._firsts_index is index and question in self._firsts:
-                return self._firsts[question]
-        return self._remember_first(index, question, self._rank(index, question, self.encode_question(question)))
+    def _first_of(self, index: StoredIndex, question: str, within: np.ndarray | None) -> int | None:
+        """The first sentence of ``question`` asked alone (among ``within``, ``None``: all):
+        remembered when this engine answered it on this index (a conversation's previous
+        question, a moment ago), else ranked now."""
+        known, first = self._firsts.recall(index, question) if within is None else (False, None)
+        if known:
+            return first
+        reading = self._rank(index, question, self.encode_question(question), within)
+        if within is not None:
+            return reading.candidates[0].sentence_id if reading.candidates else None
+        return self._remember_first(index, question, reading)
 
     def status(self) -> IndexStatus:
         corpus_dir, index_dir = str(self.settings.corpus_dir), str(self.settings.index_dir)

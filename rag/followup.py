@@ -31,10 +31,13 @@ The choices were measured on the tuning halves only (README, "Follow-up question
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 __all__ = [
+    "FirstSentences",
     "Query",
     "asks_for_name",
     "fuse_ranks",
@@ -172,3 +175,33 @@ def fuse_ranks(rankings: Sequence[Sequence[int]], weights: Sequence[float], rrf_
         for rank, item in enumerate(ranking):
             fused[item] = fused.get(item, 0.0) + weight / (rrf_k + rank)
     return fused
+
+
+class FirstSentences:
+    """The first sentence (its id, or ``None``) of the last ``kept`` questions asked alone on one
+    index, for a follow-up that needs the name its previous question was answered with; asked of
+    another index (a new generation), it forgets what it held. Safe to share between threads."""
+
+    def __init__(self, kept: int = 256) -> None:
+        self.kept = kept
+        self._firsts: OrderedDict[str, int | None] = OrderedDict()
+        self._owner: object | None = None
+        self._lock = threading.Lock()
+
+    def recall(self, owner: object, question: str) -> tuple[bool, int | None]:
+        """Whether ``question``'s first sentence on ``owner`` is remembered, and which it is."""
+        with self._lock:
+            if self._owner is owner and question in self._firsts:
+                return True, self._firsts[question]
+        return False, None
+
+    def remember(self, owner: object, question: str, first: int | None) -> int | None:
+        """Remember (and return) ``first``, the first sentence of ``question`` on ``owner``."""
+        with self._lock:
+            if self._owner is not owner:
+                self._firsts.clear()
+                self._owner = owner
+            self._firsts[question] = first
+            while len(self._firsts) > self.kept:
+                self._firsts.popitem(last=False)
+        return first

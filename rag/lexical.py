@@ -85,6 +85,12 @@ class LexicalIndex:
         i = self.vocab.get(term)
         return 0 if i is None else int(self.indptr[i + 1] - self.indptr[i])
 
+    def sentences_with(self, term: str) -> np.ndarray:
+        """The ids of the sentences that hold ``term``, ascending (none for a term not indexed)."""
+        if term not in self.vocab:
+            return np.zeros(0, dtype=np.int64)
+        return np.sort(self._postings(term)[0])
+
     def _postings(self, term: str) -> tuple[np.ndarray, np.ndarray]:
         i = self.vocab[term]
         start, end = int(self.indptr[i]), int(self.indptr[i + 1])

@@ -13,17 +13,25 @@ from urllib.parse import urlsplit
 
 from .records import STATUSES, UNCERTAIN_NOTE, Answer, BuildReport, EvalReport, IndexStatus
 
-__all__ = ["answer_markdown", "answer_text", "report_text", "safe_url", "status_text", "to_json"]
+__all__ = ["answer_markdown", "answer_text", "report_text", "safe_url", "scope_note", "status_text", "to_json"]
 
 
 def to_json(obj: Any) -> str:
     return json.dumps(obj.to_dict() if hasattr(obj, "to_dict") else obj, ensure_ascii=False)
 
 
+def scope_note(answer: Answer) -> str | None:
+    """What the answer was limited to, when the question named its sources (``None`` else)."""
+    if not answer.sources:
+        return None
+    return f"Quoting only from {'; '.join(answer.sources)}, as asked."
+
+
 def answer_text(answer: Answer, width: int = 100) -> str:
+    scope = scope_note(answer)
+    lines = [f"Q: {answer.question}", ""] + ([textwrap.fill(scope, width), ""] if scope else [])
     if answer.abstained:
-        return f"Q: {answer.question}\n\n{answer.answer}\n"
-    lines = [f"Q: {answer.question}", ""]
+        return "\n".join([*lines, answer.answer]) + "\n"
     if answer.status == "uncertain":
         lines += [textwrap.fill(UNCERTAIN_NOTE, width), ""]
     for quote in answer.quotes:
@@ -65,6 +73,9 @@ def answer_markdown(answer: Answer) -> str:
     passage with title, publisher, author, date, URL, document and the quotes' character offsets.
     An abstention gives the question and the abstention message."""
     lines = [f"**Question:** {md_text(answer.question)}", ""]
+    scope = scope_note(answer)
+    if scope:
+        lines += [f"*{md_text(scope)}*", ""]
     if answer.abstained:
         return "\n".join([*lines, f"*{md_text(answer.answer)}*", ""])
     for quote in answer.quotes:

@@ -32,8 +32,15 @@ T = TypeVar("T")
 ABSTENTION = "The articles do not answer this question."
 
 
-def abstention(question: str, confidence: float | None = None) -> Answer:
-    return Answer(question=question, abstained=True, answer=ABSTENTION, status="abstained", confidence=confidence)
+def abstention(question: str, confidence: float | None = None, sources: tuple[str, ...] = ()) -> Answer:
+    return Answer(
+        question=question,
+        abstained=True,
+        answer=ABSTENTION,
+        status="abstained",
+        confidence=confidence,
+        sources=sources,
+    )
 
 
 def combine_evidence(best_dense: T, best_coverage: T, coverage_weight: float) -> T:
@@ -67,17 +74,19 @@ def answer_from_candidates(
     status: Status | None = None,
     confidence: float | None = None,
     span_ends: Mapping[int, int] | None = None,
+    sources: tuple[str, ...] = (),
 ) -> Answer:
     """The answer quoting the best of ``candidates`` (best first). ``status`` and ``confidence``
     come from the reader; without them the evidence rule decides between answering and
     abstaining. ``span_ends`` maps a sentence id to the id of the sentence its quote ends with; a
-    span is cut short where an earlier quote already holds the sentence it would take in."""
+    span is cut short where an earlier quote already holds the sentence it would take in.
+    ``sources``: the sources the question named, the only ones the candidates come from."""
     if status is None:
         status = (
             "abstained" if not candidates or evidence(candidates, settings) < settings.abstain_below else "answered"
         )
     if not candidates or status == "abstained":
-        return abstention(question, confidence)
+        return abstention(question, confidence, sources)
 
     ends = span_ends or {}
     chosen: list[tuple[Candidate, int, str]] = []
@@ -152,4 +161,5 @@ def answer_from_candidates(
         passages=tuple(passages),
         status=status,
         confidence=confidence,
+        sources=sources,
     )

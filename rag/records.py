@@ -150,7 +150,7 @@ UNCERTAIN_NOTE = "The articles may not answer this directly; these are the close
 class Answer(Record):
     """The JSON contract of ``rag ask --json`` and the ``/ask`` API endpoint is its ``to_dict``."""
 
-    json_fields = ("question", "abstained", "status", "confidence", "answer", "quotes", "passages")
+    json_fields = ("question", "abstained", "status", "confidence", "sources", "answer", "quotes", "passages")
     json_round = 4
 
     question: str
@@ -164,6 +164,10 @@ class Answer(Record):
     confidence: float | None = None
     """Calibrated probability (0-1) that the first quote answers the question; ``None`` without
     the trained reader."""
+    sources: tuple[str, ...] = ()
+    """The sources the question asked to hear from ("According to Chatham House, …"), as their
+    documents' metadata names them: the quotes come from these only (:mod:`rag.scope`). Empty
+    when it named none."""
 
     def __post_init__(self) -> None:
         if not self.status:

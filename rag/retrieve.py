@@ -191,32 +191,44 @@ def candidate_features(
     settings: RetrievalSettings,
     *,
     lexical: LexicalIndex | None = None,
+    within: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The candidate sentence ids for ``question`` and their features, one row per candidate and
-    one column per :class:`Feature`. ``lexical`` stands in for the index's BM25 index."""
+    one column per :class:`Feature`. ``lexical`` stands in for the index's BM25 index. ``within``:
+    the only sentence ids that may be candidates (the sources a question names,
+    :mod:`rag.scope`); every one of them when they are at most ``settings.candidates``, else the
+    nearest and the best BM25 matches among them."""
     n = settings.candidates
-    if len(index.sentence_vec) == 0:
+    if len(index.sentence_vec) == 0 or (within is not None and len(within) == 0):
         return np.zeros(0, dtype=np.int64), np.zeros((0, len(Feature)), dtype=np.float32)
-    _, sentence_ids = dense.search(index.sentence_index, query_vector, n)
-    _, passage_ids = dense.search(index.passage_index, query_vector, max(1, n // 10))
     bm25 = index.lexical if lexical is None else lexical
     terms = bm25.terms(question)
     lexical_scores = bm25.scores(terms)
-    top_lexical = np.argpartition(-lexical_scores, min(n, len(lexical_scores) - 1))[:n]
-    top_lexical = top_lexical[lexical_scores[top_lexical] > 0]
-
-    # Sentences are stored in passage order, so a passage's sentences are one contiguous run.
-    owner = index.sentence_passage
-    lo = np.searchsorted(owner, passage_ids, "left")
-    hi = np.searchsorted(owner, passage_ids, "right")
-    in_passages = np.concatenate([np.arange(a, b) for a, b in zip(lo, hi)] or [np.zeros(0, np.int64)])
-    ids = np.unique(np.concatenate([sentence_ids, in_passages, top_lexical]).astype(np.int64))
-
     q = query_vector.astype(np.float32).ravel()
+    owner = index.sentence_passage
+    if within is not None:
+        ids = np.asarray(within, dtype=np.int64)
+        if len(ids) > n:
+            near = np.asarray(index.vectors[index.sentence_vec[ids]], dtype=np.float32) @ q
+            matched = ids[lexical_scores[ids] > 0]
+            best_matched = matched[np.argsort(-lexical_scores[matched], kind="stable")[:n]]
+            ids = np.unique(np.concatenate([ids[np.argsort(-near, kind="stable")[:n]], best_matched]))
+    else:
+        _, sentence_ids = dense.search(index.sentence_index, query_vector, n)
+        _, passage_ids = dense.search(index.passage_index, query_vector, max(1, n // 10))
+        top_lexical = np.argpartition(-lexical_scores, min(n, len(lexical_scores) - 1))[:n]
+        top_lexical = top_lexical[lexical_scores[top_lexical] > 0]
+        # Sentences are stored in passage order, so a passage's sentences are one contiguous run.
+        lo = np.searchsorted(owner, passage_ids, "left")
+        hi = np.searchsorted(owner, passage_ids, "right")
+        in_passages = np.concatenate([np.arange(a, b) for a, b in zip(lo, hi)] or [np.zeros(0, np.int64)])
+        ids = np.unique(np.concatenate([sentence_ids, in_passages, top_lexical]).astype(np.int64))
+
     features = np.zeros((len(ids), len(Feature)), dtype=np.float32)
     features[:, Feature.DENSE] = np.asarray(index.vectors[index.sentence_vec[ids]], dtype=np.float32) @ q
     features[:, Feature.PASSAGE] = np.asarray(index.vectors[index.passage_vec[owner[ids]]], dtype=np.float32) @ q
-    top_lex = float(lexical_scores.max())
+    # The best candidate's BM25: the best sentence's, which is always a candidate unless ``within``.
+    top_lex = float(lexical_scores[ids].max()) if len(ids) else 0.0
     if top_lex > 0:
         features[:, Feature.LEXICAL] = lexical_scores[ids] / top_lex
     features[:, Feature.COVERAGE] = bm25.coverage(terms, owner, len(index.passage_vec))[owner[ids]]

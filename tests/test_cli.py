@@ -52,7 +52,7 @@ def test_ask_json_contract(built: Settings):
     )
     assert result.returncode == 0, result.stderr
     answer = json.loads(result.stdout)
-    assert set(answer) == {"question", "abstained", "status", "confidence", "answer", "quotes", "passages"}
+    assert set(answer) == {"question", "abstained", "status", "confidence", "sources", "answer", "quotes", "passages"}
     assert answer["abstained"] is False and 1 <= len(answer["quotes"]) <= 4
     assert answer["status"] == "answered" and 0.5 <= answer["confidence"] <= 1
     for quote in answer["quotes"]:

@@ -35,7 +35,9 @@ def add_tools(actions: Actions) -> None:
 
         Returns JSON: "status" ("answered"; "uncertain": the quotes are related but may not answer
         this directly, say so; "abstained": the articles do not answer, say so, do not guess),
-        "abstained" (true exactly when "status" is "abstained"), "confidence" (0-1), "quotes"
+        "abstained" (true exactly when "status" is "abstained"), "confidence" (0-1), "sources" (the
+        publishers or authors the question asked to hear from, "according to X": only they are
+        quoted; empty when it named none), "quotes"
         (best first: "text" is word for word from document "doc" at characters "start".."end",
         "n" its citation number) and "passages" (the cited passages with "title",
         "url" and the quotes' offsets inside them). Quote the "text" exactly and cite "title" and

@@ -19,6 +19,7 @@ from rag import (
     IndexStatus,
     answer_markdown,
     safe_url,
+    scope_note,
 )
 
 __all__ = [
@@ -69,9 +70,11 @@ def _with_marks(text: str, spans: Sequence[tuple[int, int]], css: str = "rq-hl")
 
 def answer_html(answer: Answer) -> str:
     """The answer: each quote as a quotation with its citation marker, or the abstention."""
+    scope = scope_note(answer)
+    scoped = f'<div class="rq-scope" role="note">{esc(scope)}</div>' if scope else ""
     if answer.abstained:
         return (
-            '<div class="rq-abstain" role="status"><strong>No answer in the articles.</strong> '
+            f'{scoped}<div class="rq-abstain" role="status"><strong>No answer in the articles.</strong> '
             f"{esc(answer.answer)} Nothing is quoted rather than something loosely related.</div>"
         )
     quotes = "".join(
@@ -86,8 +89,8 @@ def answer_html(answer: Answer) -> str:
     )
     if answer.status == "uncertain":
         note = f'<div class="rq-uncertain" role="status"><strong>Uncertain.</strong> {esc(UNCERTAIN_NOTE)}</div>'
-        return f'<div class="rq-answer rq-answer-uncertain">{note}{quotes}{copy}</div>'
-    return f'<div class="rq-answer">{quotes}{copy}</div>'
+        return f'<div class="rq-answer rq-answer-uncertain">{scoped}{note}{quotes}{copy}</div>'
+    return f'<div class="rq-answer">{scoped}{quotes}{copy}</div>'
 
 
 def conversation_html(turns: Sequence[Answer]) -> str:

@@ -28,6 +28,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from rag import (
     MAX_FILE_BYTES,
     STATUSES,
+    Answer,
     CorpusError,
     DocumentNotFoundError,
     DocumentTooLargeError,
@@ -124,12 +125,13 @@ _ANSWER: dict[str, Any] = {
         "application/json": {
             "schema": {
                 "type": "object",
-                "required": ["question", "abstained", "status", "confidence", "answer", "quotes", "passages"],
+                "required": list(Answer.json_fields or ()),
                 "properties": {
                     "question": {"type": "string"},
                     "abstained": {"type": "boolean"},
                     "status": {"type": "string", "enum": list(STATUSES)},
                     "confidence": {"type": ["number", "null"]},
+                    "sources": {"type": "array", "items": {"type": "string"}},
                     "answer": {"type": "string"},
                     "quotes": {
                         "type": "array",

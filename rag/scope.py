@@ -1,0 +1,228 @@
+"""Scope: the sources a question asks to hear from, and the sentences it is answered from.
+
+An analyst often asks what one source says: "According to Chatham House, …", "What does Terrence
+Matsuo say about …?", "What does the 360info article say …?". A question that attributes what it
+asks for to a document's publisher, author or title (:func:`attributes`) is answered from that
+document only (from every document the name belongs to), and from the author's own section where
+the document signs its sections with a byline ("– By Rorry Daniels", as a brief by several
+experts does). The name is taken out of the words retrieval reads: it says whose words to quote,
+not what they are about, and left in it pulls the author's biography or the editor's note first.
+
+A name that does not attribute ("Where does Terrence Matsuo work?") is what the question is about:
+it scopes nothing and stays. Nor does a name that is not distinctive: one that an indexed sentence
+of another document holds ("The Peninsula", a publisher, when "Korean Peninsula" stands in other
+articles). A person is also named by the last word of their name ("Matsuo").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .index import DocRecord, StoredIndex
+from .records import DocumentMeta
+
+__all__ = ["Scope", "attributes", "conversation_scope", "named_scope", "source_names"]
+
+
+@dataclass(frozen=True, kw_only=True, eq=False)
+class Scope:
+    """What a question's named sources restrict it to."""
+
+    names: tuple[str, ...]
+    """The names as the metadata spells them ("Chatham House", "Rorry Daniels"), in the order
+    the question names them."""
+    sentences: np.ndarray
+    """The ids of the sentences the question is answered from, ascending."""
+    question: str
+    """The question retrieval reads: attributing names taken out."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Name:
+    text: str
+    """As the question may spell it."""
+    shown: str
+    """As the metadata spells it (the full name of a person named by surname)."""
+    person: bool
+
+
+_PARENTHESIS = re.compile(r"^(?P<name>.*?)\s*\((?P<inner>[^)]*)\)\s*$")
+_AUTHORS_SPLIT = re.compile(r"\s*(?:;|&|\band\b)\s*")
+
+
+def source_names(meta: DocumentMeta) -> list[tuple[str, str, bool]]:
+    """The names a question may call ``meta``'s document by: ``(as written, as shown, is a
+    person)``. The publisher and each author (``;``, ``&`` or "and" between authors), each also
+    without a leading "The" and without a trailing parenthesis, whose content counts too where it
+    is capitalised ("Asia Society Policy Institute (ASPI)"); a person also by the last word of
+    the name; the title without a trailing parenthesis."""
+    names: list[tuple[str, str, bool]] = []
+
+    def add(text: str, person: bool) -> None:
+        text = " ".join(text.split()).strip(" ,.")
+        if len(text) < 3 or not any(ch.isalnum() for ch in text):
+            return
+        names.append((text, text, person))
+        if text.lower().startswith("the "):
+            names.append((text[4:], text, person))
+        words = text.split()
+        if person and len(words) >= 2 and len(words[-1]) >= 3:
+            names.append((words[-1], text, person))
+
+    def add_parts(text: str, person: bool, *, inner: bool) -> None:
+        found = _PARENTHESIS.match(text)
+        if not found:
+            add(text, person)
+            return
+        add(found["name"], person)
+        if inner and found["inner"][:1].isupper():
+            add(found["inner"], person)
+
+    if meta.publisher:
+        add_parts(meta.publisher, False, inner=True)
+    for author in _AUTHORS_SPLIT.split(meta.author or ""):
+        if author:
+            add_parts(author, True, inner=False)
+    if meta.title:
+        add_parts(meta.title, False, inner=False)
+    return names
+
+
+_VERBS = (
+    r"(?:say|said|argue|write|wrote|written|think|thought|believe|claim|suggest|warn|expect|predict|"
+    r"describe|conclude|contend|mention|report|observe|note|view|assess|explain|recommend|propose|"
+    r"stress|emphasi[sz]e|characteri[sz]e|portray|highlight|tell|told)(?:s|es|ed|d)?"
+)
+"""Verbs of saying and judging: "X says", "does X argue" (not "Warsaw has seen", "X is called")."""
+_NOUNS = (
+    r"(?:article|comment|commentary|brief|report|piece|analysis|essay|expert|author|writer|paper|website|"
+    r"column|op-ed|editorial|analyst|view)s?"
+)
+"""What a source writes or who writes it: "the X article", "X's view", "the X experts"."""
+_BEFORE = re.compile(r"\b(?:according to|in the view of)\s+(?:the\s+)?$", re.I)
+_GAP = rf"(?:(?!(?:is|was|are|were|be|been|a|an|the|not|and|or|their|its|his|her|{_VERBS})\b)[\w-]+\s+)"
+"""One word between a name and its noun ("the Chatham House expert comment", "X's latest article")."""
+_NOUN_AFTER = re.compile(rf"^(?:['’]s?)?\s*{_GAP}?{_NOUNS}\b", re.I)
+_VERB_AFTER = re.compile(rf"^\s*{_VERBS}\b", re.I)
+_PREPOSITION_BEFORE = re.compile(r"\b(?:of|in|to|for|about|with|from|by|on|at|against|than)\s+(?:the\s+)?$", re.I)
+
+
+def attributes(question: str, start: int, end: int) -> bool:
+    """Whether the name at ``question[start:end]`` says whose words the question asks for
+    ("according to X", "X says", "does X argue", "X's view", "the X article") rather than what
+    it is about ("Where does X work?", "What do supporters of X believe?")."""
+    before, after = question[:start], question[end:]
+    if _BEFORE.search(before) or _NOUN_AFTER.match(after):
+        return True
+    return bool(_VERB_AFTER.match(after)) and not _PREPOSITION_BEFORE.search(before)
+
+
+def _occurrences(name: _Name, question: str, lowered: str) -> Iterator[re.Match[str]]:
+    if name.text.lower() not in lowered:
+        return
+    for found in re.finditer(rf"(?<![\w-]){re.escape(name.text)}(?![\w-])", question, re.I):
+        # A one-word name spelled with a capital is named with it: "time" is not the magazine Time.
+        if " " not in name.text and name.text[:1].isupper() and not found.group(0)[:1].isupper():
+            continue
+        yield found
+
+
+def _distinctive(index: StoredIndex, text: str, doc_ids: set[int]) -> bool:
+    """Whether no indexed sentence outside ``doc_ids`` holds every term of ``text``."""
+    terms = set(index.lexical.terms(text))
+    if not terms:
+        return False
+    holding: np.ndarray | None = None
+    for term in terms:
+        if index.lexical.doc_freq(term) == 0:
+            return True
+        rows = index.lexical.sentences_with(term)
+        holding = rows if holding is None else np.intersect1d(holding, rows, assume_unique=True)
+    assert holding is not None
+    return bool(np.isin(index.sentence_doc[holding], list(doc_ids)).all())
+
+
+_BYLINE = r"^[ \t]*(?:[–—-][ \t]*)?By[ \t]+{}[ \t]*\.?[ \t]*$"
+_ANY_BYLINE = re.compile(_BYLINE.format(r"[A-Z][^\n]{0,80}"), re.M)
+
+
+def _section(index: StoredIndex, doc: DocRecord, person: str) -> tuple[int, int] | None:
+    """The offsets of ``person``'s section of ``doc`` (from the line "By PERSON" to the next
+    byline), or ``None`` where the document signs no section with the name."""
+    text = index.document_text(doc.id)
+    line = re.search(_BYLINE.format(re.escape(person)), text, re.M)
+    if line is None:
+        return None
+    following = _ANY_BYLINE.search(text, line.end())
+    return line.end(), following.start() if following else len(text)
+
+
+def named_scope(index: StoredIndex, question: str, documents: Sequence[DocRecord] | None = None) -> Scope | None:
+    """The scope of ``question``: the sentences of the documents (or authors' sections) whose
+    words it asks for by a distinctive publisher, author or title ("according to X", :func:`attributes`),
+    or ``None`` where it attributes to none. ``documents``: the ones to look at (all by default)."""
+    lowered = question.lower()
+    records = index.documents if documents is None else documents
+    matches: list[tuple[re.Match[str], _Name, DocRecord]] = []
+    for record in records:
+        for text, shown, person in source_names(record.meta):
+            name = _Name(text=text, shown=shown, person=person)
+            matches += [(found, name, record) for found in _occurrences(name, question, lowered)]
+    if not matches:
+        return None
+    owners: dict[str, set[int]] = {}
+    for _, name, record in matches:
+        owners.setdefault(name.text.lower(), set()).add(record.id)
+    kept = [
+        (m, n, r)
+        for m, n, r in matches
+        if attributes(question, *m.span()) and _distinctive(index, n.text, owners[n.text.lower()])
+    ]
+    if not kept:
+        return None
+    allowed = np.zeros(len(index.sentence_doc), dtype=bool)
+    for _, name, record in kept:
+        in_doc = index.sentence_doc == record.id
+        section = _section(index, record, name.shown) if name.person else None
+        if section is not None:
+            in_doc &= (index.sentence_start >= section[0]) & (index.sentence_start < section[1])
+        allowed |= in_doc
+    retrieval = question
+    for start, end in reversed(_outermost([m.span() for m, _, _ in kept])):
+        retrieval = retrieval[:start] + re.sub(r"^['’]s?", "", retrieval[end:])
+    retrieval = _tidy(retrieval) or question
+    names = tuple(dict.fromkeys(n.shown for _, n, _ in sorted(kept, key=lambda k: k[0].start())))
+    return Scope(names=names, sentences=np.flatnonzero(allowed), question=retrieval)
+
+
+def conversation_scope(index: StoredIndex, question: str, previous: str | None) -> tuple[Scope | None, str, str | None]:
+    """The scope of ``question`` asked after ``previous`` (``None``: asked first): its own, else
+    the one its previous question named (a follow-up keeps asking that source), and the two
+    questions as retrieval reads them."""
+    own = named_scope(index, question)
+    before = named_scope(index, previous) if previous else None
+    return own or before, own.question if own else question, before.question if before else previous
+
+
+def _outermost(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """``spans`` without those inside another ("Cavarape" in "Camilla Cavarape"), in order."""
+    kept: list[tuple[int, int]] = []
+    for start, end in sorted(spans, key=lambda s: (s[0], -s[1])):
+        if kept and start < kept[-1][1]:
+            kept[-1] = (kept[-1][0], max(end, kept[-1][1]))
+        else:
+            kept.append((start, end))
+    return kept
+
+
+def _tidy(question: str) -> str:
+    """``question`` once its attributing names are out: "According to , what …" → "What …"."""
+    text = re.sub(r"^\s*(?:according to|in the view of)\s+(?:the\s+)?(?:[\w-]+\s*){0,3}?,\s*", "", question, flags=re.I)
+    text = re.sub(r",?\s*(?:according to|in the view of)\s+(?:the\s+)?\s*([?.!]*)\s*$", r"\1", text, flags=re.I)
+    text = " ".join(text.split())
+    text = re.sub(r"\s+([,?.!])", r"\1", text)
+    return text[:1].upper() + text[1:]

@@ -1,0 +1,139 @@
+"""Questions that ask what one source says (rag/scope.py): which names count, which phrasings
+attribute, and answers on the real model and index of the seed articles, whose sidecars name
+their publishers and authors."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+from rag import Engine, answer_markdown, answer_text
+from rag.records import DocumentMeta
+from rag.retrieve import candidate_features
+from rag.scope import attributes, named_scope, source_names
+from ui.render import answer_html
+
+
+def _doc_of(engine: Engine, **meta: str) -> str:
+    """The one seed document whose metadata has these values."""
+    (doc,) = [d.doc for d in engine.documents() if all(getattr(d.meta, k) == v for k, v in meta.items())]
+    return doc
+
+
+def test_source_names_from_metadata():
+    meta = DocumentMeta(
+        publisher="Asia Society Policy Institute (ASPI)",
+        author="Emma Chanlett-Avery; Jane Mellsop and Rorry Daniels",
+        title="Asia Policy Brief (special issue)",
+    )
+    names = {(text, shown) for text, shown, _ in source_names(meta)}
+    assert {("Asia Society Policy Institute", "Asia Society Policy Institute"), ("ASPI", "ASPI")} <= names
+    assert {("Rorry Daniels", "Rorry Daniels"), ("Daniels", "Rorry Daniels"), ("Mellsop", "Jane Mellsop")} <= names
+    assert ("Asia Policy Brief", "Asia Policy Brief") in names
+    assert not any("special issue" in text for text, _ in names)  # Only a capitalised parenthesis names.
+    the = {text for text, _, _ in source_names(DocumentMeta(publisher="The Peninsula"))}
+    assert the == {"The Peninsula", "Peninsula"}
+    assert source_names(DocumentMeta()) == []
+
+
+@pytest.mark.parametrize(
+    ("question", "name", "expected"),
+    [
+        ("According to Chatham House, what does Trump lack?", "Chatham House", True),
+        ("What does Chatham House say Trump lacks?", "Chatham House", True),
+        ("What does the Chatham House comment say Trump lacks?", "Chatham House", True),
+        ("What is Chatham House's view of the trilateral?", "Chatham House", True),
+        ("How does Camilla Cavarape describe Trump's alliances?", "Camilla Cavarape", True),
+        ("What does the trilateral lack, according to Chatham House?", "Chatham House", True),
+        ("What does the Chatham House expert comment say Trump lacks?", "Chatham House", True),
+        ("Where does Terrence Matsuo work?", "Terrence Matsuo", False),
+        # Titles of SQuAD articles, in questions about them (none of its 4,961 questions attributes).
+        ("How many museums are in Warsaw?", "Warsaw", False),
+        ("Why has Warsaw seen many improvements over the past decade?", "Warsaw", False),
+        ("What is the mayor of Warsaw called?", "Warsaw", False),
+        ("What do supporters of Islamism believe their views reflect?", "Islamism", False),
+        ("Is Camilla Cavarape an expert on Brazil?", "Camilla Cavarape", False),
+        ("Where is Camilla Cavarape doing her doctorate?", "Camilla Cavarape", False),
+    ],
+)
+def test_which_phrasings_attribute(question: str, name: str, expected: bool):
+    start = question.index(name)
+    assert attributes(question, start, start + len(name)) is expected
+
+
+def test_a_named_publisher_is_the_only_source_quoted(seed_engine: Engine):
+    chatham = _doc_of(seed_engine, publisher="Chatham House")
+    question = "According to Chatham House, what has the Trump administration's approach to its alliances done?"
+    scope = named_scope(seed_engine._live(), question)
+    assert scope is not None and scope.names == ("Chatham House",)
+    assert "Chatham" not in scope.question and scope.question.startswith("What has the Trump administration")
+    answer = seed_engine.ask(question, k=5)
+    assert answer.sources == ("Chatham House",) and answer.status != "abstained"
+    assert {q.doc for q in answer.quotes} == {chatham} and len(answer.quotes) == 5
+    # Unscoped, the same words quote other articles too.
+    unscoped = seed_engine.ask(scope.question, k=5)
+    assert unscoped.sources == () and {q.doc for q in unscoped.quotes} != {chatham}
+    assert answer.to_dict()["sources"] == ["Chatham House"]
+    note = "Quoting only from Chatham House, as asked."
+    assert note in answer_text(answer) and note in answer_markdown(answer) and note in answer_html(answer)
+
+
+def test_an_author_who_signs_a_section_is_quoted_from_it(seed_engine: Engine):
+    doc = _doc_of(seed_engine, publisher="Asia Society Policy Institute (ASPI)")
+    _, text = seed_engine.document(doc)
+    byline = re.search(r"^\W*By Rorry Daniels\s*$", text, re.M)
+    assert byline is not None
+    answer = seed_engine.ask("According to Rorry Daniels, what could damage the progress made so far?", k=6)
+    assert answer.sources == ("Rorry Daniels",) and answer.quotes
+    for quote in answer.quotes:
+        assert quote.doc == doc and quote.start > byline.end()
+    # The brief's other authors sign the sections before it, not after.
+    for other in ("Emma Chanlett-Avery", "Jane Mellsop"):
+        assert text.index(f"By {other}") < byline.start()
+
+
+def test_a_name_the_question_is_about_scopes_nothing(seed_engine: Engine):
+    answer = seed_engine.ask("Where does Terrence Matsuo work?")
+    assert answer.sources == ()
+    assert "Terrence Matsuo" in answer.quotes[0].text  # The name stays in what retrieval reads.
+
+
+def test_a_name_other_articles_hold_scopes_nothing(seed_engine: Engine):
+    # "The Peninsula" publishes one article, but "Korean Peninsula" stands in others.
+    assert _doc_of(seed_engine, publisher="Korea Economic Institute of America (The Peninsula)")
+    assert named_scope(seed_engine._live(), "According to The Peninsula, what did Yoon tell Trump?") is None
+
+
+def test_a_follow_up_keeps_the_source_its_question_named(seed_engine: Engine):
+    chatham = _doc_of(seed_engine, publisher="Chatham House")
+    answer = seed_engine.ask(
+        "What does it say about Europe?", previous="According to Chatham House, how does Trump see alliances?"
+    )
+    assert answer.sources == ("Chatham House",)
+    assert {q.doc for q in answer.quotes} == {chatham}
+    assert "Europe" in answer.quotes[0].text
+
+
+def test_a_named_source_that_does_not_answer_abstains(seed_engine: Engine):
+    answer = seed_engine.ask("According to Chatham House, what is the capital of Australia?")
+    assert answer.status == "abstained" and answer.quotes == ()
+    assert answer.sources == ("Chatham House",)
+    assert "Quoting only from Chatham House" in answer_text(answer)
+
+
+def test_candidates_within_a_scope(seed_engine: Engine):
+    index, settings = seed_engine._live(), seed_engine.settings.retrieval
+    question = "What has the Trump administration's approach to its alliances done?"
+    vector = seed_engine.encode_question(question)
+    record = index.document_by_name(_doc_of(seed_engine, publisher="Chatham House"))
+    assert record is not None
+    within = np.flatnonzero(index.sentence_doc == record.id)
+    ids, features = candidate_features(index, question, vector, settings, within=within)
+    assert np.array_equal(ids, within) and len(features) == len(within)  # Fewer than `candidates`: all.
+    wide = np.arange(len(index.sentence_doc))[: settings.candidates + 40]
+    some, _ = candidate_features(index, question, vector, settings, within=wide)
+    assert set(some) <= set(wide) and settings.candidates <= len(some) < len(wide)
+    none, nothing = candidate_features(index, question, vector, settings, within=within[:0])
+    assert len(none) == 0 and nothing.shape == (0, features.shape[1])
