@@ -131,19 +131,21 @@ def _occurrences(name: _Name, question: str, lowered: str) -> Iterator[re.Match[
         yield found
 
 
-def _distinctive(index: StoredIndex, text: str, doc_ids: set[int]) -> bool:
-    """Whether no indexed sentence outside ``doc_ids`` holds every term of ``text``."""
+def _distinctive(index: StoredIndex, text: str, doc_ids: set[int], *, exact: bool) -> bool:
+    """Whether no indexed sentence outside ``doc_ids`` holds the phrase ``text``: as spelled when
+    ``exact`` ("Foreign Policy", "The Peninsula" as a name, not "foreign policy" or "on the
+    Peninsula"), else in any case. Only the sentences holding every term of it are read."""
     terms = set(index.lexical.terms(text))
     if not terms:
         return False
     holding: np.ndarray | None = None
     for term in terms:
-        if index.lexical.doc_freq(term) == 0:
-            return True
         rows = index.lexical.sentences_with(term)
         holding = rows if holding is None else np.intersect1d(holding, rows, assume_unique=True)
     assert holding is not None
-    return bool(np.isin(index.sentence_doc[holding], list(doc_ids)).all())
+    others = holding[~np.isin(index.sentence_doc[holding], list(doc_ids))]
+    phrase = re.compile(rf"(?<![\w-]){re.escape(text)}(?![\w-])", 0 if exact else re.I)
+    return not any(phrase.search(index.sentence_text(int(sid))) for sid in others)
 
 
 _BYLINE = r"^[ \t]*(?:[–—-][ \t]*)?By[ \t]+{}[ \t]*\.?[ \t]*$"
@@ -159,6 +161,14 @@ def _section(index: StoredIndex, doc: DocRecord, person: str) -> tuple[int, int]
         return None
     following = _ANY_BYLINE.search(text, line.end())
     return line.end(), following.start() if following else len(text)
+
+
+def _named(index: StoredIndex, found: re.Match[str], name: _Name, doc_ids: set[int]) -> bool:
+    """Whether ``found`` names the documents ``doc_ids``: the name is distinctive in any case, or
+    the question spells it exactly as the metadata does and it is distinctive so spelled."""
+    if _distinctive(index, name.text, doc_ids, exact=False):
+        return True
+    return found.group(0) == name.text and _distinctive(index, name.text, doc_ids, exact=True)
 
 
 def named_scope(index: StoredIndex, question: str, documents: Sequence[DocRecord] | None = None) -> Scope | None:
@@ -180,7 +190,7 @@ def named_scope(index: StoredIndex, question: str, documents: Sequence[DocRecord
     kept = [
         (m, n, r)
         for m, n, r in matches
-        if attributes(question, *m.span()) and _distinctive(index, n.text, owners[n.text.lower()])
+        if attributes(question, *m.span()) and _named(index, m, n, owners[n.text.lower()])
     ]
     if not kept:
         return None

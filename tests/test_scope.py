@@ -100,10 +100,17 @@ def test_a_name_the_question_is_about_scopes_nothing(seed_engine: Engine):
     assert "Terrence Matsuo" in answer.quotes[0].text  # The name stays in what retrieval reads.
 
 
-def test_a_name_other_articles_hold_scopes_nothing(seed_engine: Engine):
-    # "The Peninsula" publishes one article, but "Korean Peninsula" stands in others.
-    assert _doc_of(seed_engine, publisher="Korea Economic Institute of America (The Peninsula)")
-    assert named_scope(seed_engine._live(), "According to The Peninsula, what did Yoon tell Trump?") is None
+def test_a_name_other_articles_hold_scopes_only_as_spelled(seed_engine: Engine):
+    # "The Peninsula" publishes one article, but "Korean Peninsula" and "on the Peninsula" stand in others.
+    index = seed_engine._live()
+    kei = _doc_of(seed_engine, publisher="Korea Economic Institute of America (The Peninsula)")
+    assert any("on the Peninsula" in text for text in seed_engine.sentence_texts())
+    for spelled in ("according to the peninsula", "According to the Peninsula", "According to Peninsula"):
+        assert named_scope(index, f"{spelled}, what did Yoon tell Trump?") is None, spelled
+    scope = named_scope(index, "According to The Peninsula, what did Yoon tell Trump?")
+    assert scope is not None and scope.names == ("The Peninsula",)
+    record = index.document_by_name(kei)
+    assert record is not None and set(index.sentence_doc[scope.sentences]) == {record.id}
 
 
 def test_a_follow_up_keeps_the_source_its_question_named(seed_engine: Engine):
