@@ -92,12 +92,13 @@ def source_names(meta: DocumentMeta) -> list[tuple[str, str, bool]]:
     return names
 
 
-_VERBS = (
-    r"(?:say|said|argue|write|wrote|written|think|thought|believe|claim|suggest|warn|expect|predict|"
-    r"describe|conclude|contend|mention|report|observe|note|view|assess|explain|recommend|propose|"
-    r"stress|emphasi[sz]e|characteri[sz]e|portray|highlight|tell|told)(?:s|es|ed|d)?"
-)
+_SAYING = (
+    "say said argue write wrote written think thought believe claim suggest warn expect predict describe conclude "
+    "contend mention report observe note view assess explain recommend propose stress emphasize emphasise "
+    "characterize characterise portray highlight tell told"
+).split()
 """Verbs of saying and judging: "X says", "does X argue" (not "Warsaw has seen", "X is called")."""
+_VERBS = rf"(?:{'|'.join(_SAYING)})(?:s|es|ed|d)?"
 _NOUNS = (
     r"(?:article|comment|commentary|brief|report|piece|analysis|essay|expert|author|writer|paper|website|"
     r"column|op-ed|editorial|analyst|view)s?"
@@ -212,10 +213,30 @@ def named_scope(index: StoredIndex, question: str, documents: Sequence[DocRecord
 def conversation_scope(index: StoredIndex, question: str, previous: str | None) -> tuple[Scope | None, str, str | None]:
     """The scope of ``question`` asked after ``previous`` (``None``: asked first): its own, else
     the one its previous question named (a follow-up keeps asking that source), and the two
-    questions as retrieval reads them."""
+    questions as retrieval reads them. A follow-up that asks nothing but what a source says
+    ("What does Chatham House say about it?") is the previous question asked of that source."""
     own = named_scope(index, question)
     before = named_scope(index, previous) if previous else None
-    return own or before, own.question if own else question, before.question if before else previous
+    earlier = before.question if before else previous
+    if own and earlier and not _asks_anything(own.question):
+        # "And what does Chatham House say?": the question before, asked of that source.
+        return own, earlier, None
+    return own or before, own.question if own else question, earlier
+
+
+_FUNCTION_WORDS = frozenset(
+    """what which who whom whose when where why how and or but so also then too else instead now here there
+    does do did is are was were be been has have had will would can could should may might must about on of
+    in to for from with at by as this that these those it its they them their he him his she her the a an
+    any""".split()
+)
+
+
+def _asks_anything(question: str) -> bool:
+    """Whether ``question`` (its source's name taken out) holds a word of its own besides verbs
+    of saying and function words: "What does say about it?" holds none."""
+    words = re.findall(r"[a-z]+", question.lower())
+    return any(w not in _FUNCTION_WORDS and not re.fullmatch(_VERBS, w) for w in words)
 
 
 def _outermost(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

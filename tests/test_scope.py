@@ -12,7 +12,7 @@ import pytest
 from rag import Engine, answer_markdown, answer_text
 from rag.records import DocumentMeta
 from rag.retrieve import candidate_features
-from rag.scope import attributes, named_scope, source_names
+from rag.scope import attributes, conversation_scope, named_scope, source_names
 from ui.render import answer_html
 
 
@@ -121,6 +121,21 @@ def test_a_follow_up_keeps_the_source_its_question_named(seed_engine: Engine):
     assert answer.sources == ("Chatham House",)
     assert {q.doc for q in answer.quotes} == {chatham}
     assert "Europe" in answer.quotes[0].text
+
+
+def test_a_follow_up_that_asks_another_source_asks_it_the_previous_question(seed_engine: Engine):
+    index = seed_engine._live()
+    previous = "What is the main source of friction between Japan and South Korea?"
+    for follow_up in ("What does Camilla Cavarape say about it?", "And what does 360info say?"):
+        scope, asked, context = conversation_scope(index, follow_up, previous)
+        assert scope is not None and (asked, context) == (previous, None), follow_up
+    # A follow-up with words of its own keeps them, and the previous question as its context.
+    scope, asked, context = conversation_scope(index, "What does Camilla Cavarape say about China?", previous)
+    assert scope is not None and "China" in asked and context == previous
+    cavarape = _doc_of(seed_engine, author="Camilla Cavarape")
+    answer = seed_engine.ask("What does Camilla Cavarape say about it?", previous=previous)
+    assert answer.sources == ("Camilla Cavarape",) and {q.doc for q in answer.quotes} == {cavarape}
+    assert "friction" in answer.quotes[0].text
 
 
 def test_a_named_source_that_does_not_answer_abstains(seed_engine: Engine):
