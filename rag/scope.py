@@ -17,6 +17,8 @@ articles). A person is also named by the last word of their name ("Matsuo").
 from __future__ import annotations
 
 import re
+import threading
+import weakref
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -172,17 +174,48 @@ def _named(index: StoredIndex, found: re.Match[str], name: _Name, doc_ids: set[i
     return found.group(0) == name.text and _distinctive(index, name.text, doc_ids, exact=True)
 
 
-def named_scope(index: StoredIndex, question: str, documents: Sequence[DocRecord] | None = None) -> Scope | None:
+class _NameTable:
+    """Every indexed document's names (:func:`source_names`), by the first word of each, so a
+    question is compared only with the names that start with one of its words."""
+
+    def __init__(self, records: Sequence[DocRecord]) -> None:
+        self._by_word: dict[str, list[tuple[_Name, DocRecord]]] = {}
+        for record in records:
+            for text, shown, person in source_names(record.meta):
+                words = _WORDS.findall(text.lower())
+                if words:
+                    entry = (_Name(text=text, shown=shown, person=person), record)
+                    self._by_word.setdefault(words[0], []).append(entry)
+
+    def candidates(self, question: str) -> Iterator[tuple[_Name, DocRecord]]:
+        for word in dict.fromkeys(_WORDS.findall(question.lower())):
+            yield from self._by_word.get(word, ())
+
+
+_WORDS = re.compile(r"\w+")
+_TABLES: weakref.WeakKeyDictionary[StoredIndex, _NameTable] = weakref.WeakKeyDictionary()
+"""Each open index's name table, built on its first question and dropped with the index."""
+_TABLES_LOCK = threading.Lock()
+
+
+def _table(index: StoredIndex) -> _NameTable:
+    with _TABLES_LOCK:
+        table = _TABLES.get(index)
+        if table is None:
+            table = _TABLES[index] = _NameTable(index.documents)
+        return table
+
+
+def named_scope(index: StoredIndex, question: str) -> Scope | None:
     """The scope of ``question``: the sentences of the documents (or authors' sections) whose
     words it asks for by a distinctive publisher, author or title ("according to X", :func:`attributes`),
-    or ``None`` where it attributes to none. ``documents``: the ones to look at (all by default)."""
+    or ``None`` where it attributes to none."""
     lowered = question.lower()
-    records = index.documents if documents is None else documents
-    matches: list[tuple[re.Match[str], _Name, DocRecord]] = []
-    for record in records:
-        for text, shown, person in source_names(record.meta):
-            name = _Name(text=text, shown=shown, person=person)
-            matches += [(found, name, record) for found in _occurrences(name, question, lowered)]
+    matches = [
+        (found, name, record)
+        for name, record in _table(index).candidates(question)
+        for found in _occurrences(name, question, lowered)
+    ]
     if not matches:
         return None
     owners: dict[str, set[int]] = {}
