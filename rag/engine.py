@@ -146,13 +146,9 @@ class Engine:
         reader = self.reader()
         ids, features = candidate_features(index, question, vector, rs, within=within)
         if reader is None:
-            return Reading(
-                candidates=tuple(ranked(ids, features, features @ weights(rs))),
-                confidence=None,
-                status=None,
-                span_ends={},
-            )
-        return reader.read(index, question, vector, ids, features, rs)
+            scored = tuple(ranked(ids, features, features @ weights(rs)))
+            return Reading(candidates=scored, confidence=None, status=None, span_ends={})
+        return reader.read(index, question, vector, ids, features, rs, named=within is not None)
 
     def _read(
         self,
@@ -213,7 +209,9 @@ class Engine:
         reader, near = self.reader(), max(r.best_dense for r in readings)
 
         def status(r: Reading) -> Status | None:
-            return r.status if reader is None or r.confidence is None else reader.status(r.confidence, near, r.capped)
+            if reader is None or r.confidence is None:
+                return r.status
+            return reader.status(r.confidence, near, r.capped, named=within is not None)
 
         first = [r for r in readings if fused and r.candidates and r.candidates[0].sentence_id == fused[0].sentence_id]
         judge = max(first or readings, key=_confidence)

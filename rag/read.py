@@ -98,7 +98,11 @@ def unknown_names(index: StoredIndex, question: str, doc_ids: Sequence[int]) -> 
 
 
 def statuses(
-    confidence: np.ndarray, capped: np.ndarray, best_dense: np.ndarray, thresholds: Mapping[str, float]
+    confidence: np.ndarray,
+    capped: np.ndarray,
+    best_dense: np.ndarray,
+    thresholds: Mapping[str, float],
+    named: bool = False,
 ) -> np.ndarray:
     """Each answer's status from its confidence and ``best_dense``, the question's best cosine
     similarity to an indexed sentence (how close it is to the articles). ``abstained`` when the
@@ -109,9 +113,11 @@ def statuses(
     asks when or how many and the first quote holds no time or amount (a sentence without a number
     does not answer "how many" directly, however close it is), or it names something the articles
     never mention; else ``uncertain``. ``thresholds`` are ``models/reader.json``'s
-    (:data:`STATUS_THRESHOLDS`). One rule for serving and for training's figures."""
+    (:data:`STATUS_THRESHOLDS`). One rule for serving and for training's figures. ``named``: the
+    question names a source of the collection (:mod:`rag.scope`), so it is not far from the
+    articles, whatever its words' similarity."""
     t = thresholds
-    far = (best_dense < t["off_topic_below"]) & (confidence < t["far_abstain_below"])
+    far = (best_dense < t["off_topic_below"]) & (confidence < t["far_abstain_below"]) & (not named)
     doubtful = (best_dense < t["on_topic_from"]) & (confidence < t["abstain_below"])
     answered = (confidence >= t["answered_from"]) & ~capped
     return np.where(far | doubtful, "abstained", np.where(answered, "answered", "uncertain"))
@@ -282,9 +288,9 @@ class Reader:
     def confidence(self, conf_x: np.ndarray) -> float:
         return float(logistic(self.params["confidence"], conf_x))
 
-    def status(self, confidence: float, best_dense: float, capped: bool = False) -> Status:
+    def status(self, confidence: float, best_dense: float, capped: bool = False, named: bool = False) -> Status:
         """The status of one answer (:func:`statuses`)."""
-        found = statuses(np.array([confidence]), np.array([capped]), np.array([best_dense]), self.params)
+        found = statuses(np.array([confidence]), np.array([capped]), np.array([best_dense]), self.params, named)
         return cast(Status, str(found[0]))
 
     def spans_next(self, span_x: np.ndarray) -> bool:
@@ -298,9 +304,10 @@ class Reader:
         ids: np.ndarray,
         features: np.ndarray,
         settings: RetrievalSettings,
+        named: bool = False,
     ) -> Reading:
         """Score the best candidates (retrieval's ``ids`` and ``features``) and decide the answer's
-        status, confidence and spans."""
+        status, confidence and spans. ``named``: the question names its source (:func:`statuses`)."""
         found = reader_features(index, question, query_vector, ids, features, settings, self.top_n)
         top, x = found.top, found.x
         own = self.scores(x)
@@ -348,7 +355,7 @@ class Reader:
         return Reading(
             candidates=candidates,
             confidence=confidence,
-            status=self.status(confidence, best_dense, capped),
+            status=self.status(confidence, best_dense, capped, named),
             span_ends=span_ends,
             best_dense=best_dense,
             capped=capped,

@@ -60,8 +60,9 @@ def source_names(meta: DocumentMeta) -> list[tuple[str, str, bool]]:
     """The names a question may call ``meta``'s document by: ``(as written, as shown, is a
     person)``. The publisher and each author (``;``, ``&`` or "and" between authors), each also
     without a leading "The" and without a trailing parenthesis, whose content counts too where it
-    is capitalised ("Asia Society Policy Institute (ASPI)"); a person also by the last word of
-    the name; the title without a trailing parenthesis."""
+    is capitalised ("Asia Society Policy Institute (ASPI)"), and by its initials (:func:`_initials`);
+    a person also by the last word of the name; the title without a trailing parenthesis.
+    "As shown" is the full name as the metadata spells it."""
     names: list[tuple[str, str, bool]] = []
 
     def add(text: str, person: bool) -> None:
@@ -86,12 +87,21 @@ def source_names(meta: DocumentMeta) -> list[tuple[str, str, bool]]:
 
     if meta.publisher:
         add_parts(meta.publisher, False, inner=True)
+        for initials in _initials(_PARENTHESIS.sub(r"\g<name>", meta.publisher)):
+            names.append((initials, meta.publisher, False))
     for author in _AUTHORS_SPLIT.split(meta.author or ""):
         if author:
             add_parts(author, True, inner=False)
     if meta.title:
         add_parts(meta.title, False, inner=False)
     return names
+
+
+def _initials(name: str) -> list[str]:
+    """The initials a reader may call an institution by: those of the first three or more of its
+    capitalised words ("Korea Economic Institute of America" → "KEI", "KEIA")."""
+    capitals = [w[0] for w in name.split() if w[:1].isupper()]
+    return ["".join(capitals[:n]) for n in range(3, len(capitals) + 1)]
 
 
 _SAYING = (
@@ -128,8 +138,12 @@ def _occurrences(name: _Name, question: str, lowered: str) -> Iterator[re.Match[
     if name.text.lower() not in lowered:
         return
     for found in re.finditer(rf"(?<![\w-]){re.escape(name.text)}(?![\w-])", question, re.I):
-        # A one-word name spelled with a capital is named with it: "time" is not the magazine Time.
-        if " " not in name.text and name.text[:1].isupper() and not found.group(0)[:1].isupper():
+        # A one-word name spelled with a capital is named with it: "time" is not the magazine Time,
+        # "rand" not RAND.
+        spelled = found.group(0)
+        if " " not in name.text and name.text[:1].isupper() and not spelled[:1].isupper():
+            continue
+        if name.text.isupper() and spelled != name.text:
             continue
         yield found
 

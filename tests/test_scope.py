@@ -32,6 +32,7 @@ def test_source_names_from_metadata():
     assert {("Asia Society Policy Institute", "Asia Society Policy Institute"), ("ASPI", "ASPI")} <= names
     assert {("Rorry Daniels", "Rorry Daniels"), ("Daniels", "Rorry Daniels"), ("Mellsop", "Jane Mellsop")} <= names
     assert ("Asia Policy Brief", "Asia Policy Brief") in names
+    assert ("ASP", "Asia Society Policy Institute (ASPI)") in names  # Initials of its first 3+ capitalised words.
     assert not any("special issue" in text for text, _ in names)  # Only a capitalised parenthesis names.
     the = {text for text, _, _ in source_names(DocumentMeta(publisher="The Peninsula"))}
     assert the == {"The Peninsula", "Peninsula"}
@@ -47,6 +48,7 @@ def test_source_names_from_metadata():
         ("What is Chatham House's view of the trilateral?", "Chatham House", True),
         ("How does Camilla Cavarape describe Trump's alliances?", "Camilla Cavarape", True),
         ("What does the trilateral lack, according to Chatham House?", "Chatham House", True),
+        ("According to KEI, what is the threat?", "KEI", True),
         ("What does the Chatham House expert comment say Trump lacks?", "Chatham House", True),
         ("Where does Terrence Matsuo work?", "Terrence Matsuo", False),
         # Titles of SQuAD articles, in questions about them (none of its 4,961 questions attributes).
@@ -136,6 +138,21 @@ def test_a_follow_up_that_asks_another_source_asks_it_the_previous_question(seed
     answer = seed_engine.ask("What does Camilla Cavarape say about it?", previous=previous)
     assert answer.sources == ("Camilla Cavarape",) and {q.doc for q in answer.quotes} == {cavarape}
     assert "friction" in answer.quotes[0].text
+
+
+def test_a_question_naming_its_source_is_never_far_from_the_articles(seed_engine: Engine):
+    # Initials count as a publisher's name: "KEI" for the Korea Economic Institute of America.
+    question = "What does the congressional report identify as a significant threat?"
+    reader = seed_engine.reader()
+    assert reader is not None
+    alone = seed_engine.ask(question)
+    named = seed_engine.ask(f"According to KEI, {question[0].lower()}{question[1:]}")
+    assert named.sources == ("Korea Economic Institute of America (The Peninsula)",)
+    # Alone, its words are far from every sentence and it is refused though it is answerable;
+    # naming its source, its confidence keeps the quotes (a doubtful question is still refused, below).
+    assert alone.status == "abstained" and named.status != "abstained"
+    assert named.confidence is not None and named.confidence >= reader.params["abstain_below"]
+    assert "significant threat" in named.quotes[0].text
 
 
 def test_a_named_source_that_does_not_answer_abstains(seed_engine: Engine):
