@@ -127,6 +127,17 @@ def test_abstention_is_shown(page):
     assert latest.locator("blockquote").count() == 0
 
 
+def test_a_question_naming_its_source_says_so_above_the_quotes(page, server: Running):
+    question = "According to Chatham House, what does the Trump administration lack?"
+    ask(page, question)
+    latest = page.locator(".rq-turn.rq-latest")
+    note = latest.locator(".rq-scope")
+    assert note.inner_text() == "Quoting only from Chatham House, as asked."
+    titles = page.locator("#rq-passages .rq-passage .rq-title").all_inner_texts()
+    chatham = [d for d in server.engine.documents() if d.meta.publisher == "Chatham House"]
+    assert titles and len(chatham) == 1 and all(chatham[0].meta.title in t for t in titles)
+
+
 def test_markup_in_an_article_is_text_and_never_runs(page):
     page.locator("text=New conversation").click()
     page.wait_for_function("document.querySelectorAll('.rq-turn').length === 0")
