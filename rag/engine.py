@@ -31,7 +31,7 @@ from .quote import answer_from_candidates
 from .read import Reader, Reading
 from .read_features import ReaderRows, reader_rows
 from .records import Answer, BuildReport, DocumentMeta, DocumentState, IndexStatus, Status
-from .retrieve import FEATURES, Candidate, candidate_features, prepare_question, ranked, weights
+from .retrieve import FEATURES, Candidate, candidate_features, prepare_question, retrieve
 from .scope import conversation_scope
 
 if TYPE_CHECKING:
@@ -144,10 +144,10 @@ class Engine:
         only sentences that may be candidates (``None``: all)."""
         rs = self.settings.retrieval
         reader = self.reader()
-        ids, features = candidate_features(index, question, vector, rs, within=within)
         if reader is None:
-            scored = tuple(ranked(ids, features, features @ weights(rs)))
-            return Reading(candidates=scored, confidence=None, status=None, span_ends={})
+            found = tuple(retrieve(index, question, vector, rs, within=within))
+            return Reading(candidates=found, confidence=None, status=None, span_ends={})
+        ids, features = candidate_features(index, question, vector, rs, within=within)
         return reader.read(index, question, vector, ids, features, rs, named=within is not None)
 
     def _read(

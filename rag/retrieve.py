@@ -242,10 +242,15 @@ def candidate_features(
 
 
 def retrieve(
-    index: StoredIndex, question: str, query_vector: np.ndarray, settings: RetrievalSettings
+    index: StoredIndex,
+    question: str,
+    query_vector: np.ndarray,
+    settings: RetrievalSettings,
+    *,
+    within: np.ndarray | None = None,
 ) -> list[Candidate]:
-    """Candidate sentences for ``question``, best first."""
-    ids, features = candidate_features(index, question, query_vector, settings)
+    """Candidate sentences for ``question`` (among ``within``: see :func:`candidate_features`), best first."""
+    ids, features = candidate_features(index, question, query_vector, settings, within=within)
     return ranked(ids, features, features @ weights(settings))
 
 

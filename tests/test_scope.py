@@ -5,6 +5,7 @@ their publishers and authors."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -80,6 +81,16 @@ def test_a_named_publisher_is_the_only_source_quoted(seed_engine: Engine):
     assert answer.to_dict()["sources"] == ["Chatham House"]
     note = "Quoting only from Chatham House, as asked."
     assert note in answer_text(answer) and note in answer_markdown(answer) and note in answer_html(answer)
+
+
+def test_without_the_reader_a_named_source_is_still_the_only_one_quoted(seed_engine: Engine):
+    plain = Engine(
+        replace(seed_engine.settings, retrieval=replace(seed_engine.settings.retrieval, reader_dir=None)),
+        seed_engine.embedder,
+    )
+    answer = plain.ask("According to Chatham House, what does the Trump administration lack?", k=4)
+    assert plain.reader() is None and answer.sources == ("Chatham House",)
+    assert {q.doc for q in answer.quotes} == {_doc_of(seed_engine, publisher="Chatham House")}
 
 
 def test_an_author_who_signs_a_section_is_quoted_from_it(seed_engine: Engine):
