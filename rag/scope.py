@@ -85,16 +85,27 @@ def source_names(meta: DocumentMeta) -> list[tuple[str, str, bool]]:
         if inner and found["inner"][:1].isupper():
             add(found["inner"], person)
 
-    if meta.publisher:
+    # A site's name often carries a tagline ("Chatham House – International Affairs Think Tank"),
+    # a page's title the site's name ("The unpromising future … | Chatham House").
+    publishers = _SEPARATOR.split(meta.publisher)[:1] if meta.publisher else []
+    titles = _SEPARATOR.split(meta.title) if meta.title else []
+    if meta.publisher and len(_SEPARATOR.split(meta.publisher)) > 1:
         add_parts(meta.publisher, False, inner=True)
-        for initials in _initials(_PARENTHESIS.sub(r"\g<name>", meta.publisher)):
-            names.append((initials, meta.publisher, False))
+    for publisher in publishers + titles[1:][-1:]:
+        add_parts(publisher, False, inner=True)
+        full = _PARENTHESIS.sub(r"\g<name>", publisher)
+        names += [(initials, full, False) for initials in _initials(full)]
     for author in _AUTHORS_SPLIT.split(meta.author or ""):
         if author:
             add_parts(author, True, inner=False)
     if meta.title:
         add_parts(meta.title, False, inner=False)
-    return names
+        if len(titles) > 1:
+            add_parts(titles[0], False, inner=False)
+    return list(dict.fromkeys(names))
+
+
+_SEPARATOR = re.compile(r"\s+[|–—-]\s+")
 
 
 def _initials(name: str) -> list[str]:
