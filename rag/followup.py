@@ -42,6 +42,7 @@ __all__ = [
     "asks_for_name",
     "fuse_ranks",
     "is_follow_up",
+    "leans_on_previous",
     "names",
     "own_weight",
     "queries",
@@ -85,6 +86,12 @@ def is_follow_up(question: str) -> bool:
     if len(words) > 12:
         return False
     return bool(_LINKING_START.match(question.strip())) or (len(words) <= 9 and bool(_DEPENDENT.search(question)))
+
+
+def leans_on_previous(question: str) -> bool:
+    """Whether ``question`` needs the one before it to be understood: it clearly leans on it
+    (:func:`is_follow_up`) or merely holds a pronoun."""
+    return is_follow_up(question) or bool(_DEPENDENT.search(question))
 
 
 def own_weight(question: str, strong: float, weak: float) -> float:

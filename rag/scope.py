@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .followup import leans_on_previous
 from .index import DocRecord, StoredIndex
 from .records import DocumentMeta
 
@@ -270,7 +271,8 @@ def named_scope(index: StoredIndex, question: str) -> Scope | None:
 
 def conversation_scope(index: StoredIndex, question: str, previous: str | None) -> tuple[Scope | None, str, str | None]:
     """The scope of ``question`` asked after ``previous`` (``None``: asked first): its own, else
-    the one its previous question named (a follow-up keeps asking that source), and the two
+    the one its previous question named when it leans on that question (a follow-up keeps asking
+    that source; a question of its own in the same conversation does not), and the two
     questions as retrieval reads them. A follow-up that asks nothing but what a source says
     ("What does Chatham House say about it?") is the previous question asked of that source."""
     own = named_scope(index, question)
@@ -279,6 +281,8 @@ def conversation_scope(index: StoredIndex, question: str, previous: str | None) 
     if own and earlier and not _asks_anything(own.question):
         # "And what does Chatham House say?": the question before, asked of that source.
         return own, earlier, None
+    if own is None and before is not None and not leans_on_previous(question):
+        before = None  # A question of its own ("Who is Camilla Cavarape?") asks every source.
     return own or before, own.question if own else question, earlier
 
 

@@ -167,6 +167,12 @@ def test_a_follow_up_keeps_the_source_its_question_named(seed_engine: Engine):
     assert answer.sources == ("Chatham House",)
     assert {q.doc for q in answer.quotes} == {chatham}
     assert "Europe" in answer.quotes[0].text
+    # A question of its own in the same conversation (the page passes the previous question
+    # with every one) asks every source again.
+    alone = seed_engine.ask(
+        "Who is Camilla Cavarape?", previous="According to Chatham House, how does Trump see alliances?"
+    )
+    assert alone.sources == () and chatham not in {q.doc for q in alone.quotes}
 
 
 def test_a_follow_up_that_asks_another_source_asks_it_the_previous_question(seed_engine: Engine):
