@@ -24,7 +24,8 @@ def scope_note(answer: Answer) -> str | None:
     """What the answer was limited to, when the question named its sources (``None`` else)."""
     if not answer.sources:
         return None
-    return f"Quoting only from {'; '.join(answer.sources)}, as asked."
+    named = "; ".join(answer.sources)
+    return f"Searched only {named}, as asked." if answer.abstained else f"Quoting only from {named}, as asked."
 
 
 def answer_text(answer: Answer, width: int = 100) -> str:

@@ -209,7 +209,7 @@ def test_a_named_source_that_does_not_answer_abstains(seed_engine: Engine):
     answer = seed_engine.ask("According to Chatham House, what is the capital of Australia?")
     assert answer.status == "abstained" and answer.quotes == ()
     assert answer.sources == ("Chatham House",)
-    assert "Quoting only from Chatham House" in answer_text(answer)
+    assert "Searched only Chatham House, as asked." in answer_text(answer)
 
 
 def test_candidates_within_a_scope(seed_engine: Engine):
