@@ -24,15 +24,11 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from .text import FUNCTION_WORDS
+
 __all__ = ["FollowUpPair", "make_pair", "make_pairs", "pronoun_for"]
 
 _WORD = re.compile(r"\w+(?:[.\-]\w+)*|['’]s\b|[^\w\s]")
-_FUNCTION = frozenset(
-    """a an the of in on at to for from by with about as and or but is are was were be been being do does did
-    has have had what which who whom whose when where why how that this these those it its his her their they he
-    she him them than then there into onto over under during after before between through not no yes can could
-    will would shall should may might must s ’s 's ? , . ! ; : " ( ) -""".split()
-)
 _WH = frozenset("what which who whom whose when where why how".split())
 _PREPOSITIONS = frozenset(
     "of in on at to for from by with about as into onto over under during after before between through against "
@@ -65,7 +61,7 @@ def _tokens(text: str) -> list[re.Match[str]]:
 
 
 def _is_content(token: str) -> bool:
-    return token.lower() not in _FUNCTION and any(ch.isalnum() for ch in token)
+    return token.lower() not in FUNCTION_WORDS and any(ch.isalnum() for ch in token)
 
 
 def pronoun_for(subject: Sequence[str], context: str) -> str:

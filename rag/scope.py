@@ -27,6 +27,7 @@ import numpy as np
 from .followup import leans_on_previous
 from .index import DocRecord, StoredIndex
 from .records import DocumentMeta
+from .text import FUNCTION_WORDS
 
 __all__ = ["Scope", "attributes", "conversation_scope", "named_scope", "source_names"]
 
@@ -286,19 +287,15 @@ def conversation_scope(index: StoredIndex, question: str, previous: str | None) 
     return own or before, own.question if own else question, earlier
 
 
-_FUNCTION_WORDS = frozenset(
-    """what which who whom whose when where why how and or but so also then too else instead now here there
-    does do did is are was were be been has have had will would can could should may might must about on of
-    in to for from with at by as this that these those it its they them their he him his she her the a an
-    any""".split()
-)
+_ALSO_FUNCTION = frozenset("also too else instead any".split())
+"""Words a follow-up adds to the function words without asking anything ("What does X say too?")."""
 
 
 def _asks_anything(question: str) -> bool:
     """Whether ``question`` (its source's name taken out) holds a word of its own besides verbs
     of saying and function words: "What does say about it?" holds none."""
     words = re.findall(r"[a-z]+", question.lower())
-    return any(w not in _FUNCTION_WORDS and not re.fullmatch(_VERBS, w) for w in words)
+    return any(w not in FUNCTION_WORDS and w not in _ALSO_FUNCTION and not re.fullmatch(_VERBS, w) for w in words)
 
 
 def _outermost(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

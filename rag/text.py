@@ -1,10 +1,20 @@
-"""Text helpers shared by the build, the index and the quoting: how a text is normalised and keyed."""
+"""Text helpers shared by the build, the index, the quoting and the reading of questions: how a
+text is normalised and keyed, and which words of a question are function words."""
 
 from __future__ import annotations
 
 import hashlib
 
-__all__ = ["normalize_text", "text_key"]
+__all__ = ["FUNCTION_WORDS", "normalize_text", "text_key"]
+
+FUNCTION_WORDS = frozenset(
+    """a an the of in on at to for from by with about as and or but is are was were be been being do does did
+    has have had what which who whom whose when where why how that this these those it its his her their they he
+    she him them than then there into onto over under during after before between through not no yes can could
+    will would shall should may might must s ’s 's ? , . ! ; : " ( ) -""".split()
+)
+"""Words (and punctuation tokens) that say how a question is put, not what it is about: articles,
+prepositions, pronouns, question words, auxiliaries."""
 
 
 def normalize_text(text: str) -> str:
