@@ -21,6 +21,7 @@ import threading
 import weakref
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -29,7 +30,7 @@ from .index import DocRecord, StoredIndex
 from .records import DocumentMeta
 from .text import FUNCTION_WORDS
 
-__all__ = ["Scope", "attributes", "conversation_scope", "named_scope", "source_names"]
+__all__ = ["Scope", "SourceName", "attributes", "conversation_scope", "named_scope", "source_names"]
 
 
 @dataclass(frozen=True, kw_only=True, eq=False)
@@ -45,8 +46,9 @@ class Scope:
     """The question retrieval reads: attributing names taken out."""
 
 
-@dataclass(frozen=True, kw_only=True)
-class _Name:
+class SourceName(NamedTuple):
+    """A name a question may call a document by."""
+
     text: str
     """As the question may spell it."""
     shown: str
@@ -58,25 +60,23 @@ _PARENTHESIS = re.compile(r"^(?P<name>.*?)\s*\((?P<inner>[^)]*)\)\s*$")
 _AUTHORS_SPLIT = re.compile(r"\s*(?:;|&|\band\b)\s*")
 
 
-def source_names(meta: DocumentMeta) -> list[tuple[str, str, bool]]:
-    """The names a question may call ``meta``'s document by: ``(as written, as shown, is a
-    person)``. The publisher and each author (``;``, ``&`` or "and" between authors), each also
+def source_names(meta: DocumentMeta) -> list[SourceName]:
+    """The names a question may call ``meta``'s document by (:class:`SourceName`). The publisher and each author (``;``, ``&`` or "and" between authors), each also
     without a leading "The" and without a trailing parenthesis, whose content counts too where it
     is capitalised ("Asia Society Policy Institute (ASPI)"), and by its initials (:func:`_initials`);
-    a person also by the last word of the name; the title without a trailing parenthesis.
-    "As shown" is the full name as the metadata spells it."""
-    names: list[tuple[str, str, bool]] = []
+    a person also by the last word of the name; the title without a trailing parenthesis."""
+    names: list[SourceName] = []
 
     def add(text: str, person: bool) -> None:
         text = " ".join(text.split()).strip(" ,.")
         if len(text) < 3 or not any(ch.isalnum() for ch in text):
             return
-        names.append((text, text, person))
+        names.append(SourceName(text, text, person))
         if text.lower().startswith("the "):
-            names.append((text[4:], text, person))
+            names.append(SourceName(text[4:], text, person))
         words = text.split()
         if person and len(words) >= 2 and len(words[-1]) >= 3:
-            names.append((words[-1], text, person))
+            names.append(SourceName(words[-1], text, person))
 
     def add_parts(text: str, person: bool, *, inner: bool) -> None:
         found = _PARENTHESIS.match(text)
@@ -96,7 +96,7 @@ def source_names(meta: DocumentMeta) -> list[tuple[str, str, bool]]:
     for publisher in publishers + titles[1:][-1:]:
         add_parts(publisher, False, inner=True)
         full = _PARENTHESIS.sub(r"\g<name>", publisher)
-        names += [(initials, full, False) for initials in _initials(full)]
+        names += [SourceName(initials, full, False) for initials in _initials(full)]
     for author in _AUTHORS_SPLIT.split(meta.author or ""):
         if author:
             add_parts(author, True, inner=False)
@@ -147,7 +147,7 @@ def attributes(question: str, start: int, end: int) -> bool:
     return bool(_VERB_AFTER.match(after)) and not _PREPOSITION_BEFORE.search(before)
 
 
-def _occurrences(name: _Name, question: str, lowered: str) -> Iterator[re.Match[str]]:
+def _occurrences(name: SourceName, question: str, lowered: str) -> Iterator[re.Match[str]]:
     if name.text.lower() not in lowered:
         return
     for found in re.finditer(rf"(?<![\w-]){re.escape(name.text)}(?![\w-])", question, re.I):
@@ -193,43 +193,42 @@ def _section(index: StoredIndex, doc: DocRecord, person: str) -> tuple[int, int]
     return line.end(), following.start() if following else len(text)
 
 
-def _named(index: StoredIndex, found: re.Match[str], name: _Name, doc_ids: set[int]) -> bool:
-    """Whether ``found`` names the documents ``doc_ids``: the name is distinctive in any case, or
-    the question spells it exactly as the metadata does and it is distinctive so spelled."""
-    if _distinctive(index, name.text, doc_ids, exact=False):
+def _named(index: StoredIndex, found: re.Match[str], text: str, doc_ids: set[int]) -> bool:
+    """Whether ``found``, the name ``text``, names the documents ``doc_ids``: it is distinctive in
+    any case, or the question spells it exactly as the metadata does and it is distinctive so spelled."""
+    if _distinctive(index, text, doc_ids, exact=False):
         return True
-    return found.group(0) == name.text and _distinctive(index, name.text, doc_ids, exact=True)
+    return found.group(0) == text and _distinctive(index, text, doc_ids, exact=True)
 
 
-class _NameTable:
+class SourceNameTable:
     """Every indexed document's names (:func:`source_names`), by the first word of each, so a
     question is compared only with the names that start with one of its words."""
 
     def __init__(self, records: Sequence[DocRecord]) -> None:
-        self._by_word: dict[str, list[tuple[_Name, DocRecord]]] = {}
+        self._by_word: dict[str, list[tuple[SourceName, DocRecord]]] = {}
         for record in records:
-            for text, shown, person in source_names(record.meta):
-                words = _WORDS.findall(text.lower())
+            for name in source_names(record.meta):
+                words = _WORDS.findall(name.text.lower())
                 if words:
-                    entry = (_Name(text=text, shown=shown, person=person), record)
-                    self._by_word.setdefault(words[0], []).append(entry)
+                    self._by_word.setdefault(words[0], []).append((name, record))
 
-    def candidates(self, question: str) -> Iterator[tuple[_Name, DocRecord]]:
+    def candidates(self, question: str) -> Iterator[tuple[SourceName, DocRecord]]:
         for word in dict.fromkeys(_WORDS.findall(question.lower())):
             yield from self._by_word.get(word, ())
 
 
 _WORDS = re.compile(r"\w+")
-_TABLES: weakref.WeakKeyDictionary[StoredIndex, _NameTable] = weakref.WeakKeyDictionary()
+_TABLES: weakref.WeakKeyDictionary[StoredIndex, SourceNameTable] = weakref.WeakKeyDictionary()
 """Each open index's name table, built on its first question and dropped with the index."""
 _TABLES_LOCK = threading.Lock()
 
 
-def _table(index: StoredIndex) -> _NameTable:
+def _table(index: StoredIndex) -> SourceNameTable:
     with _TABLES_LOCK:
         table = _TABLES.get(index)
         if table is None:
-            table = _TABLES[index] = _NameTable(index.documents)
+            table = _TABLES[index] = SourceNameTable(index.documents)
         return table
 
 
@@ -238,20 +237,17 @@ def named_scope(index: StoredIndex, question: str) -> Scope | None:
     words it asks for by a distinctive publisher, author or title ("according to X", :func:`attributes`),
     or ``None`` where it attributes to none."""
     lowered = question.lower()
-    matches = [
-        (found, name, record)
-        for name, record in _table(index).candidates(question)
-        for found in _occurrences(name, question, lowered)
-    ]
-    if not matches:
-        return None
-    owners: dict[str, set[int]] = {}
-    for _, name, record in matches:
-        owners.setdefault(name.text.lower(), set()).add(record.id)
+    # Each place the question names something, with every document that name belongs to: whether
+    # it attributes, and whether it names those documents, is decided once for them all.
+    owners: dict[tuple[int, int], tuple[re.Match[str], list[tuple[SourceName, DocRecord]]]] = {}
+    for name, record in _table(index).candidates(question):
+        for found in _occurrences(name, question, lowered):
+            owners.setdefault(found.span(), (found, []))[1].append((name, record))
     kept = [
-        (m, n, r)
-        for m, n, r in matches
-        if attributes(question, *m.span()) and _named(index, m, n, owners[n.text.lower()])
+        (found, name, record)
+        for (start, end), (found, named) in owners.items()
+        if attributes(question, start, end) and _named(index, found, named[0][0].text, {r.id for _, r in named})
+        for name, record in named
     ]
     if not kept:
         return None
@@ -277,14 +273,17 @@ def conversation_scope(index: StoredIndex, question: str, previous: str | None) 
     questions as retrieval reads them. A follow-up that asks nothing but what a source says
     ("What does Chatham House say about it?") is the previous question asked of that source."""
     own = named_scope(index, question)
-    before = named_scope(index, previous) if previous else None
+    asked = own.question if own else question
+    if previous is None or (own is None and not leans_on_previous(question)):
+        # Asked first, or a question of its own ("Who is Camilla Cavarape?"): every source, and
+        # the previous question is not read.
+        return own, asked, previous
+    before = named_scope(index, previous)
     earlier = before.question if before else previous
-    if own and earlier and not _asks_anything(own.question):
+    if own and not _asks_anything(own.question):
         # "And what does Chatham House say?": the question before, asked of that source.
         return own, earlier, None
-    if own is None and before is not None and not leans_on_previous(question):
-        before = None  # A question of its own ("Who is Camilla Cavarape?") asks every source.
-    return own or before, own.question if own else question, earlier
+    return own or before, asked, earlier
 
 
 _ALSO_FUNCTION = frozenset("also too else instead any".split())
