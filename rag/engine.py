@@ -170,8 +170,8 @@ class Engine:
         weight = own_weight(question, fs.own_weight, fs.weak_own_weight) if previous else 1.0
         if previous is None or weight >= 1.0:
             reading = self._rank(index, question, self.encode_question(question) if vector is None else vector, within)
-            if previous is None and vector is None and within is None:
-                self._remember_first(index, question, reading)
+            if previous is None and vector is None:
+                self._remember_first(index, question, reading, within)
             return reading
         previous_answer = None
         if asks_for_name(previous):
@@ -226,21 +226,22 @@ class Engine:
             capped=judge.capped,
         )
 
-    def _remember_first(self, index: StoredIndex, question: str, reading: Reading) -> int | None:
+    def _remember_first(
+        self, index: StoredIndex, question: str, reading: Reading, within: np.ndarray | None
+    ) -> int | None:
         """Remember (and return) the first sentence of ``reading``, ``question`` asked alone."""
-        return self._firsts.remember(index, question, reading.candidates[0].sentence_id if reading.candidates else None)
+        first = reading.candidates[0].sentence_id if reading.candidates else None
+        return self._firsts.remember(index, question, first, within)
 
     def _first_of(self, index: StoredIndex, question: str, within: np.ndarray | None) -> int | None:
         """The first sentence of ``question`` asked alone (among ``within``, ``None``: all):
         remembered when this engine answered it on this index (a conversation's previous
         question, a moment ago), else ranked now."""
-        known, first = self._firsts.recall(index, question) if within is None else (False, None)
+        known, first = self._firsts.recall(index, question, within)
         if known:
             return first
         reading = self._rank(index, question, self.encode_question(question), within)
-        if within is not None:
-            return reading.candidates[0].sentence_id if reading.candidates else None
-        return self._remember_first(index, question, reading)
+        return self._remember_first(index, question, reading, within)
 
     def status(self) -> IndexStatus:
         corpus_dir, index_dir = str(self.settings.corpus_dir), str(self.settings.index_dir)

@@ -36,6 +36,8 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 __all__ = [
     "FirstSentences",
     "Query",
@@ -186,29 +188,35 @@ def fuse_ranks(rankings: Sequence[Sequence[int]], weights: Sequence[float], rrf_
 
 class FirstSentences:
     """The first sentence (its id, or ``None``) of the last ``kept`` questions asked alone on one
-    index, for a follow-up that needs the name its previous question was answered with; asked of
-    another index (a new generation), it forgets what it held. Safe to share between threads."""
+    index, each among the sentences it was asked of (``within``: a named source's, or ``None``
+    for all), for a follow-up that needs the name its previous question was answered with; asked
+    of another index (a new generation), it forgets what it held. Safe to share between threads."""
 
     def __init__(self, kept: int = 256) -> None:
         self.kept = kept
-        self._firsts: OrderedDict[str, int | None] = OrderedDict()
+        self._firsts: OrderedDict[tuple[str, bytes | None], int | None] = OrderedDict()
         self._owner: object | None = None
         self._lock = threading.Lock()
 
-    def recall(self, owner: object, question: str) -> tuple[bool, int | None]:
+    def recall(self, owner: object, question: str, within: np.ndarray | None = None) -> tuple[bool, int | None]:
         """Whether ``question``'s first sentence on ``owner`` is remembered, and which it is."""
+        key = _key(question, within)
         with self._lock:
-            if self._owner is owner and question in self._firsts:
-                return True, self._firsts[question]
+            if self._owner is owner and key in self._firsts:
+                return True, self._firsts[key]
         return False, None
 
-    def remember(self, owner: object, question: str, first: int | None) -> int | None:
+    def remember(self, owner: object, question: str, first: int | None, within: np.ndarray | None = None) -> int | None:
         """Remember (and return) ``first``, the first sentence of ``question`` on ``owner``."""
         with self._lock:
             if self._owner is not owner:
                 self._firsts.clear()
                 self._owner = owner
-            self._firsts[question] = first
+            self._firsts[_key(question, within)] = first
             while len(self._firsts) > self.kept:
                 self._firsts.popitem(last=False)
         return first
+
+
+def _key(question: str, within: np.ndarray | None) -> tuple[str, bytes | None]:
+    return question, None if within is None else np.asarray(within, dtype=np.int64).tobytes()

@@ -11,7 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from benchmarks.run import RecordingEmbedder
 from rag import Engine, answer_markdown, answer_text
+from rag.encoder import OnnxEmbedder
 from rag.records import DocumentMeta
 from rag.retrieve import candidate_features
 from rag.scope import attributes, conversation_scope, named_scope, source_names
@@ -203,6 +205,23 @@ def test_a_question_naming_its_source_is_never_far_from_the_articles(seed_engine
     assert alone.status == "abstained" and named.status != "abstained"
     assert named.confidence is not None and named.confidence >= reader.params["abstain_below"]
     assert "significant threat" in named.quotes[0].text
+
+
+def test_a_scoped_previous_answer_is_remembered_for_its_follow_up(seed_engine: Engine, embedder: OnnxEmbedder):
+    """The name a follow-up's pronoun stands for comes from the answer the engine just gave to a
+    question naming its source, not from ranking that question again."""
+    previous = "According to 360info, which US Secretary of State met his Japanese and South Korean counterparts?"
+    follow_up = "What did he reaffirm with them?"
+    scope = named_scope(seed_engine._live(), previous)
+    assert scope is not None and scope.names == ("360info",)
+    cold_encoder, warm_encoder = RecordingEmbedder(embedder), RecordingEmbedder(embedder)
+    cold = Engine(seed_engine.settings, cold_encoder).ask(follow_up, previous=previous)
+    assert cold_encoder.texts.count(scope.question) == 1 and cold.sources == ("360info",)
+    warm_engine = Engine(seed_engine.settings, warm_encoder)
+    warm_engine.ask(previous)
+    warm = warm_engine.ask(follow_up, previous=previous)
+    assert warm_encoder.texts.count(scope.question) == 1  # When it was asked, not again for the follow-up.
+    assert [(q.doc, q.start, q.end) for q in warm.quotes] == [(q.doc, q.start, q.end) for q in cold.quotes]
 
 
 def test_a_named_source_that_does_not_answer_abstains(seed_engine: Engine):
