@@ -1,6 +1,6 @@
 """Answer quality on the bundled articles, from the hand-written sets in ``benchmarks/data/``.
 
-    python benchmarks/bundled.py [--half tuning|check|fresh|all] [--k 3] [--json OUT]
+    python benchmarks/bundled.py [--half tuning|check|fresh|sources|all] [--k 3] [--json OUT]
 
 See ``benchmarks/data/README.md`` for the sets and their format. A returned quote is right when it
 overlaps one of the question's evidence spans. The corpus is copied to
@@ -47,8 +47,9 @@ __all__ = [
 QUESTIONS_FILE = Path(__file__).with_name("data") / "bundled_questions.json"
 Half = Literal["tuning", "check", "fresh", "sources", "all"]
 HALVES: tuple[Half, ...] = ("tuning", "check", "fresh", "sources")
-"""The parts of each set: ``tuning`` for choices, ``check`` for reporting, ``fresh`` written last,
-after every choice, from sentences drawn at random (``benchmarks/data/README.md``)."""
+"""The parts of each set: ``tuning`` for choices, ``check`` for reporting, ``fresh`` written after
+every choice, from sentences drawn at random, and ``sources``, questions that name their source
+(``benchmarks/data/README.md``)."""
 SET_NAMES = ("answerable", "unanswerable", "followup", "offtopic")
 
 

@@ -1,7 +1,8 @@
 """Retrieve: gather candidate sentences for a question and score them.
 
 Candidates come from three places: the sentences nearest the question (FAISS), every sentence of
-the passages nearest the question (FAISS), and the best BM25 matches. Each candidate gets a few
+the passages nearest the question (FAISS), and the best BM25 matches; for a question that names its
+source (:mod:`rag.scope`), from that source's sentences only. Each candidate gets a few
 features (:class:`Feature`), and its score is their weighted sum:
 
 - ``dense``: cos(question, sentence), what the sentence says (weight 1);
