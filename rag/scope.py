@@ -61,10 +61,11 @@ _AUTHORS_SPLIT = re.compile(r"\s*(?:;|&|\band\b)\s*")
 
 
 def source_names(meta: DocumentMeta) -> list[SourceName]:
-    """The names a question may call ``meta``'s document by (:class:`SourceName`). The publisher and each author (``;``, ``&`` or "and" between authors), each also
-    without a leading "The" and without a trailing parenthesis, whose content counts too where it
-    is capitalised ("Asia Society Policy Institute (ASPI)"), and by its initials (:func:`_initials`);
-    a person also by the last word of the name; the title without a trailing parenthesis."""
+    """The names a question may call ``meta``'s document by (:class:`SourceName`). The publisher
+    and each author (``;``, ``&`` or "and" between authors), each also without a leading "The" and
+    without a trailing parenthesis, whose content counts too where it is capitalised ("Asia Society
+    Policy Institute (ASPI)"), and the publisher by its initials (:func:`_initials`); a person also
+    by the last word of the name; the title without a trailing parenthesis."""
     names: list[SourceName] = []
 
     def add(text: str, person: bool) -> None:
