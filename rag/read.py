@@ -42,7 +42,7 @@ from .config import RetrievalSettings
 from .cross_encoder import CrossEncoder, lead_in_first
 from .errors import ModelError
 from .index import StoredIndex
-from .read_features import COLUMN, READER_FEATURES, reader_features
+from .read_features import COLUMN, READER_FEATURES, in_same_passage, reader_features
 from .records import Status
 from .retrieve import Candidate, Feature, ranked
 from .trees import TreeEnsemble
@@ -188,7 +188,7 @@ def cross_encoder_text(sid: int, text_of: Callable[[int], str], passage: np.ndar
     alone: given to every sentence, the sentence before cost more than it gained (README, "The
     cross-encoder")."""
     text = text_of(sid)
-    if sid > 0 and passage[sid - 1] == passage[sid] and _REFERS_BACK.match(text):
+    if in_same_passage(passage, np.array([sid]), -1)[0] and _REFERS_BACK.match(text):
         return f"{text_of(sid - 1)} {text}"
     return text
 

@@ -33,6 +33,7 @@ __all__ = [
     "ReaderRows",
     "TermStats",
     "TopFeatures",
+    "in_same_passage",
     "reader_features",
     "reader_rows",
 ]
@@ -157,6 +158,16 @@ def _asked(question: str) -> AnswerKind | None:
     return None
 
 
+def in_same_passage(passage: np.ndarray, ids: np.ndarray, step: int) -> np.ndarray:
+    """Whether sentence ``ids + step`` (``step``: -1 the one before, 1 the one after) exists and is
+    in the same passage as each of ``ids`` (``passage``: each sentence's passage id). The one test
+    of "has a neighbour" for the reader's features, its spans and the cross-encoder's text."""
+    ids = np.asarray(ids, dtype=np.int64)
+    other = ids + step
+    inside = (other >= 0) & (other < len(passage))
+    return inside & (np.asarray(passage)[np.clip(other, 0, max(len(passage) - 1, 0))] == np.asarray(passage)[ids])
+
+
 @dataclass(frozen=True, kw_only=True)
 class TopFeatures:
     """What :func:`reader_features` computes for one question."""
@@ -202,11 +213,10 @@ def reader_features(
     x[:, COLUMN["lexical_rank"]] = lexical_rank[order]
 
     owner = index.sentence_passage
-    total = len(owner)
     prev = top - 1
     nxt = top + 1
-    has_prev = (prev >= 0) & (owner[np.maximum(prev, 0)] == owner[top])
-    has_next = (nxt < total) & (owner[np.minimum(nxt, total - 1)] == owner[top])
+    has_prev = in_same_passage(owner, top, -1)
+    has_next = in_same_passage(owner, top, 1)
 
     q = np.asarray(query_vector, dtype=np.float32).ravel()
     vec = index.vectors

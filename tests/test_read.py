@@ -25,7 +25,7 @@ from rag.read import (
     joined_with_runner_up,
     unknown_names,
 )
-from rag.read_features import QUESTION_WORDS, READER_FEATURES
+from rag.read_features import QUESTION_WORDS, READER_FEATURES, in_same_passage
 from rag.records import UNCERTAIN_NOTE, Answer
 from rag.retrieve import candidate_features, ranked, weights
 from ui.render import answer_html
@@ -315,3 +315,11 @@ def test_a_doubted_question_about_the_articles_keeps_its_quotes(seed_engine: Eng
     assert answer.status == "uncertain" and answer.quotes and not answer.abstained
     far = seed_engine.ask("What is the capital of Australia?")
     assert far.status == "abstained" and far.quotes == ()
+
+
+def test_in_same_passage_reads_both_neighbours_and_the_ends():
+    passage = np.array([0, 0, 1, 1, 1, 2])
+    ids = np.arange(6)
+    assert in_same_passage(passage, ids, -1).tolist() == [False, True, False, True, True, False]
+    assert in_same_passage(passage, ids, 1).tolist() == [True, False, True, True, False, False]
+    assert in_same_passage(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), 1).tolist() == []
