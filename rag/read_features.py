@@ -162,10 +162,10 @@ def in_same_passage(passage: np.ndarray, ids: np.ndarray, step: int) -> np.ndarr
     """Whether sentence ``ids + step`` (``step``: -1 the one before, 1 the one after) exists and is
     in the same passage as each of ``ids`` (``passage``: each sentence's passage id). The one test
     of "has a neighbour" for the reader's features, its spans and the cross-encoder's text."""
-    ids = np.asarray(ids, dtype=np.int64)
+    passage, ids = np.asarray(passage), np.asarray(ids, dtype=np.int64)
     other = ids + step
     inside = (other >= 0) & (other < len(passage))
-    return inside & (np.asarray(passage)[np.clip(other, 0, max(len(passage) - 1, 0))] == np.asarray(passage)[ids])
+    return inside & (passage[np.clip(other, 0, max(len(passage) - 1, 0))] == passage[ids])
 
 
 @dataclass(frozen=True, kw_only=True)
