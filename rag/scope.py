@@ -90,11 +90,12 @@ def source_names(meta: DocumentMeta) -> list[SourceName]:
 
     # A site's name often carries a tagline ("Chatham House – International Affairs Think Tank"),
     # a page's title the site's name ("The unpromising future … | Chatham House").
-    publishers = _SEPARATOR.split(meta.publisher)[:1] if meta.publisher else []
+    publisher_name = meta.publisher or ""
+    site = _SEPARATOR.split(publisher_name) if publisher_name else []
     titles = _SEPARATOR.split(meta.title) if meta.title else []
-    if meta.publisher and len(_SEPARATOR.split(meta.publisher)) > 1:
-        add_parts(meta.publisher, False, inner=True)
-    for publisher in publishers + titles[1:][-1:]:
+    if len(site) > 1:
+        add_parts(publisher_name, False, inner=True)
+    for publisher in site[:1] + titles[1:][-1:]:
         add_parts(publisher, False, inner=True)
         full = _PARENTHESIS.sub(r"\g<name>", publisher)
         names += [SourceName(initials, full, False) for initials in _initials(full)]
@@ -130,7 +131,9 @@ _NOUNS = (
     r"column|op-ed|editorial|analyst|view)s?"
 )
 """What a source writes or who writes it: "the X article", "X's view", "the X experts"."""
-_BEFORE = re.compile(r"\b(?:according to|in the view of)\s+(?:the\s+)?$", re.I)
+_ACCORDING = r"(?:according to|in the view of)\s+(?:the\s+)?"
+"""How a question attributes before the name: "according to (the) X", "in the view of X"."""
+_BEFORE = re.compile(rf"\b{_ACCORDING}$", re.I)
 _GAP = rf"(?:(?!(?:is|was|are|were|be|been|a|an|the|not|and|or|their|its|his|her|{_VERBS})\b)[\w-]+\s+)"
 """One word between a name and its noun ("the Chatham House expert comment", "X's latest article")."""
 _NOUN_AFTER = re.compile(rf"^(?:['’]s?)?\s*{_GAP}?{_NOUNS}\b", re.I)
@@ -148,10 +151,15 @@ def attributes(question: str, start: int, end: int) -> bool:
     return bool(_VERB_AFTER.match(after)) and not _PREPOSITION_BEFORE.search(before)
 
 
+def _phrase(text: str, flags: int) -> re.Pattern[str]:
+    """``text`` as a whole phrase: not inside a longer word or hyphenated name."""
+    return re.compile(rf"(?<![\w-]){re.escape(text)}(?![\w-])", flags)
+
+
 def _occurrences(name: SourceName, question: str, lowered: str) -> Iterator[re.Match[str]]:
     if name.text.lower() not in lowered:
         return
-    for found in re.finditer(rf"(?<![\w-]){re.escape(name.text)}(?![\w-])", question, re.I):
+    for found in _phrase(name.text, re.I).finditer(question):
         # A one-word name spelled with a capital is named with it: "time" is not the magazine Time,
         # "rand" not RAND.
         spelled = found.group(0)
@@ -175,7 +183,7 @@ def _distinctive(index: StoredIndex, text: str, doc_ids: set[int], *, exact: boo
         holding = rows if holding is None else np.intersect1d(holding, rows, assume_unique=True)
     assert holding is not None
     others = holding[~np.isin(index.sentence_doc[holding], list(doc_ids))]
-    phrase = re.compile(rf"(?<![\w-]){re.escape(text)}(?![\w-])", 0 if exact else re.I)
+    phrase = _phrase(text, 0 if exact else re.I)
     return not any(phrase.search(index.sentence_text(int(sid))) for sid in others)
 
 
@@ -311,8 +319,8 @@ def _outermost(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 def _tidy(question: str) -> str:
     """``question`` once its attributing names are out: "According to , what …" → "What …"."""
-    text = re.sub(r"^\s*(?:according to|in the view of)\s+(?:the\s+)?(?:[\w-]+\s*){0,3}?,\s*", "", question, flags=re.I)
-    text = re.sub(r",?\s*(?:according to|in the view of)\s+(?:the\s+)?\s*([?.!]*)\s*$", r"\1", text, flags=re.I)
+    text = re.sub(rf"^\s*{_ACCORDING}(?:[\w-]+\s*){{0,3}}?,\s*", "", question, flags=re.I)
+    text = re.sub(rf",?\s*{_ACCORDING}\s*([?.!]*)\s*$", r"\1", text, flags=re.I)
     text = " ".join(text.split())
     text = re.sub(r"\s+([,?.!])", r"\1", text)
     return text[:1].upper() + text[1:]
