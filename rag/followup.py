@@ -101,9 +101,7 @@ def own_weight(question: str, strong: float, weak: float) -> float:
     question, ``weak`` when it merely holds a pronoun, else 1 (the previous question is not used)."""
     if is_follow_up(question):
         return strong
-    if _DEPENDENT.search(question):
-        return weak
-    return 1.0
+    return weak if leans_on_previous(question) else 1.0
 
 
 def names(text: str) -> list[str]:
