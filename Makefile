@@ -45,7 +45,7 @@ lint: setup
 
 EVAL_DATA ?= ../shared/eval/squad-v1.1-dev-a.json
 
-## Answer quality on a SQuAD v1.1 file (README, "Answer quality")
+## Answer quality on a SQuAD v1.1 file (docs/answer-quality.md)
 eval: setup
 	$(BIN)/rag eval $(EVAL_DATA)
 
