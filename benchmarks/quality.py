@@ -2,7 +2,7 @@
 
     python -m benchmarks.quality [DATASET.json] [--work DIR] [--out benchmarks/quality.json]
 
-Both parts of the dataset (see :mod:`rag.evaluate`) are indexed through the normal build path
+Both parts of the dataset (see :mod:`rag.evaluate.squad`) are indexed through the normal build path
 (in ``--work``, reused between runs); every question is encoded once and its candidates' features
 (:func:`rag.retrieve.candidate_features`) are computed once, so each variant is only a re-ranking.
 Weights are chosen or fitted on the tuning part; every row also shows the check part, which is
@@ -26,9 +26,9 @@ from scipy.optimize import minimize
 
 from benchmarks.corpora import SQUAD_PATH
 from rag import EvalReport, Feature, RetrievalSettings, Settings, report_text
-from rag.embed import Embedder
+from rag.embed.interface import Embedder
 from rag.engine import Engine
-from rag.evaluate import (
+from rag.evaluate.squad import (
     Article,
     load_squad,
     mean_sentence_words,
@@ -37,7 +37,7 @@ from rag.evaluate import (
     summarize,
     write_corpus,
 )
-from rag.lexical import LexicalIndex, from_texts
+from rag.index.lexical import LexicalIndex, from_texts
 from rag.quote import combine_evidence
 from rag.retrieve import FEATURES, weights
 
@@ -193,7 +193,7 @@ def harness(
 ) -> EvalReport:
     """What ``rag eval`` reports (minus timings), from cached question vectors (``vectors`` by
     question text, else the caches in ``work``): the engine's settings through ``Engine.ask``,
-    scored by :mod:`rag.evaluate`."""
+    scored by :mod:`rag.evaluate.squad`."""
     questions = [(a.doc, q) for a in articles for q in a.questions]
     out = [q for a in others for q in a.questions]
     if vectors is None:

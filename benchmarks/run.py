@@ -42,9 +42,9 @@ from benchmarks.load_test import free_port, stop, wait_until_up
 from benchmarks.scale import run_scale
 from benchmarks.scoring import Span, recall_at
 from rag import Engine, Settings
-from rag.embed import ProgressFn
-from rag.encoder import OnnxEmbedder
-from rag.evaluate import percentile
+from rag.embed.interface import ProgressFn
+from rag.embed.onnx import OnnxEmbedder
+from rag.evaluate.squad import percentile
 
 SECTIONS = ("build", "incremental", "latency", "coldstart", "scale", "peer")
 PEER_PYTHON = str(ROOT / ".peer-venv" / "bin" / "python")
@@ -90,7 +90,7 @@ class StageClock:
 
 
 def pct(values: Sequence[float], q: float) -> float:
-    """The ``q``-th percentile (0..100) by :func:`rag.evaluate.percentile`."""
+    """The ``q``-th percentile (0..100) by :func:`rag.evaluate.squad.percentile`."""
     return percentile(values, q / 100)
 
 

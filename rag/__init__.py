@@ -30,9 +30,9 @@ from .errors import (
     QuestionError,
     RagError,
 )
-from .fetch import parse_urls
-from .load import MAX_FILE_BYTES, SUPPORTED_SUFFIXES
-from .present import answer_markdown, answer_text, report_text, safe_url, scope_note, status_text, to_json
+from .ingest.fetch import parse_urls
+from .ingest.load import MAX_FILE_BYTES, SUPPORTED_SUFFIXES
+from .present.text import answer_markdown, answer_text, report_text, safe_url, scope_note, status_text, to_json
 from .records import (
     STATUSES,
     UNCERTAIN_NOTE,

@@ -82,21 +82,21 @@ class RetrievalSettings:
     max_question_chars: int = 1000
     """Longer questions are cut at a word boundary before anything else happens."""
     reader_dir: Path | None = field(default_factory=default_reader_dir)
-    """Folder of the trained answer reader (``reader.txt``, ``reader.json``; see :mod:`rag.read`;
+    """Folder of the trained answer reader (``reader.txt``, ``reader.json``; see :mod:`rag.read.reader`;
     ``RAG_READER_DIR``, by default :func:`default_reader_dir`): it re-scores the best candidates,
     grades the answer's status and joins lead-in sentences to the sentence that answers. ``None``
     ranks by the weighted sum above and abstains by ``abstain_below`` alone (every answer is then
     ``"answered"`` or ``"abstained"``)."""
     cross_encoder: bool = True
     """Whether the reader's best few candidates are rescored by the cross-encoder of
-    ``reader_dir`` (:mod:`rag.cross_encoder`) when its best two are close: the right first quote
+    ``reader_dir`` (:mod:`rag.read.cross_encoder`) when its best two are close: the right first quote
     more often, for about 30 ms on the questions it runs on (a third of SQuAD's on the tuning
     part). ``False``: the reader's scores alone."""
 
 
 @dataclass(frozen=True, kw_only=True)
 class FetchSettings:
-    """How ``rag add URL`` and the page's "Add by link" download pages (:mod:`rag.fetch`)."""
+    """How ``rag add URL`` and the page's "Add by link" download pages (:mod:`rag.ingest.fetch`)."""
 
     timeout_s: float = 20.0
     """For the whole download of one URL, redirects included."""
@@ -109,7 +109,7 @@ class FetchSettings:
 
 @dataclass(frozen=True, kw_only=True)
 class WatchSettings:
-    """How ``rag watch`` and ``rag serve --watch`` follow the corpus folder (:mod:`rag.watch`)."""
+    """How ``rag watch`` and ``rag serve --watch`` follow the corpus folder (:mod:`rag.ingest.watch`)."""
 
     quiet_ms: int = 500
     """Changes are collected until the folder has been quiet this long, then one build runs."""
@@ -121,7 +121,7 @@ class WatchSettings:
 
 @dataclass(frozen=True, kw_only=True)
 class FollowUpSettings:
-    """How a follow-up question is read with the previous one (see :mod:`rag.followup`)."""
+    """How a follow-up question is read with the previous one (see :mod:`rag.question.followup`)."""
 
     own_weight: float = 0.5
     """Weight of the follow-up's own ranking when it clearly leans on the previous question (short,
@@ -158,7 +158,7 @@ class Settings:
     """Path of a sentence-transformers model folder; ``None`` means the bundled all-MiniLM-L6-v2."""
     batch_size: int = 64
     """Texts per step of an encoding (progress is reported after each step; the steps are shared
-    out among the cores). The encoder still runs each text alone (see :mod:`rag.encoder`)."""
+    out among the cores). The encoder still runs each text alone (see :mod:`rag.embed.onnx`)."""
     encoder_precision: str = "auto"
     """The ONNX encoder's weights: ``auto`` (int8 for this CPU's instruction set where it has one,
     else fp32), ``fp32``, or an int8 kind: ``avx512_vnni``, ``avx512``, ``avx2``, ``arm64``. Part of

@@ -2,7 +2,7 @@
 
 It holds the settings, the encoder (loaded on first use, then kept) and the open index (reopened
 when a build makes a new generation live), and wires the stages together:
-load → chunk → embed → index (:mod:`rag.build`), retrieve → quote (:meth:`Engine.ask`).
+load → chunk → embed → index (:mod:`rag.index.build`), retrieve → quote (:meth:`Engine.ask`).
 The stored index (:mod:`rag.index`) stays behind it: callers get typed records.
 """
 
@@ -17,25 +17,25 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .build import BuildProgress, build_index
 from .config import Settings
-from .corpus import add_files, remove_documents
-from .embed import Embedder
-from .encoder import OnnxEmbedder
+from .embed.interface import Embedder
+from .embed.onnx import OnnxEmbedder
 from .errors import CorpusError, DocumentNotFoundError, IndexMissingError, QuestionError, RagError
-from .followup import FirstSentences, asks_for_name, fuse_ranks, own_weight, queries, reading_weights
 from .index import StoredIndex, current_generation
-from .lexical import LexicalIndex
-from .load import scan_corpus
+from .index.build import BuildProgress, build_index
+from .index.lexical import LexicalIndex
+from .ingest.corpus import add_files, remove_documents
+from .ingest.load import scan_corpus
+from .question.followup import FirstSentences, asks_for_name, fuse_ranks, own_weight, queries, reading_weights
+from .question.scope import conversation_scope
 from .quote import answer_from_candidates
-from .read import Reader, Reading
-from .read_features import ReaderRows, reader_rows
+from .read.features import ReaderRows, reader_rows
+from .read.reader import Reader, Reading
 from .records import Answer, BuildReport, DocumentMeta, DocumentState, IndexStatus, Status
 from .retrieve import FEATURES, Candidate, candidate_features, prepare_question, retrieve
-from .scope import conversation_scope
 
 if TYPE_CHECKING:
-    from .watch import WatchEvent
+    from .ingest.watch import WatchEvent
 
 __all__ = ["CandidateFeatures", "Engine"]
 
@@ -112,7 +112,7 @@ class Engine:
 
         ``previous`` is the question asked before in the same conversation: a follow-up ("which
         official did he meet?") is read with it, its own words counting at least as much as the
-        previous question's (see :mod:`rag.followup`). ``vector``: the question's embedding when
+        previous question's (see :mod:`rag.question.followup`). ``vector``: the question's embedding when
         the caller has it already (benchmarks)."""
         if k < 1:
             raise RagError(f"k must be at least 1, not {k}")
@@ -162,7 +162,7 @@ class Engine:
         A follow-up is ranked alone and in context (the previous question plus the follow-up with
         its pronouns resolved), and the two rankings are fused by weighted reciprocal rank, each
         weighted by its reading's confidence, each candidate keeping the larger of each feature
-        (:mod:`rag.followup`); status and confidence come from the reading that put the first
+        (:mod:`rag.question.followup`); status and confidence come from the reading that put the first
         quote first. When the previous question asked for a name, its best sentence is found
         first: the name a pronoun stands for (remembered from when this engine answered it, else
         ranked again). ``within``: the only sentences that may be quoted (``None``: all)."""
@@ -331,7 +331,7 @@ class Engine:
         self, question: str, vector: np.ndarray, *, top_n: int, exclude: Sequence[tuple[str, int]] = ()
     ) -> ReaderRows:
         """The answer reader's features of the best ``top_n`` candidates of ``question`` (to train
-        and measure it; see :func:`rag.read.reader_rows`)."""
+        and measure it; see :func:`rag.read.reader.reader_rows`)."""
         return reader_rows(self._live(), question, vector, self.settings.retrieval, top_n, exclude)
 
     # -- writing ---------------------------------------------------------------------------
@@ -356,13 +356,13 @@ class Engine:
         """Copy files (``(path, name)`` pairs) and web pages or PDFs fetched from ``urls`` into the
         corpus, then update the index once. Every file and URL is checked first: one that fails adds
         nothing. A fetched page is stored under a name from its title (else its URL) with a sidecar
-        recording its URL and the fetch time (see :mod:`rag.fetch`). ``allow_private`` overrides
+        recording its URL and the fetch time (see :mod:`rag.ingest.fetch`). ``allow_private`` overrides
         ``settings.fetch.allow_private`` (the CLI, run by the machine's owner, allows private hosts)."""
         files = list(files)
         urls = list(urls)
         with tempfile.TemporaryDirectory(prefix="rag-fetch-") as tmp:
             if urls:
-                from .fetch import fetch_urls, page_title, save_pages
+                from .ingest.fetch import fetch_urls, page_title, save_pages
 
                 fetch_settings = self.settings.fetch
                 if allow_private is not None:
@@ -382,8 +382,8 @@ class Engine:
     def start_watching(self, on_build: WatchEvent) -> threading.Event:
         """Rebuild whenever the corpus folder changes (debounced, one build at a time), on a daemon
         thread that is listening when this returns; ``on_build`` gets each report or error. Setting
-        the returned event stops it (see :mod:`rag.watch`)."""
-        from .watch import start_watching
+        the returned event stops it (see :mod:`rag.ingest.watch`)."""
+        from .ingest.watch import start_watching
 
         if not self.settings.corpus_dir.is_dir():
             raise CorpusError(

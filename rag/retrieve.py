@@ -2,7 +2,7 @@
 
 Candidates come from three places: the sentences nearest the question (FAISS), every sentence of
 the passages nearest the question (FAISS), and the best BM25 matches; for a question that names its
-source (:mod:`rag.scope`), from that source's sentences only. Each candidate gets a few
+source (:mod:`rag.question.scope`), from that source's sentences only. Each candidate gets a few
 features (:class:`Feature`), and its score is their weighted sum:
 
 - ``dense``: cos(question, sentence), what the sentence says (weight 1);
@@ -32,11 +32,10 @@ from typing import Literal
 
 import numpy as np
 
-from . import dense
 from .config import RetrievalSettings
 from .errors import QuestionError
-from .index import StoredIndex
-from .lexical import LexicalIndex
+from .index import StoredIndex, dense
+from .index.lexical import LexicalIndex
 
 
 class Feature(IntEnum):
@@ -197,7 +196,7 @@ def candidate_features(
     """The candidate sentence ids for ``question`` and their features, one row per candidate and
     one column per :class:`Feature`. ``lexical`` stands in for the index's BM25 index. ``within``:
     the only sentence ids that may be candidates (the sources a question names,
-    :mod:`rag.scope`); every one of them when they are at most ``settings.candidates``, else the
+    :mod:`rag.question.scope`); every one of them when they are at most ``settings.candidates``, else the
     nearest and the best BM25 matches among them."""
     n = settings.candidates
     if len(index.sentence_vec) == 0 or (within is not None and len(within) == 0):

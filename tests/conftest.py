@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from rag import Engine, Settings
-from rag.encoder import OnnxEmbedder
-from rag.read_features import ReaderRows
+from rag.embed.onnx import OnnxEmbedder
+from rag.read.features import ReaderRows
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SEED_CORPUS = PROJECT_ROOT / "corpus"

@@ -1,11 +1,11 @@
 """Train the cross-encoder (``make train-cross-encoder``) and measure it with the reader.
 
-    python -m benchmarks.train_cross_encoder [DATASET.json] [--work DIR] [--models models]
+    python -m training.cross_encoder [DATASET.json] [--work DIR] [--models models]
         [--fold all|0|1] [--out benchmarks/cross_encoder.json]
 
-Data: the SQuAD v1.1 dev file in ``../shared/eval`` (CC BY-SA 4.0), split by :mod:`rag.evaluate`
+Data: the SQuAD v1.1 dev file in ``../shared/eval`` (CC BY-SA 4.0), split by :mod:`rag.evaluate.squad`
 into a tuning part (even articles) and a check part (odd articles); the indexes, question vectors
-and reader rows are the ones :mod:`benchmarks.train_reranker` makes (shared through ``--work``).
+and reader rows are the ones :mod:`training.reranker` makes (shared through ``--work``).
 
 1. Training pairs: each tuning question whose reader candidates (24 articles indexed together)
    hold the answer, its answering sentence against ``NEGATIVES`` of the reader's best 20 that do
@@ -18,7 +18,7 @@ and reader rows are the ones :mod:`benchmarks.train_reranker` makes (shared thro
    any x86 CPU runs it exactly), with its tokenizer and ``cross_encoder.json`` (how many of the
    reader's best it rescores and with what weight), into ``--models``.
 4. Measured on the check part (never trained on): the reader alone against the reader fused with the
-   exported model as :class:`rag.cross_encoder.CrossEncoder` serves it.
+   exported model as :class:`rag.read.cross_encoder.CrossEncoder` serves it.
 
 ``--fold 0`` (or ``1``) is how the fusion's weight and width were chosen: it trains on the tuning
 articles of the other fold only and prints, for the tuning articles of this fold, the ranking of
@@ -39,11 +39,11 @@ import lightgbm as lgb
 import numpy as np
 
 from benchmarks.corpora import SQUAD_PATH
-from benchmarks.train_reranker import Item, cross_fit, fixed, prepare, ranking
-from rag.cross_encoder import CONFIG, CrossEncoder, lead_in_first, needed, rescore
-from rag.encoder_export import export_cross_encoder
-from rag.read import cross_encoder_text
-from rag.read_features import READER_FEATURES
+from rag.embed.export import export_cross_encoder
+from rag.read.cross_encoder import CONFIG, CrossEncoder, lead_in_first, needed, rescore
+from rag.read.features import READER_FEATURES
+from rag.read.reader import cross_encoder_text
+from training.reranker import Item, cross_fit, fixed, prepare, ranking
 
 NEGATIVES = 3
 QUESTIONS_PER_STEP = 4
@@ -145,8 +145,8 @@ def fused_ranking(
     below_gap: float,
 ) -> dict[str, Any]:
     """Ranking of ``items`` by the reader's ``scores`` alone and rescored as the reader does
-    (:func:`rag.cross_encoder.rescore`), the share of questions rescored, and what quoting a lead-in
-    with the next sentence (:func:`rag.cross_encoder.lead_in_first`) does to R@1 and to the first
+    (:func:`rag.read.cross_encoder.rescore`), the share of questions rescored, and what quoting a lead-in
+    with the next sentence (:func:`rag.read.cross_encoder.lead_in_first`) does to R@1 and to the first
     quote's length in characters."""
     fused = []
     joined = gained = extra = 0.0
@@ -227,7 +227,7 @@ def main() -> None:
     prep = prepare(args.dataset, args.work)
     texts = prep.together.sentence_texts()
     # Trained on sentences alone; measured as served, a sentence that refers back read after the
-    # one before it (rag.read.cross_encoder_text).
+    # one before it (rag.read.reader.cross_encoder_text).
     passages = prep.together.sentence_passages()
     read_texts = [cross_encoder_text(sid, texts.__getitem__, passages) for sid in range(len(texts))]
     questions = {

@@ -1,8 +1,8 @@
 """Train the answer reader (``make train-reranker``): ranker, confidence and spans, and measure them.
 
-    python -m benchmarks.train_reranker [DATASET.json] [--work DIR] [--models models] [--out benchmarks/reader.json]
+    python -m training.reranker [DATASET.json] [--work DIR] [--models models] [--out benchmarks/reader.json]
 
-Data: the SQuAD v1.1 dev file in ``../shared/eval`` (CC BY-SA 4.0), split by :mod:`rag.evaluate`
+Data: the SQuAD v1.1 dev file in ``../shared/eval`` (CC BY-SA 4.0), split by :mod:`rag.evaluate.squad`
 into a tuning part (even articles) and a check part (odd articles).
 
 1. All 24 articles are indexed **together** through the normal build path (the hard setting: a
@@ -10,21 +10,21 @@ into a tuning part (even articles) and a check part (odd articles).
    part alone are then indexed by incremental builds from that index, which embed nothing new.
    Every question is encoded once (cached in ``--work``).
 2. For every question, retrieval's candidates (:func:`rag.retrieve.candidate_features`) and the
-   reader's features of the best ``top_n`` (:func:`rag.read.reader_features`) are computed once.
+   reader's features of the best ``top_n`` (:func:`rag.read.reader.reader_features`) are computed once.
 3. Feature groups are measured one by one on the tuning part (2-fold cross-validation by article
    inside it) and on the check part (trained on the whole tuning part); the ranker that ships is
    trained on the whole tuning part. Numbers in the other direction (train on check, test on
    tuning) are reported too.
-4. Confidence: a logistic regression on :func:`rag.read.confidence_features`, fitted on
+4. Confidence: a logistic regression on :func:`rag.read.reader.confidence_features`, fitted on
    out-of-fold scores of the tuning part's questions: answerable ones (label: the first quote holds
    the answer), the same questions with their answer's sentences taken out of the candidates
    (on-topic, unanswerable), and the check part's questions against the tuning part's index
    (off-topic). Status thresholds come from the same data: ``abstain_below`` and ``answered_from``
    as quantiles of the answerable questions' confidence; the three that read how far a question is
-   from the articles (:func:`rag.read.statuses`) on a grid, an answerable question abstained costing
+   from the articles (:func:`rag.read.reader.statuses`) on a grid, an answerable question abstained costing
    ``ABSTAIN_COST`` off-topic ones not abstained (:func:`topic_thresholds`). Its calibration error
    (ECE) and reliability table are measured on the check part, built the same way.
-5. Spans: a logistic regression on :func:`rag.read.span_features`, whether a quoted sentence's
+5. Spans: a logistic regression on :func:`rag.read.reader.span_features`, whether a quoted sentence's
    next sentence holds the answer when it does not; the threshold is the one that maximises R@1 on
    the tuning part with first quotes at most 1.2x the mean sentence.
 
@@ -48,15 +48,15 @@ import lightgbm as lgb
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
-import rag.read_features
+import rag.read.features
 import rag.retrieve
 from benchmarks.corpora import SQUAD_PATH
 from benchmarks.quality import cached_vectors
 from rag import STATUSES, Engine, Settings
-from rag.evaluate import Article, calibration_error, load_squad, split_articles, write_corpus
-from rag.read import CONFIDENCE_FEATURES, SPAN_FEATURES, confidence_features, span_features, statuses
-from rag.read import logistic as probability
-from rag.read_features import READER_FEATURES
+from rag.evaluate.squad import Article, calibration_error, load_squad, split_articles, write_corpus
+from rag.read.features import READER_FEATURES
+from rag.read.reader import CONFIDENCE_FEATURES, SPAN_FEATURES, confidence_features, span_features, statuses
+from rag.read.reader import logistic as probability
 
 TOP_N = 40
 K = 10
@@ -176,7 +176,7 @@ def collect(
 def _features_source(encoder: str) -> str:
     """A digest of the code that computes the reader's features and of the encoder's name (the
     cache's key)."""
-    code = b"".join(Path(m.__file__).read_bytes() for m in (rag.read_features, rag.retrieve) if m.__file__)
+    code = b"".join(Path(m.__file__).read_bytes() for m in (rag.read.features, rag.retrieve) if m.__file__)
     return hashlib.sha256(code + encoder.encode()).hexdigest()
 
 
@@ -338,7 +338,7 @@ def topic_thresholds(
     answerable: tuple[np.ndarray, np.ndarray], off_topic: tuple[np.ndarray, np.ndarray], thresholds: dict[str, float]
 ) -> dict[str, float]:
     """``off_topic_below``, ``far_abstain_below`` and ``on_topic_from`` for
-    :func:`rag.read.statuses`, given its other ``thresholds``: on a grid, the three with the least
+    :func:`rag.read.reader.statuses`, given its other ``thresholds``: on a grid, the three with the least
     cost, an answerable question abstained costing :data:`ABSTAIN_COST` off-topic ones not
     abstained. ``answerable`` and ``off_topic`` are (confidence, best dense similarity) of tuning
     questions."""
@@ -518,7 +518,7 @@ def main() -> None:
     absent_col = CONFIDENCE_FEATURES.index("top_asked_type_absent")
 
     def status_shares(p: np.ndarray, x: np.ndarray) -> dict[str, float]:
-        """The share of each status, as :func:`rag.read.statuses` decides it (spans and the
+        """The share of each status, as :func:`rag.read.reader.statuses` decides it (spans and the
         never-mentioned-name cap aside: they need the question's text against the index)."""
         found = statuses(p, x[:, absent_col] == 1, x[:, dense], thresholds)
         return {s: float((found == s).mean()) for s in STATUSES}

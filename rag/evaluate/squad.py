@@ -9,7 +9,7 @@
 3. Questions whose article is not in the corpus (the other part, or ``--unanswerable OTHER.json``)
    are asked too: a correct refusal is an abstention.
 4. Follow-ups: pairs of questions on one paragraph, the second's subject replaced by a pronoun
-   (:mod:`rag.followup_pairs`), are asked with ``previous=`` the first; scored like the others.
+   (:mod:`rag.evaluate.followup_pairs`), are asked with ``previous=`` the first; scored like the others.
 
 Metrics follow the ReQA protocol: a quote is a hit when its span contains the start of a gold
 answer. Sentence-level MRR and Recall@1/5/10 over the ranked quotes, passage-level Recall@1/5 over
@@ -37,11 +37,11 @@ from typing import Literal
 
 import numpy as np
 
-from .config import Settings
-from .engine import Engine
-from .errors import RagError
+from ..config import Settings
+from ..engine import Engine
+from ..errors import RagError
+from ..records import STATUSES, Answer, EvalReport, Status
 from .followup_pairs import FollowUpPair, make_pairs
-from .records import STATUSES, Answer, EvalReport, Status
 
 __all__ = [
     "Article",
@@ -128,7 +128,7 @@ def split_articles(articles: Sequence[Article]) -> tuple[list[Article], list[Art
 
 
 def follow_up_pairs(article: Article) -> list[tuple[FollowUpPair, Question]]:
-    """The follow-up pairs of ``article`` (see :mod:`rag.followup_pairs`), each with the SQuAD
+    """The follow-up pairs of ``article`` (see :mod:`rag.evaluate.followup_pairs`), each with the SQuAD
     question its follow-up was made from (for the gold answers). Pairs are made of questions
     asked on one paragraph."""
     by_paragraph: dict[int, list[Question]] = {}

@@ -8,7 +8,7 @@
 4. Write a new generation atomically (see :mod:`rag.index`).
 
 A different model drops every stored vector; different chunk settings or a new text extraction
-(:data:`~rag.load.LOADER_VERSION`) re-read and re-chunk every document (vectors of identical texts
+(:data:`~rag.ingest.load.LOADER_VERSION`) re-read and re-chunk every document (vectors of identical texts
 under the same model stay valid and are reused).
 
 The report also names documents worth a word (:class:`~rag.records.Notice`): a page indexed by its
@@ -22,15 +22,17 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from ._version import __version__
-from .chunk import chunk_text
-from .config import Settings
-from .embed import Embedder
-from .errors import CorpusError, IndexCorruptError, IndexMissingError
-from .index import IndexContent, IndexLock, StoredIndex, remove_leftovers, write_generation
-from .load import LOADER_VERSION, file_hash, read_bytes, read_document, scan_corpus
-from .records import BuildReport, Chunks, Document, Notice, Skipped
-from .text import normalize_text, text_key
+from .._version import __version__
+from ..chunk import chunk_text
+from ..config import Settings
+from ..embed.interface import Embedder
+from ..errors import CorpusError, IndexCorruptError, IndexMissingError
+from ..ingest.load import LOADER_VERSION, file_hash, read_bytes, read_document, scan_corpus
+from ..records import BuildReport, Chunks, Document, Notice, Skipped
+from ..text import normalize_text, text_key
+from .generations import IndexLock, remove_leftovers
+from .reader import StoredIndex
+from .writer import IndexContent, write_generation
 
 __all__ = ["BuildProgress", "build_index"]
 

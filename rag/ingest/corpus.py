@@ -14,7 +14,7 @@ import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 
-from .errors import CorpusError, DocumentNotFoundError, DocumentTooLargeError
+from ..errors import CorpusError, DocumentNotFoundError, DocumentTooLargeError
 from .load import MAX_FILE_BYTES, SUPPORTED_SUFFIXES, sidecar_path
 
 __all__ = ["add_files", "remove_documents", "resolve_document", "safe_name"]

@@ -8,7 +8,7 @@ the web app must not become a way into the machine's own network. Any failure is
 
 :func:`save_pages` writes the fetched bytes under a readable name (from the page's title, else the
 URL) with a ``.meta.json`` sidecar holding the page's URL and the fetch time, ready for
-:func:`rag.corpus.add_files`.
+:func:`rag.ingest.corpus.add_files`.
 """
 
 from __future__ import annotations
@@ -26,9 +26,9 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urljoin, urlsplit
 
-from ._version import __version__
-from .config import FetchSettings
-from .errors import CorpusError, FetchError
+from .._version import __version__
+from ..config import FetchSettings
+from ..errors import CorpusError, FetchError
 from .load import SIDECAR_SUFFIX
 
 if TYPE_CHECKING:
@@ -231,7 +231,7 @@ def page_name(page: FetchedPage, title: str | None) -> str:
 
 def save_pages(pages: Iterable[tuple[FetchedPage, str | None]], folder: Path) -> list[tuple[Path, str]]:
     """Write each ``(page, title)`` into ``folder`` with its sidecar; the ``(path, name)`` pairs for
-    :func:`rag.corpus.add_files`. Two pages that would get one name are numbered."""
+    :func:`rag.ingest.corpus.add_files`. Two pages that would get one name are numbered."""
     written: list[tuple[Path, str]] = []
     used: set[str] = set()
     for page, title in pages:

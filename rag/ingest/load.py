@@ -3,13 +3,13 @@
 - ``.txt`` / ``.md``: the file's own text, decoded from UTF-8 (or UTF-16 with a BOM) without newline
   translation, so offsets index ``open(path, encoding="utf-8", newline="").read()``.
 - ``.html`` / ``.htm``: the article body and metadata through trafilatura, else the visible text
-  (:mod:`rag.formats.html`).
-- ``.pdf``: the text layer, pages separated by a form feed (:mod:`rag.formats.pdf`).
-- ``.docx``: paragraphs, headings and table rows (:mod:`rag.formats.docx`).
+  (:mod:`rag.ingest.formats.html`).
+- ``.pdf``: the text layer, pages separated by a form feed (:mod:`rag.ingest.formats.pdf`).
+- ``.docx``: paragraphs, headings and table rows (:mod:`rag.ingest.formats.docx`).
 
 Metadata comes from the document (HTML metadata, Markdown front matter or first heading, PDF info,
 Word core properties) and from an optional sidecar ``NAME.meta.json`` beside the file, which wins.
-Files that cannot be read raise :class:`~rag.errors.CorpusError`; the build (:mod:`rag.build`)
+Files that cannot be read raise :class:`~rag.errors.CorpusError`; the build (:mod:`rag.index.build`)
 records those as :class:`~rag.records.Skipped` entries, so it never stops on one bad file.
 :func:`scan_corpus` itself only lists files, skipping with a reason unsupported types and any path
 (a symbolic link, or one inside a linked folder) that resolves outside the corpus folder.
@@ -23,8 +23,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from .errors import CorpusError
-from .records import Document, DocumentMeta, Skipped
+from ..errors import CorpusError
+from ..records import Document, DocumentMeta, Skipped
 
 __all__ = [
     "LOADER_VERSION",

@@ -17,10 +17,10 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from .config import WatchSettings
-from .errors import IndexLockedError, RagError
+from ..config import WatchSettings
+from ..errors import IndexLockedError, RagError
+from ..records import BuildReport
 from .load import SIDECAR_SUFFIX, SUPPORTED_SUFFIXES
-from .records import BuildReport
 
 __all__ = ["WatchEvent", "relevant_change", "start_watching", "watch_corpus"]
 

@@ -11,7 +11,7 @@ import textwrap
 from typing import Any
 from urllib.parse import urlsplit
 
-from .records import STATUSES, UNCERTAIN_NOTE, Answer, BuildReport, EvalReport, IndexStatus
+from ..records import STATUSES, UNCERTAIN_NOTE, Answer, BuildReport, EvalReport, IndexStatus
 
 __all__ = ["answer_markdown", "answer_text", "report_text", "safe_url", "scope_note", "status_text", "to_json"]
 

@@ -25,10 +25,10 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ..index import DocRecord, StoredIndex
+from ..records import DocumentMeta
+from ..text import FUNCTION_WORDS
 from .followup import leans_on_previous
-from .index import DocRecord, StoredIndex
-from .records import DocumentMeta
-from .text import FUNCTION_WORDS
 
 __all__ = ["Scope", "SourceName", "attributes", "conversation_scope", "named_scope", "source_names"]
 

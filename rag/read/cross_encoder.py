@@ -1,5 +1,5 @@
 """The cross-encoder: reads the question and a candidate sentence together and scores whether the
-sentence answers it. Part of the read stage (:mod:`rag.read`): it rescores the reader's best few
+sentence answers it. Part of the read stage (:mod:`rag.read.reader`): it rescores the reader's best few
 candidates, the ones whose order decides the first quote.
 
 The model is the bundled all-MiniLM-L6-v2 fine-tuned as a cross-encoder (one relevance logit per
@@ -31,8 +31,8 @@ from typing import Any
 
 import numpy as np
 
-from .encoder import one_thread_session
-from .errors import ModelError
+from ..embed.onnx import one_thread_session
+from ..errors import ModelError
 
 __all__ = ["CrossEncoder", "fuse", "lead_in_first", "needed", "rescore"]
 

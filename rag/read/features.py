@@ -1,4 +1,4 @@
-"""Reader features: what the answer reader (:mod:`rag.read`) knows about each of the best candidates.
+"""Reader features: what the answer reader (:mod:`rag.read.reader`) knows about each of the best candidates.
 
 The six features of retrieval, rank and gap features, the neighbouring sentences' similarity and
 term overlap (and the question's similarity with the sentence joined to each neighbour: a
@@ -22,9 +22,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .config import RetrievalSettings
-from .index import StoredIndex
-from .retrieve import ASKS_CALENDAR_DATE, FEATURES, AnswerKind, answer_type, candidate_features, holds, weights
+from ..config import RetrievalSettings
+from ..index import StoredIndex
+from ..retrieve import ASKS_CALENDAR_DATE, FEATURES, AnswerKind, answer_type, candidate_features, holds, weights
 
 __all__ = [
     "COLUMN",

@@ -2,10 +2,10 @@
 
 Retrieval (:mod:`rag.retrieve`) gathers candidate sentences and ranks them by a weighted sum of six
 features. The reader takes the best ``top_n`` of them and scores each with a LightGBM lambdarank
-model over richer, named features (:mod:`rag.read_features`), computed from what the index
+model over richer, named features (:mod:`rag.read.features`), computed from what the index
 already holds: the reader embeds nothing.
 
-When the ranker's best two are close, a cross-encoder (:mod:`rag.cross_encoder`: MiniLM fine-tuned
+When the ranker's best two are close, a cross-encoder (:mod:`rag.read.cross_encoder`: MiniLM fine-tuned
 on SQuAD, reading the question and each sentence together) rescores its best few, and the two
 scores are fused (:meth:`Reader.rescored`).
 
@@ -20,10 +20,10 @@ It then decides three things, with small models fitted beside the ranker (``mode
 - **spans**: whether a quoted sentence is a lead-in whose next sentence carries the answer, in
   which case the quote spans both (logistic regression on :func:`span_features`; and, not fitted,
   where the cross-encoder put first the sentence just before the reader's first:
-  :func:`~rag.cross_encoder.lead_in_first`; or where the best two are neighbours and the later
+  :func:`~rag.read.cross_encoder.lead_in_first`; or where the best two are neighbours and the later
   opens by referring back to the earlier: :func:`joined_with_runner_up`).
 
-``benchmarks/train_reranker.py`` (``make train-reranker``) trains all of it on the tuning part of the
+``training/reranker.py`` (``make train-reranker``) trains all of it on the tuning part of the
 SQuAD evaluation set; ``models/README.md`` says what data, what licence and what it measured.
 """
 
@@ -38,13 +38,13 @@ from typing import Any, Literal, cast
 
 import numpy as np
 
-from .config import RetrievalSettings
+from ..config import RetrievalSettings
+from ..errors import ModelError
+from ..index import StoredIndex
+from ..records import Status
+from ..retrieve import Candidate, Feature, ranked
 from .cross_encoder import CrossEncoder, lead_in_first
-from .errors import ModelError
-from .index import StoredIndex
-from .read_features import COLUMN, READER_FEATURES, in_same_passage, reader_features
-from .records import Status
-from .retrieve import Candidate, Feature, ranked
+from .features import COLUMN, READER_FEATURES, in_same_passage, reader_features
 from .trees import TreeEnsemble
 
 __all__ = [
@@ -114,7 +114,7 @@ def statuses(
     does not answer "how many" directly, however close it is), or it names something the articles
     never mention; else ``uncertain``. ``thresholds`` are ``models/reader.json``'s
     (:data:`STATUS_THRESHOLDS`). One rule for serving and for training's figures. ``named``: the
-    question names a source of the collection (:mod:`rag.scope`), so it is not far from the
+    question names a source of the collection (:mod:`rag.question.scope`), so it is not far from the
     articles, whatever its words' similarity."""
     t = thresholds
     far = (best_dense < t["off_topic_below"]) & (confidence < t["far_abstain_below"]) & (not named)
@@ -243,7 +243,7 @@ class Reading:
 
 class Reader:
     """The trained second stage, loaded once from ``models/`` (LightGBM's text format + JSON) and
-    evaluated with :class:`~rag.trees.TreeEnsemble` (no ``lightgbm`` import on the question path)."""
+    evaluated with :class:`~rag.read.trees.TreeEnsemble` (no ``lightgbm`` import on the question path)."""
 
     def __init__(self, folder: Path, *, cross_encoder: bool = True) -> None:
         model, params = folder / "reader.txt", folder / "reader.json"
@@ -267,7 +267,7 @@ class Reader:
         self.top_n = int(self.params["top_n"])
         self._columns = [READER_FEATURES.index(f) for f in self.params["used_features"]]
         self.cross_encoder = CrossEncoder(folder) if cross_encoder else None
-        """Rescores the reader's best few candidates (:mod:`rag.cross_encoder`); ``None``: the
+        """Rescores the reader's best few candidates (:mod:`rag.read.cross_encoder`); ``None``: the
         reader's scores alone."""
 
     def scores(self, x: np.ndarray) -> np.ndarray:
@@ -277,7 +277,7 @@ class Reader:
 
     def rescored(self, index: StoredIndex, question: str, top: np.ndarray, scores: np.ndarray) -> np.ndarray:
         """The reader's ``scores`` of the sentences ``top``, the best few fused with the
-        cross-encoder's when the first place is open (:func:`rag.cross_encoder.rescore`); it reads
+        cross-encoder's when the first place is open (:func:`rag.read.cross_encoder.rescore`); it reads
         each as :func:`cross_encoder_text` gives it."""
         if self.cross_encoder is None:
             return scores

@@ -1,6 +1,6 @@
 """A LightGBM model's trees, read from its text format and evaluated with numpy.
 
-The answer reader (:mod:`rag.read`) scores about 40 rows per question with a LightGBM model.
+The answer reader (:mod:`rag.read.reader`) scores about 40 rows per question with a LightGBM model.
 Importing the ``lightgbm`` package costs about 2 s (it pulls in scikit-learn and pandas when they
 are installed), which tripled the time of a cold ``rag ask``; evaluating the model's trees needs
 none of that. This module reads the text format that ``Booster.save_model`` writes and walks every

@@ -4,9 +4,9 @@ import pytest
 
 from rag.chunk import chunk_text, split_paragraphs, split_sentences
 from rag.config import ChunkSettings
-from rag.load import read_document
+from rag.ingest.load import read_document
 
-from .conftest import SEED_CORPUS
+from ..conftest import SEED_CORPUS
 
 
 def sentences(text: str) -> list[str]:

@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 
 from rag import Engine, Settings
-from rag.encoder import EXPORT_VERSION, OnnxEmbedder, cpu_precision, read_model_spec
+from rag.embed.onnx import EXPORT_VERSION, OnnxEmbedder, cpu_precision, read_model_spec
 from rag.errors import ModelError
 
-from .conftest import PROJECT_ROOT
+from ..conftest import PROJECT_ROOT
 
 TEXTS = [
     "Who is expected to serve as secretary of state?",
@@ -134,8 +134,8 @@ def test_cpu_precision_follows_the_instruction_set():
 
 def test_rag_ask_does_not_import_torch_or_gradio(seed_engine: Engine, embedder: OnnxEmbedder):
     """A cold `rag ask` answers without importing torch, transformers, gradio, lightgbm and
-    scikit-learn (the reader's trees are evaluated by rag.trees), or bm25s and scipy (the BM25
-    arrays are read by rag.lexical), nor httpx (only fetching a URL needs it)."""
+    scikit-learn (the reader's trees are evaluated by rag.read.trees), or bm25s and scipy (the BM25
+    arrays are read by rag.index.lexical), nor httpx (only fetching a URL needs it)."""
     script = (
         "import sys\n"
         "from rag.cli import main\n"

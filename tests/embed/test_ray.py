@@ -11,7 +11,7 @@ from rag import Engine, Settings
 from rag.cli import main
 from rag.index import StoredIndex
 
-from .conftest import copy_seed_corpus
+from ..conftest import copy_seed_corpus
 
 ray = pytest.importorskip("ray", reason="the [ray] extra is not installed: pip install '.[ray]'")
 

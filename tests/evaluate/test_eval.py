@@ -14,8 +14,8 @@ from click.testing import CliRunner
 
 from rag import Answer, CitedPassage, Engine, Quote, Settings
 from rag.cli import main
-from rag.encoder import OnnxEmbedder
-from rag.evaluate import (
+from rag.embed.onnx import OnnxEmbedder
+from rag.evaluate.squad import (
     Scored,
     evaluate,
     first_hit,
@@ -26,7 +26,7 @@ from rag.evaluate import (
     write_corpus,
 )
 
-MINI = Path(__file__).parent / "data" / "squad-mini.json"
+MINI = Path(__file__).resolve().parent.parent / "data" / "squad-mini.json"
 
 
 def test_answer_offsets_map_into_the_written_documents(tmp_path: Path):

@@ -14,7 +14,7 @@ from rag.errors import IndexMissingError
 from rag.index import StoredIndex
 from rag.text import normalize_text
 
-from .fakes import FakeEmbedder
+from ..fakes import FakeEmbedder
 
 NEW_ARTICLE = (
     "Ministers meet in Busan\n\n"

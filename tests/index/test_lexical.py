@@ -1,5 +1,5 @@
 """The BM25 backend against ``bm25s`` itself (the reference): an index is built by bm25s, and
-questions read its saved arrays with numpy (:mod:`rag.lexical`), which must give bm25s's terms
+questions read its saved arrays with numpy (:mod:`rag.index.lexical`), which must give bm25s's terms
 and scores exactly."""
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ import pytest
 import Stemmer
 
 from rag import lexical
-from rag.load import read_document, scan_corpus
+from rag.ingest.load import read_document, scan_corpus
 
-from .conftest import SEED_CORPUS
+from ..conftest import SEED_CORPUS
 
 QUERIES = [
     "Who is expected to serve as secretary of state?",

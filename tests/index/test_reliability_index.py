@@ -16,14 +16,14 @@ from typing import Any
 import pytest
 
 from rag import Engine, Settings
-from rag.encoder import OnnxEmbedder
+from rag.embed.onnx import OnnxEmbedder
 from rag.errors import IndexCorruptError, IndexMissingError
 from rag.index import FORMAT_VERSION, StoredIndex, current_generation
 
-from .conftest import copy_collection, copy_seed_corpus
-from .fakes import FakeEmbedder
+from ..conftest import copy_collection, copy_seed_corpus
+from ..fakes import FakeEmbedder
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 QUESTIONS = [
     "Who is expected to serve as secretary of state?",
     "What is the primary source of friction between Japan and South Korea?",

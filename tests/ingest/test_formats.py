@@ -9,16 +9,16 @@ from pathlib import Path
 import pytest
 
 from rag import Settings
-from rag.build import build_index
-from rag.encoder import OnnxEmbedder
+from rag.embed.onnx import OnnxEmbedder
 from rag.errors import CorpusError
-from rag.formats import page_at
-from rag.formats.html import FALLBACK_NOTE
-from rag.load import read_document, scan_corpus
+from rag.index.build import build_index
+from rag.ingest.formats import page_at
+from rag.ingest.formats.html import FALLBACK_NOTE
+from rag.ingest.load import read_document, scan_corpus
 
-from .pdfgen import write_pdf
+from ..pdfgen import write_pdf
 
-PAGES = Path(__file__).resolve().parent.parent / "benchmarks" / "extraction_pages"
+PAGES = Path(__file__).resolve().parent.parent.parent / "benchmarks" / "extraction_pages"
 CHECK_SET = sorted(p.stem for p in PAGES.glob("*.html"))
 
 

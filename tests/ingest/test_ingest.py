@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 
 from rag import Engine, Settings
-from rag.encoder import OnnxEmbedder
+from rag.embed.onnx import OnnxEmbedder
 from rag.errors import FetchError
-from rag.present import answer_text
+from rag.present.text import answer_text
 
-from .test_cli import folders, run
-from .website import FERRY_PATH, PAGES
+from ..test_cli import folders, run
+from ..website import FERRY_PATH, PAGES
 
 FERRY_QUESTION = "When will the joint company take over the ferries?"
 

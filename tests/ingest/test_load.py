@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 
 from rag.errors import CorpusError
-from rag.load import read_document, scan_corpus
+from rag.ingest.load import read_document, scan_corpus
 
-from .pdfgen import write_pdf
+from ..pdfgen import write_pdf
 
 
 def test_txt_keeps_the_files_own_text(tmp_path: Path):

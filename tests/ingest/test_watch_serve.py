@@ -16,9 +16,9 @@ from gradio_client import Client
 
 from rag import Engine
 
-from .conftest import copy_collection
-from .uiserver import free_port
-from .website import PAGES
+from ..conftest import copy_collection
+from ..uiserver import free_port
+from ..website import PAGES
 
 QUESTION = "When will the joint company take over the ferries?"
 LIMIT_S = 90.0

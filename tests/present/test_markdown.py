@@ -15,7 +15,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 
 from rag import Engine, Quote, answer_markdown
 
-from .test_ui_render import HOSTILE, hostile_answer
+from ..ui.test_ui_render import HOSTILE, hostile_answer
 
 QUESTIONS = ["Who is expected to serve as secretary of state?", "What did Trump's advisers tell Seoul and Tokyo?"]
 

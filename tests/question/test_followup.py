@@ -11,14 +11,14 @@ from pathlib import Path
 from benchmarks.run import RecordingEmbedder
 from rag import Engine, Settings
 from rag.config import FollowUpSettings
-from rag.encoder import OnnxEmbedder
-from rag.evaluate import follow_up_pairs, load_squad
-from rag.followup import asks_for_name, fuse_ranks, names, own_weight, queries, reading_weights, resolve
-from rag.followup_pairs import make_pair
+from rag.embed.onnx import OnnxEmbedder
+from rag.evaluate.followup_pairs import make_pair
+from rag.evaluate.squad import follow_up_pairs, load_squad
+from rag.question.followup import asks_for_name, fuse_ranks, names, own_weight, queries, reading_weights, resolve
 
-from .conftest import copy_collection
+from ..conftest import copy_collection
 
-MINI = Path(__file__).parent / "data" / "squad-mini.json"
+MINI = Path(__file__).resolve().parent.parent / "data" / "squad-mini.json"
 FOLLOW = FollowUpSettings()
 
 

@@ -1,4 +1,4 @@
-"""Questions that ask what one source says (rag/scope.py): which names count, which phrasings
+"""Questions that ask what one source says (rag/question/scope.py): which names count, which phrasings
 attribute, and answers on the real model and index of the seed articles, whose sidecars name
 their publishers and authors."""
 
@@ -13,10 +13,10 @@ import pytest
 
 from benchmarks.run import RecordingEmbedder
 from rag import Engine, answer_markdown, answer_text
-from rag.encoder import OnnxEmbedder
+from rag.embed.onnx import OnnxEmbedder
+from rag.question.scope import attributes, conversation_scope, named_scope, source_names
 from rag.records import DocumentMeta
 from rag.retrieve import candidate_features
-from rag.scope import attributes, conversation_scope, named_scope, source_names
 from ui.render import answer_html
 
 
@@ -126,7 +126,7 @@ PAGE = """<!doctype html><html><head><title>Harbour accord signed | Coastline Re
 
 
 def test_a_web_page_is_named_by_its_site_and_author(seed_engine: Engine, tmp_path: Path):
-    from .uiserver import private_engine
+    from ..uiserver import private_engine
 
     engine = private_engine(seed_engine, tmp_path / "collection")
     page = tmp_path / "harbour.html"

@@ -1,4 +1,4 @@
-"""The cross-encoder (rag/cross_encoder.py): the committed model on the seed articles' own
+"""The cross-encoder (rag/read/cross_encoder.py): the committed model on the seed articles' own
 sentences, the fusion with the reader's scores, when it runs, and a broken model folder."""
 
 from __future__ import annotations
@@ -13,12 +13,12 @@ import pytest
 
 from rag import Engine
 from rag.config import default_reader_dir
-from rag.cross_encoder import CrossEncoder, fuse, needed
 from rag.errors import ModelError
-from rag.read import Reader
+from rag.read.cross_encoder import CrossEncoder, fuse, needed
+from rag.read.reader import Reader
 
-from .conftest import reader_view
-from .test_answers import ANSWERABLE
+from ..conftest import reader_view
+from ..test_answers import ANSWERABLE
 
 MODELS = default_reader_dir()
 
@@ -41,7 +41,7 @@ def test_the_committed_model_is_small_and_described():
     assert (MODELS / config["model"]).stat().st_size <= 25 * 1024 * 1024
     assert config["top"] >= 2 and config["weight"] > 0 and config["below_gap"] > 0
     described = (
-        (MODELS / "README.md").read_text(encoding="utf-8").split("the cross-encoder (`rag/cross_encoder.py`)")[1]
+        (MODELS / "README.md").read_text(encoding="utf-8").split("the cross-encoder (`rag/read/cross_encoder.py`)")[1]
     )
     assert all(w in described for w in ("make train-cross-encoder", "SQuAD", "Licence", "Metrics"))
 

@@ -1,4 +1,4 @@
-"""The answer reader (rag/read.py) on the real model, the real index of the seed articles and the
+"""The answer reader (rag/read/reader.py) on the real model, the real index of the seed articles and the
 trained model in models/: features, status and confidence, spans, and a broken model folder."""
 
 from __future__ import annotations
@@ -13,11 +13,12 @@ import pytest
 
 from rag import Engine, Settings
 from rag.errors import ModelError
-from rag.evaluate import calibration_error
+from rag.evaluate.squad import calibration_error
 from rag.index import StoredIndex
-from rag.present import answer_text
+from rag.present.text import answer_text
 from rag.quote import answer_from_candidates
-from rag.read import (
+from rag.read.features import QUESTION_WORDS, READER_FEATURES, in_same_passage
+from rag.read.reader import (
     RUNNER_UP_WITHIN,
     Reader,
     confidence_features,
@@ -25,13 +26,12 @@ from rag.read import (
     joined_with_runner_up,
     unknown_names,
 )
-from rag.read_features import QUESTION_WORDS, READER_FEATURES, in_same_passage
 from rag.records import UNCERTAIN_NOTE, Answer
 from rag.retrieve import candidate_features, ranked, weights
 from ui.render import answer_html
 
-from .conftest import SEED_CORPUS, reader_view
-from .test_answers import ANSWERABLE, OFF_TOPIC
+from ..conftest import SEED_CORPUS, reader_view
+from ..test_answers import ANSWERABLE, OFF_TOPIC
 
 
 def test_reader_features_are_named_and_well_formed(seed_engine: Engine):
@@ -284,7 +284,7 @@ def test_on_topic_questions_the_articles_do_not_answer_are_not_answered(seed_eng
 
 
 def test_status_reads_the_confidence_and_how_far_the_question_is(seed_engine: Engine):
-    """The status rule (:func:`rag.read.statuses`) with the shipped thresholds: a sure first quote
+    """The status rule (:func:`rag.read.reader.statuses`) with the shipped thresholds: a sure first quote
     is answered unless capped, however far the question; a question far from every sentence
     abstains unless the reader is fairly sure; a doubtful one abstains only while it is not near
     the articles."""

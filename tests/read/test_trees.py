@@ -1,11 +1,11 @@
-"""rag.trees against the reference, lightgbm.Booster.predict, on the shipped reader model."""
+"""rag.read.trees against the reference, lightgbm.Booster.predict, on the shipped reader model."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from rag.trees import TreeEnsemble
+from rag.read.trees import TreeEnsemble
 from tests.conftest import PROJECT_ROOT
 
 MODEL = PROJECT_ROOT / "models" / "reader.txt"

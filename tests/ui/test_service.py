@@ -20,7 +20,7 @@ from gradio_client import Client
 
 from rag import MAX_FILE_BYTES, Engine
 
-from .uiserver import Running, private_app
+from ..uiserver import Running, private_app
 
 SEED_QUESTION = "Who is expected to serve as secretary of state?"
 NEW_ARTICLE = """# Vestrand opens the Lumora tidal bridge

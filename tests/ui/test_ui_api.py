@@ -16,8 +16,8 @@ from gradio_client import Client, handle_file
 
 from rag import Engine
 
-from .uiserver import Running, private_app, private_engine, running_app
-from .website import FERRY_PATH
+from ..uiserver import Running, private_app, private_engine, running_app
+from ..website import FERRY_PATH
 
 SEED_QUESTION = "Who is expected to serve as secretary of state?"
 NEW_ARTICLE = """# Vestrand opens the Lumora tidal bridge
@@ -232,7 +232,7 @@ def test_bad_upload_is_refused_and_changes_nothing(
 
 
 def test_too_large_upload_is_refused(client: Client, server: Running, tmp_path: Path):
-    from rag.load import MAX_FILE_BYTES
+    from rag.ingest.load import MAX_FILE_BYTES
 
     before = corpus_listing(server)
     path = tmp_path / "huge.txt"

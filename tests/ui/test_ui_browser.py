@@ -15,12 +15,12 @@ import pytest
 
 from rag import Engine
 
-from .uiserver import Running, private_engine, running_app
+from ..uiserver import Running, private_engine, running_app
 
 pytestmark = pytest.mark.browser
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 ARGS = [
     "--no-sandbox",
     "--headless",

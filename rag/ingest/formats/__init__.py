@@ -1,19 +1,19 @@
 """Formats: one module per file type that needs more than decoding, each turning a file into text.
 
-- :mod:`~rag.formats.html`: web pages through trafilatura (article body and metadata), falling back
+- :mod:`~rag.ingest.formats.html`: web pages through trafilatura (article body and metadata), falling back
   to the page's visible text.
-- :mod:`~rag.formats.pdf`: the text layer, pages separated by a form feed (``"\\n\\f\\n"``), so a
+- :mod:`~rag.ingest.formats.pdf`: the text layer, pages separated by a form feed (``"\\n\\f\\n"``), so a
   character's page is the number of form feeds before it plus one (:func:`page_at`).
-- :mod:`~rag.formats.docx`: Word documents, paragraphs and headings, core properties as metadata.
+- :mod:`~rag.ingest.formats.docx`: Word documents, paragraphs and headings, core properties as metadata.
 
-Plain text and Markdown are read by :mod:`rag.load` itself.
+Plain text and Markdown are read by :mod:`rag.ingest.load` itself.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..records import DocumentMeta
+from ...records import DocumentMeta
 
 __all__ = ["PAGE_BREAK", "Extracted", "page_at"]
 

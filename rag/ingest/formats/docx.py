@@ -5,8 +5,8 @@ from __future__ import annotations
 import io
 import zipfile
 
-from ..errors import CorpusError
-from ..records import DocumentMeta
+from ...errors import CorpusError
+from ...records import DocumentMeta
 from . import Extracted
 
 __all__ = ["extract_docx"]

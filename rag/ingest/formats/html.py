@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from ..records import DocumentMeta
+from ...records import DocumentMeta
 from . import Extracted
 
 __all__ = ["FALLBACK_NOTE", "extract_html", "html_title", "visible_text"]

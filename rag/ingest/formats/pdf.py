@@ -1,11 +1,11 @@
-"""PDF: the text layer, page by page; pages are joined with :data:`~rag.formats.PAGE_BREAK`."""
+"""PDF: the text layer, page by page; pages are joined with :data:`~rag.ingest.formats.PAGE_BREAK`."""
 
 from __future__ import annotations
 
 import io
 
-from ..errors import CorpusError
-from ..records import DocumentMeta
+from ...errors import CorpusError
+from ...records import DocumentMeta
 from . import PAGE_BREAK, Extracted
 
 __all__ = ["extract_pdf"]
