@@ -335,18 +335,13 @@ def serve(corpus_dir: Path | None, index_dir: Path | None, host: str, port: int,
     for a bearer token programs may send instead; without RAG_AUTH, serving on an address other
     machines can reach prints a warning. Set RAG_ALLOW_PRIVATE_URLS=1 to let the page's
     "Add by link" fetch loopback or private addresses."""
-    auth = None
-    if os.environ.get("RAG_AUTH"):
-        user, sep, password = os.environ["RAG_AUTH"].partition(":")
-        if not sep or not user or not password:
-            raise RagError("RAG_AUTH must look like user:password (both non-empty); fix it or unset it")
-        auth = (user, password)
-    token = os.environ.get("RAG_API_TOKEN") or None
-    if token and auth is None:
-        raise RagError("RAG_API_TOKEN is set without RAG_AUTH: set RAG_AUTH=user:password too, or unset the token")
+    from .engine import Engine
+
+    settings = Settings.from_env().with_dirs(corpus_dir, index_dir)
+    auth, token = settings.serve.credentials()
     from ui.app import launch
 
-    engine = _engine(corpus_dir, index_dir)
+    engine = Engine(settings)
     _run_build(lambda bars: engine.build(progress=bars), as_json=False, quiet=False)
     if watch:
         engine.start_watching(_echo_watch_event)

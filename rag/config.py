@@ -9,6 +9,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from .errors import RagError
+
 __all__ = [
     "ChunkSettings",
     "FetchSettings",
@@ -144,6 +146,24 @@ class ServeSettings:
     malloc_arenas: int = 2
     """glibc malloc arenas of the server process (0: no cap): threads taking turns on requests
     otherwise each grow an arena of their own."""
+    auth: str | None = field(default=None, repr=False)
+    """``user:password`` (``RAG_AUTH``): every door of ``rag serve`` (page, REST, MCP) asks for
+    them; ``None``: no login."""
+    api_token: str | None = field(default=None, repr=False)
+    """A bearer token programs may send instead of the login (``RAG_API_TOKEN``); needs ``auth``."""
+
+    def credentials(self) -> tuple[tuple[str, str] | None, str | None]:
+        """``auth`` as ``(user, password)`` (``None``: no login) and the token; a
+        :class:`~rag.errors.RagError` naming the fix when either is malformed."""
+        login = None
+        if self.auth:
+            user, sep, password = self.auth.partition(":")
+            if not sep or not user or not password:
+                raise RagError("RAG_AUTH must look like user:password (both non-empty); fix it or unset it")
+            login = (user, password)
+        if self.api_token and login is None:
+            raise RagError("RAG_API_TOKEN is set without RAG_AUTH: set RAG_AUTH=user:password too, or unset the token")
+        return login, self.api_token or None
 
 
 @dataclass(frozen=True)
@@ -184,8 +204,9 @@ class Settings:
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         """Settings from ``RAG_CORPUS_DIR``, ``RAG_INDEX_DIR``, ``RAG_MODEL_PATH``,
         ``RAG_ALLOW_PRIVATE_URLS`` (``1`` lets the web app fetch private addresses),
-        ``RAG_ENCODER_PRECISION``, ``RAG_READER_DIR`` (the answer reader's folder) and
-        ``RAG_CACHE_DIR`` (else ``$XDG_CACHE_HOME/rag-quotes``)."""
+        ``RAG_ENCODER_PRECISION``, ``RAG_READER_DIR`` (the answer reader's folder),
+        ``RAG_CACHE_DIR`` (else ``$XDG_CACHE_HOME/rag-quotes``), and ``RAG_AUTH`` and
+        ``RAG_API_TOKEN`` (``rag serve``'s login and bearer token)."""
         env = os.environ if env is None else env
         base = cls()
         cache = env.get("RAG_CACHE_DIR") or (
@@ -200,4 +221,5 @@ class Settings:
             retrieval=replace(base.retrieval, reader_dir=Path(env["RAG_READER_DIR"]).expanduser())
             if env.get("RAG_READER_DIR")
             else base.retrieval,
+            serve=replace(base.serve, auth=env.get("RAG_AUTH") or None, api_token=env.get("RAG_API_TOKEN") or None),
         )
