@@ -34,7 +34,8 @@ from typing import Any
 import numpy as np
 
 from benchmarks.corpora import RESULTS, ROOT, SQUAD_PATH
-from benchmarks.run import machine, pct
+from benchmarks.run import pct
+from benchmarks.run_report import machine
 from rag.chunk import chunk_text
 from rag.config import Settings
 from rag.embed.onnx import OnnxEmbedder

@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from rag import dense
 from rag.evaluate.squad import percentile
+from rag.index import dense
 
 __all__ = ["flat_latency", "run_scale", "synthetic_vectors"]
 

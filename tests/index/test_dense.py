@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rag import dense
+from rag.index import dense
 
 
 def _clustered(n: int, dim: int = 64, topics: int = 200, seed: int = 0) -> np.ndarray:

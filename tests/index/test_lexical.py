@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import Stemmer
 
-from rag import lexical
+from rag.index import lexical
 from rag.ingest.load import read_document, scan_corpus
 
 from ..conftest import SEED_CORPUS

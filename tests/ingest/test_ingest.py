@@ -108,7 +108,7 @@ def test_a_name_that_resolves_anew_to_a_private_address_is_refused(
 ):
     """DNS rebinding: the name passes the check (here: the check is told it is public) and the
     connection then reaches a private address; the address the page came from is checked too."""
-    from rag import fetch
+    from rag.ingest import fetch
 
     monkeypatch.setattr(fetch, "_check_host", lambda *args: None)
     engine = _engine(tmp_path, embedder)
