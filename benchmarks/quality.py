@@ -28,6 +28,7 @@ from benchmarks.corpora import SQUAD_PATH
 from rag import EvalReport, Feature, RetrievalSettings, Settings, report_text
 from rag.embed.interface import Embedder
 from rag.engine import Engine
+from rag.evaluate.probes import candidates, sentence_texts
 from rag.evaluate.squad import (
     Article,
     load_squad,
@@ -88,7 +89,7 @@ def collect(
     out_vectors = cached_vectors(engine.embedder, [q.text for q in out], work / "out-of-corpus.npy")
     data = PartData([], [], np.zeros(len(questions)), np.zeros(len(out)), np.zeros(len(questions)), np.zeros(len(out)))
     for i, ((doc, q), vec) in enumerate(zip(questions, vectors)):
-        found = engine.candidates(q.text, vec, lexical=lexical)
+        found = candidates(engine, q.text, vec, lexical=lexical)
         feats = found.features
         starts = np.array(q.answer_starts)
         s, e = found.start, found.end
@@ -100,7 +101,7 @@ def collect(
         data.best_dense_answerable[i] = feats[:, Feature.DENSE].max() if len(feats) else -1
         data.coverage_answerable[i] = feats[:, Feature.COVERAGE].max() if len(feats) else 0
     for i, (q, vec) in enumerate(zip(out, out_vectors)):
-        feats = engine.candidates(q.text, vec, lexical=lexical).features
+        feats = candidates(engine, q.text, vec, lexical=lexical).features
         data.best_dense_out_of_corpus[i] = feats[:, Feature.DENSE].max() if len(feats) else -1
         data.coverage_out_of_corpus[i] = feats[:, Feature.COVERAGE].max() if len(feats) else 0
     return data
@@ -236,7 +237,7 @@ def main() -> None:
         folder.mkdir(parents=True, exist_ok=True)
         engine = _engine(articles, folder)
         stemmed = collect(engine, articles, others, folder)
-        texts = engine.sentence_texts()
+        texts = sentence_texts(engine)
         parts_index_sentence_chars[name] = float(np.mean([len(t) for t in texts]))
         unstemmed = from_texts(texts, stemmer=None)  # Beside the stored index, which stays as built.
         parts[name] = {"stemmed": stemmed, "unstemmed": collect(engine, articles, others, folder, unstemmed)}

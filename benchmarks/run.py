@@ -43,6 +43,7 @@ from benchmarks.scoring import Span, recall_at
 from rag import Engine, Settings
 from rag.embed.interface import DelegatingEmbedder, ProgressFn
 from rag.embed.onnx import OnnxEmbedder
+from rag.evaluate.probes import vectors
 from rag.evaluate.squad import percentile
 
 SECTIONS = ("build", "incremental", "latency", "coldstart", "scale", "peer")
@@ -235,7 +236,7 @@ def bench_scale(ctx: dict[str, Any]) -> dict[str, Any]:
     embedder: OnnxEmbedder = ctx["embedder"]
     squad = Engine(Settings().with_dirs(ctx["squad_dir"], ctx["work"] / "squad-index"), embedder)
     squad.build()
-    topics = squad.vectors()
+    topics = vectors(squad)
     queries = np.stack([embedder.encode([q.text])[0] for q in ctx["questions"][:200]])
     return run_scale(topics, queries, ctx["scale_n"], flat_sizes=ctx["flat_sizes"])
 

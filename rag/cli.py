@@ -172,7 +172,8 @@ def ask(
     """Answer QUESTION with quotes. Without QUESTION, read questions from stdin, one per line, and
     print one JSON object per line (or, with --format markdown, one Markdown answer each); a line
     may also be a JSON object {"question": ..., "previous": ...} to ask a follow-up."""
-    from .present.text import answer_markdown, answer_text, to_json
+    from .present.markdown import answer_markdown
+    from .present.text import answer_text, to_json
 
     fmt = "json" if as_json else fmt
     render = {"json": to_json, "markdown": answer_markdown, "text": answer_text}[fmt]

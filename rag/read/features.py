@@ -17,25 +17,23 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..config import RetrievalSettings
 from ..index import StoredIndex
-from ..retrieve import ASKS_CALENDAR_DATE, FEATURES, AnswerKind, answer_type, candidate_features, holds, weights
+from ..question.answer_type import holds
+from ..retrieve import FEATURES, Retrieved, weights
 
 __all__ = [
     "COLUMN",
     "QUESTION_WORDS",
     "READER_FEATURES",
-    "ReaderRows",
     "TermStats",
     "TopFeatures",
     "in_same_passage",
     "reader_features",
-    "reader_rows",
 ]
 
 QUESTION_WORDS = ("what", "which", "who", "when", "where", "why", "how_many", "how", "other")
@@ -82,10 +80,6 @@ _FUNCTION_WORDS = frozenset(
     have had will would can could should may might must shall""".split()
 )
 """Words of a question that say how it asks, not what it asks about (left out of ``content_coverage``)."""
-_ASKS_AMOUNT = re.compile(
-    r"\b(what|which)\s+(\w+\s+)?(rate|percentage|percent|proportion|amount|number|sum|price|cost|figure)\b", re.I
-)
-_ASKS_DATE = re.compile(ASKS_CALENDAR_DATE, re.I)
 
 
 class TermStats:
@@ -145,19 +139,6 @@ def _ranks(values: np.ndarray) -> np.ndarray:
     return ranks
 
 
-def _asked(question: str) -> AnswerKind | None:
-    """What ``question`` asks for, as ``asked_type_absent`` reads it: ``"date"`` ("what year", "on
-    what date": a year, a month, a day), ``"when"`` (a date or any time: "in the evening", "after
-    the war"), ``"amount"`` (a number that is not a year) or ``None``. Names are left out: "who" is
-    answered by "teachers" as often as by a name."""
-    kind = answer_type(question)
-    if kind == "number" or (kind is None and _ASKS_AMOUNT.search(question)):
-        return "amount"
-    if kind == "date":
-        return "date" if _ASKS_DATE.search(question) else "when"
-    return None
-
-
 def in_same_passage(passage: np.ndarray, ids: np.ndarray, step: int) -> np.ndarray:
     """Whether sentence ``ids + step`` (``step``: -1 the one before, 1 the one after) exists and is
     in the same passage as each of ``ids`` (``passage``: each sentence's passage id). The one test
@@ -182,17 +163,10 @@ class TopFeatures:
     """Whether each one's next sentence is in the same passage."""
 
 
-def reader_features(
-    index: StoredIndex,
-    question: str,
-    query_vector: np.ndarray,
-    ids: np.ndarray,
-    features: np.ndarray,
-    settings: RetrievalSettings,
-    top_n: int,
-) -> TopFeatures:
-    """The ``top_n`` candidates by retrieval score (of ``ids`` with retrieval ``features``) and
-    their reader features (:class:`TopFeatures`)."""
+def reader_features(index: StoredIndex, found: Retrieved, settings: RetrievalSettings, top_n: int) -> TopFeatures:
+    """The ``top_n`` of retrieval's candidates ``found`` by retrieval score and their reader
+    features (:class:`TopFeatures`)."""
+    question, ids, features = found.question, found.ids, found.features
     terms = TermStats(index)
     linear = features @ weights(settings)
     dense_rank = _ranks(features[:, 0])
@@ -218,7 +192,7 @@ def reader_features(
     has_prev = in_same_passage(owner, top, -1)
     has_next = in_same_passage(owner, top, 1)
 
-    q = np.asarray(query_vector, dtype=np.float32).ravel()
+    q = np.asarray(found.vector, dtype=np.float32).ravel()
     vec = index.vectors
     own = np.asarray(vec[index.sentence_vec[top]], dtype=np.float32)
     for name, ctx, has, other_ids in (
@@ -240,15 +214,15 @@ def reader_features(
     pid = owner[top]
     x[:, COLUMN["passage_position"]] = pid - np.searchsorted(index.passage_doc, index.passage_doc[pid], "left")
 
-    q_tokens = terms.tokens(question)
+    q_tokens = terms.tokens(question.text)
     q_terms = {t: terms.idf(t) for t in q_tokens}
     q_bigrams = set(itertools.pairwise(q_tokens))
-    kind = answer_type(question)
-    asked = _asked(question)
-    question_words = {w.lower() for w in re.findall(r"\w+", question)}
+    kind, asked, question_words = question.kind, question.asked, question.words
     content = {
         t: q_terms.get(t, terms.idf(t))
-        for t in terms.tokens(" ".join(w for w in re.findall(r"\w+", question) if w.lower() not in _FUNCTION_WORDS))
+        for t in terms.tokens(
+            " ".join(w for w in re.findall(r"\w+", question.text) if w.lower() not in _FUNCTION_WORDS)
+        )
     }
     content_total = sum(content.values())
     texts: dict[int, str] = {}
@@ -290,61 +264,8 @@ def reader_features(
             sum(v for t, v in content.items() if t in near) / content_total if content_total else np.nan
         )
     x[:, COLUMN["question_terms"]] = len(q_terms)
-    x[:, COLUMN[f"q_{_question_word(question)}"]] = 1.0
+    x[:, COLUMN[f"q_{_question_word(question.text)}"]] = 1.0
     for w in QUESTION_WORDS:
         col = COLUMN[f"q_{w}"]
         x[:, col] = np.nan_to_num(x[:, col])
     return TopFeatures(order=by_linear, top=top, x=x, has_next=has_next)
-
-
-@dataclass(frozen=True, kw_only=True)
-class ReaderRows:
-    """The reader's view of one question (for training and measuring it): its best candidates in
-    retrieval's order, where each stands, and their features."""
-
-    ids: np.ndarray
-    """Sentence ids (consecutive ids in one passage are consecutive sentences)."""
-    doc: tuple[str, ...]
-    start: np.ndarray
-    end: np.ndarray
-    next_start: np.ndarray
-    """Offsets of the next sentence in the same passage; -1 where there is none."""
-    next_end: np.ndarray
-    x: np.ndarray
-    """One row per candidate, one column per name in :data:`READER_FEATURES`."""
-    retrieval: np.ndarray
-    """Retrieval's features of all candidates (what :func:`confidence_features` also reads)."""
-
-
-def reader_rows(
-    index: StoredIndex,
-    question: str,
-    query_vector: np.ndarray,
-    settings: RetrievalSettings,
-    top_n: int,
-    exclude: Sequence[tuple[str, int]] = (),
-) -> ReaderRows:
-    """:class:`ReaderRows` of ``question``; sentences holding any ``(doc, offset)`` of ``exclude``
-    are taken out of the candidates first (to ask a question whose answer was removed)."""
-    ids, features = candidate_features(index, question, query_vector, settings)
-    names = [d.doc for d in index.documents]
-    if exclude and len(ids):
-        doc_of = np.array([names[int(d)] for d in index.sentence_doc[ids]])
-        s, e = index.sentence_start[ids], index.sentence_end[ids]
-        drop = np.zeros(len(ids), dtype=bool)
-        for doc, offset in exclude:
-            drop |= (doc_of == doc) & (s <= offset) & (offset < e)
-        ids, features = ids[~drop], features[~drop]
-    found = reader_features(index, question, query_vector, ids, features, settings, top_n)
-    top, x, has_next = found.top, found.x, found.has_next
-    nxt = np.minimum(top + 1, len(index.sentence_passage) - 1)
-    return ReaderRows(
-        ids=top,
-        doc=tuple(names[int(d)] for d in index.sentence_doc[top]),
-        start=index.sentence_start[top],
-        end=index.sentence_end[top],
-        next_start=np.where(has_next, index.sentence_start[nxt], -1),
-        next_end=np.where(has_next, index.sentence_end[nxt], -1),
-        x=x,
-        retrieval=features,
-    )

@@ -42,7 +42,7 @@ from ..config import RetrievalSettings
 from ..errors import ModelError
 from ..index import StoredIndex
 from ..records import Status
-from ..retrieve import Candidate, Feature, ranked
+from ..retrieve import Candidate, Feature, Retrieved, ranked
 from .cross_encoder import CrossEncoder, lead_in_first
 from .features import COLUMN, READER_FEATURES, in_same_passage, reader_features
 from .trees import TreeEnsemble
@@ -297,18 +297,12 @@ class Reader:
         return bool(logistic(self.params["span"], span_x) >= self.params["span"]["threshold"])
 
     def read(
-        self,
-        index: StoredIndex,
-        question: str,
-        query_vector: np.ndarray,
-        ids: np.ndarray,
-        features: np.ndarray,
-        settings: RetrievalSettings,
-        named: bool = False,
+        self, index: StoredIndex, retrieved: Retrieved, settings: RetrievalSettings, named: bool = False
     ) -> Reading:
-        """Score the best candidates (retrieval's ``ids`` and ``features``) and decide the answer's
-        status, confidence and spans. ``named``: the question names its source (:func:`statuses`)."""
-        found = reader_features(index, question, query_vector, ids, features, settings, self.top_n)
+        """Score the best of retrieval's candidates and decide the answer's status, confidence and
+        spans. ``named``: the question names its source (:func:`statuses`)."""
+        question, ids, features = retrieved.question.text, retrieved.ids, retrieved.features
+        found = reader_features(index, retrieved, settings, self.top_n)
         top, x = found.top, found.x
         own = self.scores(x)
         scores = self.rescored(index, question, top, own)

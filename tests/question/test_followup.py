@@ -14,7 +14,8 @@ from rag.config import FollowUpSettings
 from rag.embed.onnx import OnnxEmbedder
 from rag.evaluate.followup_pairs import make_pair
 from rag.evaluate.squad import follow_up_pairs, load_squad
-from rag.question.followup import asks_for_name, fuse_ranks, names, own_weight, queries, reading_weights, resolve
+from rag.question.followup import asks_for_name, names, own_weight, queries, resolve
+from rag.read.conversation import fuse_ranks, reading_weights
 
 from ..conftest import copy_collection
 

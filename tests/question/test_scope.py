@@ -14,6 +14,7 @@ import pytest
 from benchmarks.run import RecordingEmbedder
 from rag import Engine, answer_markdown, answer_text
 from rag.embed.onnx import OnnxEmbedder
+from rag.evaluate.probes import sentence_texts
 from rag.question.scope import attributes, conversation_scope, named_scope, source_names
 from rag.records import DocumentMeta
 from rag.retrieve import candidate_features
@@ -152,7 +153,7 @@ def test_a_name_other_articles_hold_scopes_only_as_spelled(seed_engine: Engine):
     # "The Peninsula" publishes one article, but "Korean Peninsula" and "on the Peninsula" stand in others.
     index = seed_engine._live()
     kei = _doc_of(seed_engine, publisher="Korea Economic Institute of America (The Peninsula)")
-    assert any("on the Peninsula" in text for text in seed_engine.sentence_texts())
+    assert any("on the Peninsula" in text for text in sentence_texts(seed_engine))
     for spelled in ("according to the peninsula", "According to the Peninsula", "According to Peninsula"):
         assert named_scope(index, f"{spelled}, what did Yoon tell Trump?") is None, spelled
     scope = named_scope(index, "According to The Peninsula, what did Yoon tell Trump?")

@@ -13,6 +13,7 @@ import pytest
 
 from rag import Engine, Settings
 from rag.errors import ModelError
+from rag.evaluate.probes import reader_rows
 from rag.evaluate.squad import calibration_error
 from rag.index import StoredIndex
 from rag.present.text import answer_text
@@ -38,7 +39,7 @@ def test_reader_features_are_named_and_well_formed(seed_engine: Engine):
     reader = seed_engine.reader()
     assert reader is not None and reader is seed_engine.reader()  # Loaded once per engine.
     question = "When did the Camp David summit take place?"
-    rows = seed_engine.reader_rows(question, seed_engine.encode_question(question), top_n=40)
+    rows = reader_rows(seed_engine, question, seed_engine.encode_question(question), top_n=40)
     x = rows.x
     assert x.shape == (min(40, len(rows.retrieval)), len(READER_FEATURES)) == (len(rows.ids), len(READER_FEATURES))
     col = {name: i for i, name in enumerate(READER_FEATURES)}
@@ -57,8 +58,8 @@ def test_reader_features_are_named_and_well_formed(seed_engine: Engine):
 def test_excluded_answers_leave_the_candidates(seed_engine: Engine):
     question = ANSWERABLE[0][0]
     vector = seed_engine.encode_question(question)
-    rows = seed_engine.reader_rows(question, vector, top_n=40)
-    gone = seed_engine.reader_rows(question, vector, top_n=40, exclude=[(rows.doc[0], int(rows.start[0]))])
+    rows = reader_rows(seed_engine, question, vector, top_n=40)
+    gone = reader_rows(seed_engine, question, vector, top_n=40, exclude=[(rows.doc[0], int(rows.start[0]))])
     assert (rows.doc[0], rows.start[0]) not in set(zip(gone.doc, gone.start))
 
 
@@ -240,7 +241,7 @@ def test_answerability_columns_say_whether_the_asked_kind_and_words_are_there(se
     col = {name: i for i, name in enumerate(READER_FEATURES)}
     index = seed_engine._live()
     question = "How many times did Trump meet Kim Jong Un during his first presidency?"
-    rows = seed_engine.reader_rows(question, seed_engine.encode_question(question), top_n=40)
+    rows = reader_rows(seed_engine, question, seed_engine.encode_question(question), top_n=40)
     texts = [index.sentence_text(int(i)) for i in rows.ids]
     absent = rows.x[:, col["asked_type_absent"]]
     with_three = [r for r, t in enumerate(texts) if "three times" in t]
@@ -251,7 +252,7 @@ def test_answerability_columns_say_whether_the_asked_kind_and_words_are_there(se
     coverage = rows.x[:, col["content_coverage"]]
     assert np.all((coverage >= 0) & (coverage <= 1 + 1e-6))
     untyped = "Why does trilateral cooperation on China remain weak?"
-    rows = seed_engine.reader_rows(untyped, seed_engine.encode_question(untyped), top_n=40)
+    rows = reader_rows(seed_engine, untyped, seed_engine.encode_question(untyped), top_n=40)
     assert not rows.x[:, col["asked_type_absent"]].any()
 
 

@@ -1,10 +1,11 @@
-"""Question preparation and the answer-type cue used in scoring."""
+"""Question preparation and the answer-type cue used in scoring (rag/question/)."""
 
 from __future__ import annotations
 
 import pytest
 
-from rag.retrieve import answer_type, holds, prepare_question
+from rag.question.answer_type import answer_type, holds
+from rag.question.record import prepare_question
 
 
 def test_long_question_is_cut_at_a_word_boundary():
