@@ -8,7 +8,7 @@ queries, so an index built before stemming stays correct.
 
 Builds use ``bm25s`` (tokenizing, BM25 weights, saving). Questions read the saved arrays with
 numpy: a term's BM25 weights are one slice of the CSC arrays, and a sentence's score is the sum
-over the query's terms, as ``bm25s.BM25.get_scores`` computes it (``tests/test_lexical.py``
+over the query's terms, as ``bm25s.BM25.get_scores`` computes it (``tests/index/test_lexical.py``
 checks both against ``bm25s`` itself). Importing ``bm25s`` pulls in scipy and numpy's f2py, half
 a second of every cold ``rag ask``; reading its arrays needs neither.
 """

@@ -5,7 +5,7 @@ Importing the ``lightgbm`` package costs about 2 s (it pulls in scikit-learn and
 are installed), which tripled the time of a cold ``rag ask``; evaluating the model's trees needs
 none of that. This module reads the text format that ``Booster.save_model`` writes and walks every
 tree of the ensemble at once, for every row, with LightGBM's own rules for numerical splits and
-missing values. ``tests/test_trees.py`` checks it against ``lightgbm.Booster.predict``, the
+missing values. ``tests/read/test_trees.py`` checks it against ``lightgbm.Booster.predict``, the
 reference, on the shipped model. LightGBM itself is needed only to train (``make train-reranker``).
 """
 
