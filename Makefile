@@ -51,12 +51,12 @@ eval: setup
 
 ## Train the answer reader (models/reader.txt, models/reader.json) on the tuning part of EVAL_DATA
 train-reranker: setup
-	$(BIN)/python -m benchmarks.train_reranker $(EVAL_DATA)
+	$(BIN)/python -m training.reranker $(EVAL_DATA)
 
 ## Train the cross-encoder (models/cross_encoder.*) after train-reranker: its hard negatives are the
 ## reader's; about 20 minutes on 2 cores
 train-cross-encoder: setup
-	$(BIN)/python -m benchmarks.train_cross_encoder $(EVAL_DATA)
+	$(BIN)/python -m training.cross_encoder $(EVAL_DATA)
 
 # The peer of the benchmark (LangChain + FAISS + HuggingFace embeddings) in its own venv, so the
 # product's dependencies stay clean; torch first, pinned to the CPU build.

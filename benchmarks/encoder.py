@@ -34,12 +34,13 @@ from typing import Any
 import numpy as np
 
 from benchmarks.corpora import RESULTS, ROOT, SQUAD_PATH
-from benchmarks.run import machine, pct
+from benchmarks.run import pct
+from benchmarks.run_report import machine
 from rag.chunk import chunk_text
 from rag.config import Settings
-from rag.encoder import OnnxEmbedder
-from rag.evaluate import load_squad, write_corpus
-from rag.load import read_document, scan_corpus
+from rag.embed.onnx import OnnxEmbedder
+from rag.evaluate.squad import load_squad, write_corpus
+from rag.ingest.load import read_document, scan_corpus
 from rag.text import normalize_text
 
 

@@ -7,7 +7,7 @@ The guard of the int8 encoder: MRR and R@1 may not drop by more than 0.005 again
 third row measures an idea that was not adopted unless it holds quality: a passage's vector as the
 renormalised mean of its sentences' vectors instead of an encoding of the passage (a build then
 encodes only sentences). Each row indexes the part from scratch and asks every question of it
-through ``rag.evaluate.evaluate`` (the same code as ``rag eval``).
+through ``rag.evaluate.squad.evaluate`` (the same code as ``rag eval``).
 """
 
 from __future__ import annotations
@@ -25,29 +25,22 @@ import numpy as np
 from benchmarks.corpora import RESULTS, SQUAD_PATH
 from rag import Engine, Settings
 from rag.chunk import split_sentences
-from rag.embed import ProgressFn
-from rag.encoder import OnnxEmbedder
-from rag.evaluate import evaluate
+from rag.embed.interface import DelegatingEmbedder, ProgressFn
+from rag.embed.onnx import OnnxEmbedder
+from rag.evaluate.squad import evaluate
 
 
-class DerivedPassages:
+class DerivedPassages(DelegatingEmbedder):
     """Encodes single sentences; a text of several sentences (a passage) gets the renormalised
     mean of its sentences' vectors. The sentences are split as the chunker splits a paragraph."""
 
     def __init__(self, inner: OnnxEmbedder) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.encoded = 0
 
     @property
     def name(self) -> str:
         return self.inner.name + " derived passages"
-
-    @property
-    def dim(self) -> int:
-        return self.inner.dim
-
-    def preload(self) -> None:
-        self.inner.preload()
 
     def encode(self, texts: Sequence[str], progress: ProgressFn | None = None) -> np.ndarray:
         parts = [[t[s:e] for s, e in split_sentences(t)] or [t] for t in texts]

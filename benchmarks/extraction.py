@@ -25,8 +25,8 @@ from typing import Any
 
 from benchmarks.corpora import RESULTS, ROOT
 from rag.errors import CorpusError
-from rag.formats.html import extract_html, visible_text
-from rag.load import decode_html
+from rag.ingest.formats.html import extract_html, visible_text
+from rag.ingest.load import decode_html
 from rag.records import DocumentMeta
 
 SHINGLE = 4

@@ -26,7 +26,7 @@ from benchmarks.corpora import RESULTS
 from rag import __version__
 from rag.config import ChunkSettings
 from rag.index import IndexContent, StoredIndex, current_generation, write_generation
-from rag.load import LOADER_VERSION
+from rag.ingest.load import LOADER_VERSION
 from rag.records import Chunks, Document
 from rag.text import text_key
 

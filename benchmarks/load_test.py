@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.corpora import RESULTS, ROOT
-from rag.evaluate import percentile
+from rag.evaluate.squad import percentile
 
 QUESTIONS = [
     "Who is expected to serve as secretary of state?",

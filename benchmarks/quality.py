@@ -2,7 +2,7 @@
 
     python -m benchmarks.quality [DATASET.json] [--work DIR] [--out benchmarks/quality.json]
 
-Both parts of the dataset (see :mod:`rag.evaluate`) are indexed through the normal build path
+Both parts of the dataset (see :mod:`rag.evaluate.squad`) are indexed through the normal build path
 (in ``--work``, reused between runs); every question is encoded once and its candidates' features
 (:func:`rag.retrieve.candidate_features`) are computed once, so each variant is only a re-ranking.
 Weights are chosen or fitted on the tuning part; every row also shows the check part, which is
@@ -26,9 +26,10 @@ from scipy.optimize import minimize
 
 from benchmarks.corpora import SQUAD_PATH
 from rag import EvalReport, Feature, RetrievalSettings, Settings, report_text
-from rag.embed import Embedder
+from rag.embed.interface import Embedder
 from rag.engine import Engine
-from rag.evaluate import (
+from rag.evaluate.probes import candidates, sentence_texts
+from rag.evaluate.squad import (
     Article,
     load_squad,
     mean_sentence_words,
@@ -37,7 +38,7 @@ from rag.evaluate import (
     summarize,
     write_corpus,
 )
-from rag.lexical import LexicalIndex, from_texts
+from rag.index.lexical import LexicalIndex, from_texts
 from rag.quote import combine_evidence
 from rag.retrieve import FEATURES, weights
 
@@ -88,7 +89,7 @@ def collect(
     out_vectors = cached_vectors(engine.embedder, [q.text for q in out], work / "out-of-corpus.npy")
     data = PartData([], [], np.zeros(len(questions)), np.zeros(len(out)), np.zeros(len(questions)), np.zeros(len(out)))
     for i, ((doc, q), vec) in enumerate(zip(questions, vectors)):
-        found = engine.candidates(q.text, vec, lexical=lexical)
+        found = candidates(engine, q.text, vec, lexical=lexical)
         feats = found.features
         starts = np.array(q.answer_starts)
         s, e = found.start, found.end
@@ -100,7 +101,7 @@ def collect(
         data.best_dense_answerable[i] = feats[:, Feature.DENSE].max() if len(feats) else -1
         data.coverage_answerable[i] = feats[:, Feature.COVERAGE].max() if len(feats) else 0
     for i, (q, vec) in enumerate(zip(out, out_vectors)):
-        feats = engine.candidates(q.text, vec, lexical=lexical).features
+        feats = candidates(engine, q.text, vec, lexical=lexical).features
         data.best_dense_out_of_corpus[i] = feats[:, Feature.DENSE].max() if len(feats) else -1
         data.coverage_out_of_corpus[i] = feats[:, Feature.COVERAGE].max() if len(feats) else 0
     return data
@@ -193,7 +194,7 @@ def harness(
 ) -> EvalReport:
     """What ``rag eval`` reports (minus timings), from cached question vectors (``vectors`` by
     question text, else the caches in ``work``): the engine's settings through ``Engine.ask``,
-    scored by :mod:`rag.evaluate`."""
+    scored by :mod:`rag.evaluate.squad`."""
     questions = [(a.doc, q) for a in articles for q in a.questions]
     out = [q for a in others for q in a.questions]
     if vectors is None:
@@ -236,7 +237,7 @@ def main() -> None:
         folder.mkdir(parents=True, exist_ok=True)
         engine = _engine(articles, folder)
         stemmed = collect(engine, articles, others, folder)
-        texts = engine.sentence_texts()
+        texts = sentence_texts(engine)
         parts_index_sentence_chars[name] = float(np.mean([len(t) for t in texts]))
         unstemmed = from_texts(texts, stemmer=None)  # Beside the stored index, which stays as built.
         parts[name] = {"stemmed": stemmed, "unstemmed": collect(engine, articles, others, folder, unstemmed)}

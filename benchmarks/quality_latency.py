@@ -5,7 +5,7 @@
 The seed corpus is indexed in a temporary folder through the normal build path. Each question is
 timed ``--repeat`` times, interleaved: encoding the question with sentence-transformers (torch, the
 model's own code), encoding it with our encoder, retrieving, reading (the trained second stage,
-:mod:`rag.read`) and quoting with that vector, and ``Engine.ask`` end to end. The budget (issue
+:mod:`rag.read.reader`) and quoting with that vector, and ``Engine.ask`` end to end. The budget (issue
 10) is an end-to-end p50 of at most 4x sentence-transformers' p50 for encoding the question
 alone; the ratio to our own encoder is printed too. Prints a table and writes JSON. Settings come
 from the environment as ``rag`` reads them (``RAG_READER_DIR``, ``RAG_ENCODER_PRECISION``).
@@ -23,7 +23,7 @@ from pathlib import Path
 
 from benchmarks.corpora import ROOT
 from rag import Engine, Settings
-from rag.evaluate import percentile
+from rag.evaluate.squad import percentile
 
 QUESTIONS = [
     "Who is expected to serve as secretary of state?",

@@ -24,8 +24,8 @@ from pathlib import Path
 from benchmarks.corpora import SQUAD_PATH
 from benchmarks.quality import cached_vectors, harness
 from rag import Engine, Settings, report_text
-from rag.encoder import OnnxEmbedder
-from rag.evaluate import load_squad, split_articles
+from rag.embed.onnx import OnnxEmbedder
+from rag.evaluate.squad import load_squad, split_articles
 
 
 def main() -> None:

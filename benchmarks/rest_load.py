@@ -39,7 +39,7 @@ import httpx
 from benchmarks.corpora import RESULTS, ROOT
 from benchmarks.load_test import QUESTIONS, REFUSED, free_port, server_command, stop, tree_rss_mib, wait_until_up
 from rag import ServeSettings, Settings
-from rag.evaluate import percentile
+from rag.evaluate.squad import percentile
 
 POOL = QUESTIONS * 3 + REFUSED  # The load test's mix: answerable, off-topic, other scripts, refused.
 

@@ -24,9 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import shutil
-import statistics
 import subprocess
 import sys
 import time
@@ -37,42 +35,33 @@ from typing import Any
 
 import numpy as np
 
+from benchmarks.coldstart import bench_coldstart
 from benchmarks.corpora import RESULTS, ROOT, SEED_QUESTIONS, Question, sample_questions, write_squad_corpus
-from benchmarks.load_test import free_port, stop, wait_until_up
+from benchmarks.run_report import machine, table
 from benchmarks.scale import run_scale
 from benchmarks.scoring import Span, recall_at
 from rag import Engine, Settings
-from rag.embed import ProgressFn
-from rag.encoder import OnnxEmbedder
-from rag.evaluate import percentile
+from rag.embed.interface import DelegatingEmbedder, ProgressFn
+from rag.embed.onnx import OnnxEmbedder
+from rag.evaluate.probes import vectors
+from rag.evaluate.squad import percentile
 
 SECTIONS = ("build", "incremental", "latency", "coldstart", "scale", "peer")
 PEER_PYTHON = str(ROOT / ".peer-venv" / "bin" / "python")
 """The peer's own virtual environment, as ``make bench`` sets it up."""
 
 
-class RecordingEmbedder:
+class RecordingEmbedder(DelegatingEmbedder):
     """The real embedder, remembering every text it is given (to re-encode the same texts alone
     and to check that none is embedded twice)."""
 
     def __init__(self, inner: OnnxEmbedder) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.texts: list[str] = []
-
-    @property
-    def name(self) -> str:
-        return self.inner.name
-
-    @property
-    def dim(self) -> int:
-        return self.inner.dim
-
-    def preload(self) -> None:
-        self.inner.preload()
 
     def encode(self, texts: Sequence[str], progress: ProgressFn | None = None) -> np.ndarray:
         self.texts.extend(texts)
-        return self.inner.encode(texts, progress)
+        return super().encode(texts, progress)
 
 
 class StageClock:
@@ -90,7 +79,7 @@ class StageClock:
 
 
 def pct(values: Sequence[float], q: float) -> float:
-    """The ``q``-th percentile (0..100) by :func:`rag.evaluate.percentile`."""
+    """The ``q``-th percentile (0..100) by :func:`rag.evaluate.squad.percentile`."""
     return percentile(values, q / 100)
 
 
@@ -243,96 +232,11 @@ def bench_latency(ctx: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _timed_run(cmd: list[str], env: dict[str, str]) -> tuple[float, str]:
-    t = time.perf_counter()
-    out = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
-    if out.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd)} failed: {out.stderr[-500:]}")
-    return time.perf_counter() - t, out.stderr
-
-
-def _import_profile(cmd: list[str], env: dict[str, str], top: int = 8) -> list[tuple[str, float]]:
-    """The slowest top-level imports of ``cmd`` (``python -X importtime``), in seconds."""
-    _, err = _timed_run([cmd[0], "-X", "importtime", *cmd[1:]], env)
-    rows = []
-    for line in err.splitlines():
-        if line.startswith("import time:") and "|" in line:
-            _, cumulative, name = (p.strip() for p in line.split("|"))
-            if cumulative.isdigit() and not name.startswith(" "):
-                rows.append((name, int(cumulative) / 1e6))
-    top_level = [(n, s) for n, s in rows if "." not in n]
-    return sorted(top_level, key=lambda r: -r[1])[:top]
-
-
-def bench_coldstart(ctx: dict[str, Any]) -> dict[str, Any]:
-    s: Settings = ctx["seed_settings"]
-    Engine(s, ctx["embedder"]).build()
-    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    folders = ["--corpus", str(s.corpus_dir), "--index", str(s.index_dir)]
-    py = sys.executable
-    ask = [py, "-m", "rag.cli", "ask", SEED_QUESTIONS[0], *folders]
-    runs = ctx["cold_runs"]
-    ask_s = [_timed_run(ask, env)[0] for _ in range(runs)]
-    status_s = [_timed_run([py, "-m", "rag.cli", "status", *folders], env)[0] for _ in range(runs)]
-    python_s = [_timed_run([py, "-c", "pass"], env)[0] for _ in range(runs)]
-    model_path = ctx["embedder"].model_dir()
-    torch_path = (
-        "from sentence_transformers import SentenceTransformer;"
-        f"SentenceTransformer({model_path!r}, device='cpu').encode(['warm up'])"
-    )
-    torch_s = [_timed_run([py, "-c", torch_path], env)[0] for _ in range(runs)]
-    return {
-        "runs": runs,
-        "python_startup_s": statistics.median(python_s),
-        "rag_ask_s": statistics.median(ask_s),
-        "rag_ask_all_s": ask_s,
-        "rag_status_s": statistics.median(status_s),
-        "torch_model_load_and_encode_s": statistics.median(torch_s),
-        "rag_ask_imports_s": _import_profile(ask, env),
-        "serve": _serve_first_answer(ctx, env, folders),
-    }
-
-
-def _serve_first_answer(ctx: dict[str, Any], env: dict[str, str], folders: list[str]) -> dict[str, Any]:
-    """Seconds from starting ``rag serve`` to its HTTP server answering, and to its first answer."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}/"
-    t = time.perf_counter()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "rag.cli", "serve", "--port", str(port), *folders],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    result: dict[str, Any] = {}
-    try:
-        wait_until_up(url, proc, timeout=240)
-        result["http_up_s"] = time.perf_counter() - t
-        from gradio_client import Client
-
-        client = Client(url, verbose=False)
-        endpoint = (
-            "/ask" if "/ask" in client.view_api(print_info=False, return_format="dict")["named_endpoints"] else None
-        )
-        if endpoint is None:
-            result["error"] = "the app has no /ask endpoint"
-            return result
-        client.predict(SEED_QUESTIONS[0], api_name=endpoint)
-        result["first_answer_s"] = time.perf_counter() - t
-    except Exception as err:  # The UI is not this benchmark's subject: report, go on.
-        result["error"] = f"{type(err).__name__}: {err}"
-    finally:
-        stop(proc, timeout=20)
-    return result
-
-
 def bench_scale(ctx: dict[str, Any]) -> dict[str, Any]:
     embedder: OnnxEmbedder = ctx["embedder"]
     squad = Engine(Settings().with_dirs(ctx["squad_dir"], ctx["work"] / "squad-index"), embedder)
     squad.build()
-    topics = squad.vectors()
+    topics = vectors(squad)
     queries = np.stack([embedder.encode([q.text])[0] for q in ctx["questions"][:200]])
     return run_scale(topics, queries, ctx["scale_n"], flat_sizes=ctx["flat_sizes"])
 
@@ -394,112 +298,6 @@ def bench_peer(ctx: dict[str, Any]) -> dict[str, Any]:
             "units": f"{peer['chunks']} chunks",
             "model_load_s": peer["model_load_s"],
         },
-    }
-
-
-# -- table ------------------------------------------------------------------------------------
-
-
-def table(results: dict[str, Any]) -> str:
-    rows: list[tuple[str, str, str]] = []
-
-    def add(what: str, value: str, target: str = "") -> None:
-        rows.append((what, value, target))
-
-    if b := results.get("build"):
-        add("build: documents / passages / sentences", f"{b['documents']} / {b['passages']} / {b['sentences']}")
-        add(f"build: total ({results.get('encoder', '?')})", f"{b['build_s']:.1f} s", "")
-        add("build: sentence-transformers (torch) encode of the same texts", f"{b['pure_encode_s']:.1f} s")
-        add("build / torch encode", f"{b['build_over_encode']:.2f}x", "≤ 0.5x")
-        add("build: sentences/s, passages/s", f"{b['sentences_per_s']:.0f}, {b['passages_per_s']:.0f}")
-        add("build: texts/s (build vs torch)", f"{b['texts_per_s_build']:.0f} vs {b['texts_per_s_encode']:.0f}")
-        add("build: texts embedded twice", f"{b['embedded_twice']} (of {b['texts_encoded']})", "0")
-    if i := results.get("incremental"):
-        add(
-            f"add 1 document to {i['documents_before']}",
-            f"{i['add_s']:.2f} s ({i['texts_encoded_by_add']} texts)",
-        )
-        add("  its own encoding / overhead", f"{i['own_encode_s']:.2f} s / {i['overhead_s']:.2f} s", "small constant")
-        add("  add / full rebuild", f"{i['add_over_full']:.3f} ({i['full_build_s']:.1f} s full)")
-    if lat := results.get("latency"):
-        for name in ("seed", "squad"):
-            r = lat[name]
-            # Issue 10's yardstick for the whole ask (p50 ≤ 4x sentence-transformers' encoding of the
-            # question, bundled corpus) is timed by benchmarks.quality_latency, which loads torch.
-            add(
-                f"ask p50 / p95, {name} index (warm)",
-                f"{r['e2e_p50_ms']:.1f} / {r['e2e_p95_ms']:.1f} ms",
-                "≤ 30 ms" if name == "seed" else "",
-            )
-            add(
-                f"  encoder alone p50, {name}",
-                f"{r['encode_p50_ms']:.1f} ms (ask / encoder {r['e2e_over_encode_p50']:.2f}x)",
-                "≤ 4 ms",
-            )
-    if c := results.get("coldstart"):
-        add("rag ask from a shell (median)", f"{c['rag_ask_s']:.2f} s", "≤ 1.0 s")
-        add("  python start alone / rag status", f"{c['python_startup_s']:.2f} s / {c['rag_status_s']:.2f} s")
-        add("  (avoided) torch + model load + encode", f"{c['torch_model_load_and_encode_s']:.2f} s")
-        srv = c["serve"]
-        if "first_answer_s" in srv:
-            add("rag serve: HTTP up / first answer", f"{srv['http_up_s']:.1f} s / {srv['first_answer_s']:.1f} s")
-        else:
-            add("rag serve", srv.get("error", "?")[:70])
-    if s := results.get("scale"):
-        add(f"scale: {s['n']:,} vectors, index", s["index"])
-        add("  build / index size", f"{s['build_s']:.1f} s / {s['index_bytes'] / 2**20:.0f} MiB", "≤ 1 GiB")
-        add("  exact search p50 (float32 flat)", f"{s['exact_p50_ms']:.1f} ms")
-        for r in s["nprobe"]:
-            mark = " (default)" if r["default"] else ""
-            add(
-                f"  nprobe {r['nprobe']}{mark}: p50 / recall@10 / @100",
-                f"{r['p50_ms']:.2f} ms / {r['recall@10']:.3f} / {r['recall@100']:.3f}",
-                "≤ 20 ms, ≥ 0.95" if r["default"] else "",
-            )
-        for f in s.get("flat", []):
-            add(f"  flat p50 at {f['n']:,}", f"{f['p50_ms']:.2f} ms")
-    if p := results.get("peer"):
-        if "error" in p:
-            add("peer", p["error"][:70])
-        else:
-            o, q = p["ours"], p["peer"]
-            add(f"peer ({p['questions']} SQuAD questions)", "ours | LangChain")
-            add("  build", f"{o['build_s']:.1f} s | {q['build_s']:.1f} s")
-            add(
-                "  query p50 / p95",
-                f"{o['p50_ms']:.1f} / {o['p95_ms']:.1f} ms | {q['p50_ms']:.1f} / {q['p95_ms']:.1f} ms",
-            )
-            add(
-                "  passage R@1 / R@5",
-                f"{o['passage']['R@1']:.3f} / {o['passage']['R@5']:.3f} | "
-                f"{q['passage']['R@1']:.3f} / {q['passage']['R@5']:.3f}",
-            )
-            add("  sentence R@1 / R@5 (ours)", f"{o['sentence']['R@1']:.3f} / {o['sentence']['R@5']:.3f}")
-    w1 = max(len(r[0]) for r in rows) if rows else 10
-    w2 = max(len(r[1]) for r in rows) if rows else 10
-    lines = [f"{'measure':<{w1}}  {'value':<{w2}}  target", "-" * (w1 + w2 + 12)]
-    lines += [f"{a:<{w1}}  {b:<{w2}}  {c}".rstrip() for a, b, c in rows]
-    return "\n".join(lines)
-
-
-def machine() -> dict[str, Any]:
-    cpu = "?"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    import torch
-
-    return {
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        "load_average_at_start": os.getloadavg(),
-        "python": platform.python_version(),
-        "torch_threads": torch.get_num_threads(),
-        "platform": platform.platform(),
     }
 
 

@@ -3,7 +3,7 @@
 Real sentence vectors are too few here, so each synthetic vector is a real one (a "topic") plus
 Gaussian noise, normalised: cos(vector, its topic) is about 0.6-0.8, like neighbouring sentences
 of one article. Queries are real question vectors. The ground truth is exact search
-(``IndexFlatIP``) over the same vectors; the index under test is whatever :func:`rag.dense.build`
+(``IndexFlatIP``) over the same vectors; the index under test is whatever :func:`rag.index.dense.build`
 chooses for that size, searched one query at a time as ``rag ask`` does.
 """
 
@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from rag import dense
-from rag.evaluate import percentile
+from rag.evaluate.squad import percentile
+from rag.index import dense
 
 __all__ = ["flat_latency", "run_scale", "synthetic_vectors"]
 
@@ -37,7 +37,7 @@ def synthetic_vectors(topics: np.ndarray, n: int, seed: int = 0, chunk: int = 10
 
 
 def _latencies(index: Any, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Search one query at a time, on one thread as :func:`rag.dense.search` does;
+    """Search one query at a time, on one thread as :func:`rag.index.dense.search` does;
     (milliseconds per query, ids [queries, k])."""
     import faiss
 
@@ -81,7 +81,7 @@ def run_scale(
     nprobes: tuple[int, ...] = (4, 8, 16, 32, 64),
     flat_sizes: Sequence[int] = (),
 ) -> dict[str, Any]:
-    """Build the index :func:`rag.dense.build` picks for ``n`` synthetic vectors; measure build
+    """Build the index :func:`rag.index.dense.build` picks for ``n`` synthetic vectors; measure build
     time, memory, and per-query latency and recall@10 / @100 against exact search per nprobe."""
     import faiss
 

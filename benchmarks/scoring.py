@@ -1,7 +1,7 @@
 """Retrieval quality for the benchmark, by the ReQA rule: a returned span is a hit when it
 contains the start of a gold answer (in the same document).
 
-Kept to this one small function so ``rag.evaluate`` can replace it: it scores the engine's
+Kept to this one small function so ``rag.evaluate.squad`` can replace it: it scores the engine's
 sentences and passages and the peer's chunks alike, from (doc, start, end) spans ranked best first.
 """
 

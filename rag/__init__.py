@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from ._version import __version__
 from .config import ChunkSettings, FetchSettings, RetrievalSettings, ServeSettings, Settings, WatchSettings
-from .engine import CandidateFeatures, Engine
+from .engine import Engine
 from .errors import (
     CorpusError,
     DocumentNotFoundError,
@@ -30,9 +30,11 @@ from .errors import (
     QuestionError,
     RagError,
 )
-from .fetch import parse_urls
-from .load import MAX_FILE_BYTES, SUPPORTED_SUFFIXES
-from .present import answer_markdown, answer_text, report_text, safe_url, scope_note, status_text, to_json
+from .evaluate.probes import CandidateFeatures
+from .ingest.fetch import parse_urls
+from .ingest.load import MAX_FILE_BYTES, SUPPORTED_SUFFIXES
+from .present.markdown import answer_markdown
+from .present.text import answer_text, report_text, safe_url, scope_note, status_text, to_json
 from .records import (
     STATUSES,
     UNCERTAIN_NOTE,

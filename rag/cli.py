@@ -18,7 +18,7 @@ import click
 
 from .config import Settings
 from .errors import CorpusError, QuestionError, RagError
-from .progress import ProgressBars
+from .present.progress import ProgressBars
 
 __all__ = ["main"]
 
@@ -48,7 +48,7 @@ def _engine(
 
     settings = Settings.from_env().with_dirs(corpus_dir, index_dir)
     if ray:
-        from .embed_ray import RayEmbedder
+        from .embed.ray_actors import RayEmbedder
 
         return Engine(settings, RayEmbedder(settings, address=ray_address))
     return Engine(settings)
@@ -72,7 +72,7 @@ def _friendly(func: F) -> F:
 
 
 def _run_build(action: Callable[[Callable[[str, int, int], None]], Any], as_json: bool, quiet: bool) -> None:
-    from .present import report_text, to_json
+    from .present.text import report_text, to_json
 
     bars = ProgressBars(enabled=not quiet and not as_json)
     try:
@@ -172,7 +172,8 @@ def ask(
     """Answer QUESTION with quotes. Without QUESTION, read questions from stdin, one per line, and
     print one JSON object per line (or, with --format markdown, one Markdown answer each); a line
     may also be a JSON object {"question": ..., "previous": ...} to ask a follow-up."""
-    from .present import answer_markdown, answer_text, to_json
+    from .present.markdown import answer_markdown
+    from .present.text import answer_text, to_json
 
     fmt = "json" if as_json else fmt
     render = {"json": to_json, "markdown": answer_markdown, "text": answer_text}[fmt]
@@ -254,7 +255,7 @@ def remove(docs: tuple[str, ...], corpus_dir: Path | None, index_dir: Path | Non
 @_friendly
 def status(corpus_dir: Path | None, index_dir: Path | None, as_json: bool, verify: bool) -> None:
     """Show the documents, passages, sentences, model and build time of the index."""
-    from .present import status_text, to_json
+    from .present.text import status_text, to_json
 
     engine = _engine(corpus_dir, index_dir)
     result = engine.status()
@@ -297,8 +298,8 @@ def eval_command(
     dataset: Path, k: int, part: str, unanswerable: Path | None, together: bool, as_json: bool, quiet: bool
 ) -> None:
     """Measure answer quality on DATASET (SQuAD v1.1 format) in a temporary corpus and index."""
-    from .evaluate import evaluate
-    from .present import report_text, to_json
+    from .evaluate.squad import evaluate
+    from .present.text import report_text, to_json
 
     bars = ProgressBars(enabled=not quiet and not as_json)
     try:
@@ -335,18 +336,13 @@ def serve(corpus_dir: Path | None, index_dir: Path | None, host: str, port: int,
     for a bearer token programs may send instead; without RAG_AUTH, serving on an address other
     machines can reach prints a warning. Set RAG_ALLOW_PRIVATE_URLS=1 to let the page's
     "Add by link" fetch loopback or private addresses."""
-    auth = None
-    if os.environ.get("RAG_AUTH"):
-        user, sep, password = os.environ["RAG_AUTH"].partition(":")
-        if not sep or not user or not password:
-            raise RagError("RAG_AUTH must look like user:password (both non-empty); fix it or unset it")
-        auth = (user, password)
-    token = os.environ.get("RAG_API_TOKEN") or None
-    if token and auth is None:
-        raise RagError("RAG_API_TOKEN is set without RAG_AUTH: set RAG_AUTH=user:password too, or unset the token")
+    from .engine import Engine
+
+    settings = Settings.from_env().with_dirs(corpus_dir, index_dir)
+    auth, token = settings.serve.credentials()
     from ui.app import launch
 
-    engine = _engine(corpus_dir, index_dir)
+    engine = Engine(settings)
     _run_build(lambda bars: engine.build(progress=bars), as_json=False, quiet=False)
     if watch:
         engine.start_watching(_echo_watch_event)
@@ -355,7 +351,7 @@ def serve(corpus_dir: Path | None, index_dir: Path | None, host: str, port: int,
 
 
 def _echo_watch_event(event: Any) -> None:
-    from .present import report_text
+    from .present.text import report_text
 
     line = f"error: {event}" if isinstance(event, RagError) else report_text(event)
     click.echo(line, err=isinstance(event, RagError))

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from .errors import RagError
+
 __all__ = [
     "ChunkSettings",
     "FetchSettings",
@@ -82,21 +84,21 @@ class RetrievalSettings:
     max_question_chars: int = 1000
     """Longer questions are cut at a word boundary before anything else happens."""
     reader_dir: Path | None = field(default_factory=default_reader_dir)
-    """Folder of the trained answer reader (``reader.txt``, ``reader.json``; see :mod:`rag.read`;
+    """Folder of the trained answer reader (``reader.txt``, ``reader.json``; see :mod:`rag.read.reader`;
     ``RAG_READER_DIR``, by default :func:`default_reader_dir`): it re-scores the best candidates,
     grades the answer's status and joins lead-in sentences to the sentence that answers. ``None``
     ranks by the weighted sum above and abstains by ``abstain_below`` alone (every answer is then
     ``"answered"`` or ``"abstained"``)."""
     cross_encoder: bool = True
     """Whether the reader's best few candidates are rescored by the cross-encoder of
-    ``reader_dir`` (:mod:`rag.cross_encoder`) when its best two are close: the right first quote
+    ``reader_dir`` (:mod:`rag.read.cross_encoder`) when its best two are close: the right first quote
     more often, for about 30 ms on the questions it runs on (a third of SQuAD's on the tuning
     part). ``False``: the reader's scores alone."""
 
 
 @dataclass(frozen=True, kw_only=True)
 class FetchSettings:
-    """How ``rag add URL`` and the page's "Add by link" download pages (:mod:`rag.fetch`)."""
+    """How ``rag add URL`` and the page's "Add by link" download pages (:mod:`rag.ingest.fetch`)."""
 
     timeout_s: float = 20.0
     """For the whole download of one URL, redirects included."""
@@ -109,7 +111,7 @@ class FetchSettings:
 
 @dataclass(frozen=True, kw_only=True)
 class WatchSettings:
-    """How ``rag watch`` and ``rag serve --watch`` follow the corpus folder (:mod:`rag.watch`)."""
+    """How ``rag watch`` and ``rag serve --watch`` follow the corpus folder (:mod:`rag.ingest.watch`)."""
 
     quiet_ms: int = 500
     """Changes are collected until the folder has been quiet this long, then one build runs."""
@@ -121,7 +123,7 @@ class WatchSettings:
 
 @dataclass(frozen=True, kw_only=True)
 class FollowUpSettings:
-    """How a follow-up question is read with the previous one (see :mod:`rag.followup`)."""
+    """How a follow-up question is read with the previous one (see :mod:`rag.question.followup`)."""
 
     own_weight: float = 0.5
     """Weight of the follow-up's own ranking when it clearly leans on the previous question (short,
@@ -144,6 +146,24 @@ class ServeSettings:
     malloc_arenas: int = 2
     """glibc malloc arenas of the server process (0: no cap): threads taking turns on requests
     otherwise each grow an arena of their own."""
+    auth: str | None = field(default=None, repr=False)
+    """``user:password`` (``RAG_AUTH``): every door of ``rag serve`` (page, REST, MCP) asks for
+    them; ``None``: no login."""
+    api_token: str | None = field(default=None, repr=False)
+    """A bearer token programs may send instead of the login (``RAG_API_TOKEN``); needs ``auth``."""
+
+    def credentials(self) -> tuple[tuple[str, str] | None, str | None]:
+        """``auth`` as ``(user, password)`` (``None``: no login) and the token; a
+        :class:`~rag.errors.RagError` naming the fix when either is malformed."""
+        login = None
+        if self.auth:
+            user, sep, password = self.auth.partition(":")
+            if not sep or not user or not password:
+                raise RagError("RAG_AUTH must look like user:password (both non-empty); fix it or unset it")
+            login = (user, password)
+        if self.api_token and login is None:
+            raise RagError("RAG_API_TOKEN is set without RAG_AUTH: set RAG_AUTH=user:password too, or unset the token")
+        return login, self.api_token or None
 
 
 @dataclass(frozen=True)
@@ -158,7 +178,7 @@ class Settings:
     """Path of a sentence-transformers model folder; ``None`` means the bundled all-MiniLM-L6-v2."""
     batch_size: int = 64
     """Texts per step of an encoding (progress is reported after each step; the steps are shared
-    out among the cores). The encoder still runs each text alone (see :mod:`rag.encoder`)."""
+    out among the cores). The encoder still runs each text alone (see :mod:`rag.embed.onnx`)."""
     encoder_precision: str = "auto"
     """The ONNX encoder's weights: ``auto`` (int8 for this CPU's instruction set where it has one,
     else fp32), ``fp32``, or an int8 kind: ``avx512_vnni``, ``avx512``, ``avx2``, ``arm64``. Part of
@@ -184,8 +204,9 @@ class Settings:
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         """Settings from ``RAG_CORPUS_DIR``, ``RAG_INDEX_DIR``, ``RAG_MODEL_PATH``,
         ``RAG_ALLOW_PRIVATE_URLS`` (``1`` lets the web app fetch private addresses),
-        ``RAG_ENCODER_PRECISION``, ``RAG_READER_DIR`` (the answer reader's folder) and
-        ``RAG_CACHE_DIR`` (else ``$XDG_CACHE_HOME/rag-quotes``)."""
+        ``RAG_ENCODER_PRECISION``, ``RAG_READER_DIR`` (the answer reader's folder),
+        ``RAG_CACHE_DIR`` (else ``$XDG_CACHE_HOME/rag-quotes``), and ``RAG_AUTH`` and
+        ``RAG_API_TOKEN`` (``rag serve``'s login and bearer token)."""
         env = os.environ if env is None else env
         base = cls()
         cache = env.get("RAG_CACHE_DIR") or (
@@ -200,4 +221,5 @@ class Settings:
             retrieval=replace(base.retrieval, reader_dir=Path(env["RAG_READER_DIR"]).expanduser())
             if env.get("RAG_READER_DIR")
             else base.retrieval,
+            serve=replace(base.serve, auth=env.get("RAG_AUTH") or None, api_token=env.get("RAG_API_TOKEN") or None),
         )

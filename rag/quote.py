@@ -4,7 +4,7 @@
   the best sentence similarity plus a small weight times the best share of the question's terms
   found in one passage (see :func:`evidence`), and the cut-off ``abstain_below`` is calibrated
   on data (README, "Answer quality").
-- With the trained reader (:mod:`rag.read`), its :class:`~rag.read.Reading` decides instead: the
+- With the trained reader (:mod:`rag.read.reader`), its :class:`~rag.read.reader.Reading` decides instead: the
   status (``"abstained"`` quotes nothing), the confidence, and which quotes span a lead-in
   sentence and the next one (one verbatim span, from the first sentence's start to the second's
   end).
@@ -19,8 +19,8 @@ from collections.abc import Mapping, Sequence
 from typing import TypeVar
 
 from .config import RetrievalSettings
-from .formats import page_at
 from .index import DocRecord, StoredIndex
+from .ingest.formats import page_at
 from .records import Answer, CitedPassage, Quote, Status
 from .retrieve import Candidate
 from .text import normalize_text

@@ -166,7 +166,7 @@ class Answer(Record):
     the trained reader."""
     sources: tuple[str, ...] = ()
     """The sources the question asked to hear from ("According to Chatham House, …"), as their
-    documents' metadata names them: the quotes come from these only (:mod:`rag.scope`). Empty
+    documents' metadata names them: the quotes come from these only (:mod:`rag.question.scope`). Empty
     when it named none."""
 
     def __post_init__(self) -> None:
@@ -259,7 +259,7 @@ class DocumentState(Record):
 
 @dataclass(frozen=True, kw_only=True)
 class EvalReport(Record):
-    """Answer quality on a SQuAD file (``rag eval``; see :mod:`rag.evaluate`); its JSON rounds
+    """Answer quality on a SQuAD file (``rag eval``; see :mod:`rag.evaluate.squad`); its JSON rounds
     every share and mean to 4 digits."""
 
     dataset: str
@@ -281,7 +281,7 @@ class EvalReport(Record):
     out_of_corpus_refused: float | None
     """Share of questions about articles not in the corpus that were refused."""
     follow_up_questions: int
-    """Follow-up pairs made from the indexed articles (:mod:`rag.followup_pairs`)."""
+    """Follow-up pairs made from the indexed articles (:mod:`rag.evaluate.followup_pairs`)."""
     follow_up_mrr: float
     follow_up_recall_at_1: float
     """Sentence MRR and R@1 of the follow-ups, each asked after its first question."""

@@ -2,7 +2,7 @@
 
 Candidates come from three places: the sentences nearest the question (FAISS), every sentence of
 the passages nearest the question (FAISS), and the best BM25 matches; for a question that names its
-source (:mod:`rag.scope`), from that source's sentences only. Each candidate gets a few
+source (:mod:`rag.question.scope`), from that source's sentences only. Each candidate gets a few
 features (:class:`Feature`), and its score is their weighted sum:
 
 - ``dense``: cos(question, sentence), what the sentence says (weight 1);
@@ -24,19 +24,16 @@ measured too and left out: they did not help.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import Literal
 
 import numpy as np
 
-from . import dense
 from .config import RetrievalSettings
-from .errors import QuestionError
-from .index import StoredIndex
-from .lexical import LexicalIndex
+from .index import StoredIndex, dense
+from .index.lexical import LexicalIndex
+from .question.answer_type import holds
+from .question.record import Query
 
 
 class Feature(IntEnum):
@@ -55,19 +52,27 @@ FEATURES = tuple(f.name.lower() for f in Feature)
 """The features' names, in column order."""
 
 __all__ = [
-    "ASKS_CALENDAR_DATE",
     "FEATURES",
-    "AnswerKind",
     "Candidate",
     "Feature",
-    "answer_type",
+    "Retrieved",
     "candidate_features",
-    "holds",
-    "prepare_question",
+    "gather",
     "ranked",
     "retrieve",
     "weights",
 ]
+
+
+@dataclass(frozen=True, kw_only=True, eq=False)
+class Retrieved:
+    """One ranking's candidates as retrieval hands them to the reader: the question read, its
+    vector, the candidate sentence ids and their features (one column per :class:`Feature`)."""
+
+    question: Query
+    vector: np.ndarray
+    ids: np.ndarray
+    features: np.ndarray
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -82,94 +87,6 @@ class Candidate:
     answer_type: float
     coverage: float
     length: float
-
-
-def prepare_question(question: str, max_chars: int) -> str:
-    """The question with control characters removed and white space folded, cut at a word
-    boundary near ``max_chars``. Raises :class:`QuestionError` if nothing is left."""
-    if not isinstance(question, str):
-        raise QuestionError("the question must be text")
-    cleaned = "".join(" " if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co") else ch for ch in question)
-    cleaned = " ".join(cleaned.split())
-    if not cleaned:
-        raise QuestionError("the question is empty: type a question about the articles")
-    if len(cleaned) > max_chars:
-        cut = cleaned.rfind(" ", 0, max_chars + 1)
-        cleaned = cleaned[: cut if cut > max_chars // 2 else max_chars]
-    if not re.search(r"\w", cleaned):
-        raise QuestionError("the question has no words: type a question about the articles")
-    return cleaned
-
-
-_YEAR_OR_DATE = re.compile(
-    r"\b(1\d{3}|20\d{2})s?\b|\b(January|February|March|April|May|June|July|August|September|October|November|"
-    r"December|century|centuries|decade|BC|AD)\b"
-)
-_WEEKDAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
-_WEEKDAY = re.compile(rf"\b({_WEEKDAYS})\b", re.I)
-_TIME = re.compile(
-    rf"\b(\d{{1,4}}s?|{_WEEKDAYS}|spring|summer|autumn|fall|winter|"
-    r"days?|weeks?|months?|years?|seasons?|ago|since|until|before|after|during|era|age|period|today|yesterday|"
-    r"tomorrow|morning|evening|night|now|recently|soon|later|earlier|once|when|while)\b",
-    re.I,
-)
-_NUMBER_WORDS = (
-    "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand|"
-    "million|billion|dozen|half"
-)
-_NUMBER = re.compile(rf"\d|\b({_NUMBER_WORDS})\b", re.I)
-_AMOUNT = re.compile(rf"\d[\d,.]*|\b({_NUMBER_WORDS}|trillion)\b", re.I)
-_YEAR = re.compile(r"^(1\d{3}|20\d{2})$")
-ASKS_CALENDAR_DATE = r"\b(what|which)\s+(year|date|day|month|century|decade)s?\b"
-"""A question naming the calendar unit it asks for ("on what date", "in which year"): a date, not
-any time ("when")."""
-_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+")
-_ASKS = (
-    (
-        "date",
-        re.compile(
-            rf"^(when\b|what time\b|(by|since|until|till) when\b)|{ASKS_CALENDAR_DATE}",
-            re.I,
-        ),
-    ),
-    (
-        "number",
-        re.compile(
-            r"\bhow (many|much|long|far|old|large|big|high|tall|often)\b|\bwhat (percentage|"
-            r"percent|number|amount)\b",
-            re.I,
-        ),
-    ),
-    ("name", re.compile(r"^(who|whom|whose)\b|\b(who|whom|whose)\b", re.I)),
-)
-AnswerKind = Literal["date", "when", "number", "amount", "name"]
-
-
-def answer_type(question: str) -> Literal["date", "number", "name"] | None:
-    """The kind of answer ``question`` asks for: ``"date"`` ("when", "on what date", "in which
-    year"), ``"number"`` ("how many", "what percentage"), ``"name"`` ("who") or ``None``."""
-    for kind, pattern in _ASKS:
-        if pattern.search(question):
-            return kind  # type: ignore[return-value]
-    return None
-
-
-def holds(kind: AnswerKind, text: str, question_words: set[str]) -> bool:
-    """Whether ``text`` holds an answer of ``kind``: ``"date"`` a year, month, century or weekday;
-    ``"when"`` that or any word of time ("after", "in the evening", "1990s"); ``"number"`` a digit
-    or a number word; ``"amount"`` a number that is neither a year nor in ``question_words``;
-    ``"name"`` a capitalised word, not starting a sentence, that is not in ``question_words``
-    (lower case)."""
-    if kind == "date":
-        return _YEAR_OR_DATE.search(text) is not None or _WEEKDAY.search(text) is not None
-    if kind == "when":
-        return _YEAR_OR_DATE.search(text) is not None or _TIME.search(text) is not None
-    if kind == "number":
-        return _NUMBER.search(text) is not None
-    if kind == "amount":
-        found = (m.group(0).lower().rstrip(".,") for m in _AMOUNT.finditer(text))
-        return any(w not in question_words and not _YEAR.match(w) for w in found)
-    return any(m.group(0).lower() not in question_words for m in _NAME.finditer(text))
 
 
 def weights(settings: RetrievalSettings) -> np.ndarray:
@@ -187,7 +104,7 @@ def weights(settings: RetrievalSettings) -> np.ndarray:
 
 def candidate_features(
     index: StoredIndex,
-    question: str,
+    question: Query | str,
     query_vector: np.ndarray,
     settings: RetrievalSettings,
     *,
@@ -197,13 +114,14 @@ def candidate_features(
     """The candidate sentence ids for ``question`` and their features, one row per candidate and
     one column per :class:`Feature`. ``lexical`` stands in for the index's BM25 index. ``within``:
     the only sentence ids that may be candidates (the sources a question names,
-    :mod:`rag.scope`); every one of them when they are at most ``settings.candidates``, else the
+    :mod:`rag.question.scope`); every one of them when they are at most ``settings.candidates``, else the
     nearest and the best BM25 matches among them."""
+    question = Query.of(question) if isinstance(question, str) else question
     n = settings.candidates
     if len(index.sentence_vec) == 0 or (within is not None and len(within) == 0):
         return np.zeros(0, dtype=np.int64), np.zeros((0, len(Feature)), dtype=np.float32)
     bm25 = index.lexical if lexical is None else lexical
-    terms = bm25.terms(question)
+    terms = bm25.terms(question.text)
     lexical_scores = bm25.scores(terms)
     q = query_vector.astype(np.float32).ravel()
     owner = index.sentence_passage
@@ -234,17 +152,30 @@ def candidate_features(
         features[:, Feature.LEXICAL] = lexical_scores[ids] / top_lex
     features[:, Feature.COVERAGE] = bm25.coverage(terms, owner, len(index.passage_vec))[owner[ids]]
     features[:, Feature.LENGTH] = (index.sentence_end[ids] - index.sentence_start[ids]) / 100.0
-    kind = answer_type(question)
-    if kind is not None:
-        question_words = {w.lower() for w in re.findall(r"\w+", question)}
+    if question.kind is not None:
         for row, sid in enumerate(ids):
-            features[row, Feature.ANSWER_TYPE] = float(holds(kind, index.sentence_text(int(sid)), question_words))
+            features[row, Feature.ANSWER_TYPE] = float(
+                holds(question.kind, index.sentence_text(int(sid)), question.words)
+            )
     return ids, features
+
+
+def gather(
+    index: StoredIndex,
+    question: Query,
+    query_vector: np.ndarray,
+    settings: RetrievalSettings,
+    *,
+    within: np.ndarray | None = None,
+) -> Retrieved:
+    """:func:`candidate_features` as the record the reader reads."""
+    ids, features = candidate_features(index, question, query_vector, settings, within=within)
+    return Retrieved(question=question, vector=query_vector, ids=ids, features=features)
 
 
 def retrieve(
     index: StoredIndex,
-    question: str,
+    question: Query | str,
     query_vector: np.ndarray,
     settings: RetrievalSettings,
     *,

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from rag import Engine, Settings
-from rag.encoder import OnnxEmbedder
-from rag.read_features import ReaderRows
+from rag.embed.onnx import OnnxEmbedder
+from rag.evaluate.probes import ReaderRows, reader_rows
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SEED_CORPUS = PROJECT_ROOT / "corpus"
@@ -48,7 +48,7 @@ def reader_view(engine: Engine, question: str) -> tuple[ReaderRows, np.ndarray, 
     retrieval's order), its own scores of them, and those scores fused with the cross-encoder's."""
     index, reader = engine._live(), engine.reader()
     assert reader is not None
-    rows = engine.reader_rows(question, engine.encode_question(question), top_n=reader.top_n)
+    rows = reader_rows(engine, question, engine.encode_question(question), top_n=reader.top_n)
     own = reader.scores(rows.x)
     return rows, own, reader.rescored(index, question, rows.ids, own)
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from rag import Settings
-from rag.encoder import OnnxEmbedder
+from rag.embed.onnx import OnnxEmbedder
 
 RAG = [sys.executable, "-m", "rag.cli"]
 

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from rag import DocumentState, Engine, Feature, Settings
+from rag.evaluate.probes import candidates
 
 from .conftest import copy_collection
 
@@ -44,7 +45,7 @@ def test_status_has_typed_counts_and_keeps_its_json(seed_engine: Engine):
 
 def test_candidates_carry_every_named_feature(seed_engine: Engine):
     question = "Who is expected to serve as secretary of state?"
-    found = seed_engine.candidates(question, seed_engine.encode_question(question))
+    found = candidates(seed_engine, question, seed_engine.encode_question(question))
     assert found.features.shape == (len(found.doc), len(Feature)) and len(found.doc) > 0
     first = seed_engine.ask(question).quotes[0]
     assert (first.doc, first.start, first.end) in set(zip(found.doc, found.start.tolist(), found.end.tolist()))

@@ -17,10 +17,10 @@ from hypothesis import strategies as st
 
 from rag import Engine, Settings
 from rag.config import RetrievalSettings
-from rag.encoder import OnnxEmbedder
+from rag.embed.onnx import OnnxEmbedder
 from rag.errors import QuestionError
+from rag.question.record import prepare_question
 from rag.records import Answer
-from rag.retrieve import prepare_question
 
 from .fakes import FakeEmbedder
 

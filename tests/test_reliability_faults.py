@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from rag import Engine, Settings
-from rag.encoder import OnnxEmbedder
+from rag.embed.onnx import OnnxEmbedder
 from rag.errors import IndexLockedError, RagError
 from rag.index import IndexLock, StoredIndex, current_generation
 from rag.index import writer as index_module
@@ -29,7 +29,7 @@ from rag.retrieve import retrieve
 
 from .conftest import copy_collection, copy_seed_corpus
 from .fakes import FakeEmbedder
-from .test_build import NEW_ARTICLE
+from .index.test_build import NEW_ARTICLE
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTIONS = [

@@ -15,7 +15,7 @@ import pytest
 
 from rag import Engine, Settings
 from rag.errors import CorpusError, QuestionError
-from rag.load import read_document
+from rag.ingest.load import read_document
 
 from .fakes import FakeEmbedder
 

@@ -1,39 +1,23 @@
 """What the page, the Gradio API, MCP and the REST API do, each a call on :class:`rag.Engine`
-(shared here so the adapters hold no logic of their own)."""
+(shared here so the adapters hold no logic of their own). Free of Gradio: the REST API runs
+without the page (the page and MCP turn errors into ``gr.Error`` with :func:`ui.guard.guard`)."""
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Callable
 from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any
 
-import gradio as gr
-
 from rag import SUPPORTED_SUFFIXES, Answer, BuildReport, Engine, RagError, parse_urls, report_text
 
 from .render import STATE_LABELS, article_html
 
-__all__ = ["UPLOAD_TYPES", "Actions", "guard"]
+__all__ = ["UPLOAD_TYPES", "Actions"]
 
 UPLOAD_TYPES = sorted(SUPPORTED_SUFFIXES)
-"""What the page offers to upload: every type the loader reads (``rag/corpus.py`` decides what is accepted)."""
-
-
-def guard(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn the project's errors into ``gr.Error`` (a message on the page, an error for clients,
-    no traceback in the server's log)."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except RagError as err:
-            raise gr.Error(str(err), print_exception=False) from err
-
-    return wrapper
+"""What the page offers to upload: every type the loader reads (``rag/ingest/corpus.py`` decides what is accepted)."""
 
 
 def _report(report: BuildReport, what: str) -> str:

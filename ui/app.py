@@ -28,7 +28,8 @@ import gradio as gr
 
 from rag import MAX_FILE_BYTES, Answer, Engine
 
-from .actions import UPLOAD_TYPES, Actions, guard
+from .actions import UPLOAD_TYPES, Actions
+from .guard import guard
 from .mcp import add_tools
 from .render import (
     conversation_html,

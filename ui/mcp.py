@@ -15,7 +15,8 @@ import gradio as gr
 
 from rag import to_json
 
-from .actions import Actions, guard
+from .actions import Actions
+from .guard import guard
 
 __all__ = ["READ_TOOLS", "TOOL_ENDPOINTS", "WRITE_TOOLS", "add_tools"]
 

@@ -2,8 +2,8 @@
 
 A thin adapter over :class:`rag.Engine` (through :class:`~ui.actions.Actions`, which the page and
 the Gradio API share): every route is one engine call, every error one JSON object
-``{"error": "..."}`` whose status comes from the package's error hierarchy in one table,
-:data:`STATUS_BY_ERROR`. A client's mistake is answered, never logged as a traceback.
+``{"error": "..."}`` whose status the error's class names (``RagError.http_status``). A client's
+mistake is answered, never logged as a traceback.
 
 ``POST /api/ask`` does not go through Gradio's queue: it runs on a small pool of threads of its own
 (``Actions.ask_pool``, shared with the page, the Gradio API and MCP), sized by measurement (RELIABILITY.md, "Load").
@@ -25,22 +25,7 @@ from pydantic import BaseModel, Field, ValidationError
 from starlette.datastructures import UploadFile as StarletteUpload
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from rag import (
-    MAX_FILE_BYTES,
-    STATUSES,
-    Answer,
-    CorpusError,
-    DocumentNotFoundError,
-    DocumentTooLargeError,
-    FetchError,
-    IndexCorruptError,
-    IndexLockedError,
-    IndexMissingError,
-    ModelError,
-    QuestionError,
-    RagError,
-    to_json,
-)
+from rag import MAX_FILE_BYTES, STATUSES, Answer, CorpusError, DocumentTooLargeError, RagError, to_json
 
 from .actions import Actions
 
@@ -51,23 +36,19 @@ MAX_UPLOAD_REQUEST_BYTES = MAX_FILE_BYTES + 2**20
 """A larger upload request is refused (413) before its body is read: one file of the largest size a
 document may have, plus room for the form's framing; send several large files one per request."""
 
-STATUS_BY_ERROR: tuple[tuple[type[RagError], int], ...] = (
-    (QuestionError, 400),
-    (DocumentNotFoundError, 404),
-    (DocumentTooLargeError, 413),
-    (FetchError, 400),
-    (CorpusError, 400),
-    (IndexLockedError, 409),
-    (IndexMissingError, 503),
-    (IndexCorruptError, 503),
-    (ModelError, 503),
-    (RagError, 400),
+
+def _error_classes(cls: type[RagError]) -> list[type[RagError]]:
+    return [cls, *(sub for child in cls.__subclasses__() for sub in _error_classes(child))]
+
+
+STATUS_BY_ERROR: tuple[tuple[type[RagError], int], ...] = tuple(
+    (cls, cls.http_status) for cls in _error_classes(RagError)
 )
-"""The HTTP status of each error of the package, most specific first (the one place they are mapped)."""
+"""The HTTP status of each error of the package, as each class names it (``RagError.http_status``)."""
 
 
 def http_status(err: RagError) -> int:
-    return next(code for cls, code in STATUS_BY_ERROR if isinstance(err, cls))
+    return err.http_status
 
 
 class AskRequest(BaseModel):

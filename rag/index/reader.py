@@ -11,9 +11,9 @@ from typing import Any
 
 import numpy as np
 
-from .. import dense, lexical
 from ..errors import IndexCorruptError, IndexMissingError
 from ..records import Document, DocumentMeta
+from . import dense, lexical
 from .generations import FILES, FORMAT_VERSION, current_generation, digest, rebuild_hint
 
 __all__ = ["DocRecord", "StoredIndex"]

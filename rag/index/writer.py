@@ -14,9 +14,9 @@ from typing import Any
 
 import numpy as np
 
-from .. import dense, lexical
 from ..errors import IndexCorruptError, RagError
 from ..records import Chunks, Document
+from . import dense, lexical
 from .generations import CURRENT, FORMAT_VERSION, current_generation, digest, fsync_dir, remove_leftovers
 
 __all__ = ["IndexContent", "write_generation"]
@@ -50,7 +50,7 @@ class IndexContent:
     chunk_settings: dict[str, Any]
     rag_version: str
     loader_version: int
-    """Version of the text extraction that read the documents (see :data:`rag.load.LOADER_VERSION`)."""
+    """Version of the text extraction that read the documents (see :data:`rag.ingest.load.LOADER_VERSION`)."""
 
 
 def _write_sqlite(path: Path, content: IndexContent) -> None:

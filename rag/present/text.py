@@ -1,0 +1,143 @@
+"""Present: render answers, build reports and status for people (the terminal) and programs (JSON).
+
+Markdown is :mod:`rag.present.markdown`; the Gradio app renders its own HTML from the same
+:class:`~rag.records.Answer` (``ui/render.py``).
+"""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from typing import Any
+from urllib.parse import urlsplit
+
+from ..records import STATUSES, UNCERTAIN_NOTE, Answer, BuildReport, EvalReport, IndexStatus
+
+__all__ = ["answer_text", "report_text", "safe_url", "scope_note", "status_text", "to_json"]
+
+
+def to_json(obj: Any) -> str:
+    return json.dumps(obj.to_dict() if hasattr(obj, "to_dict") else obj, ensure_ascii=False)
+
+
+def scope_note(answer: Answer) -> str | None:
+    """What the answer was limited to, when the question named its sources (``None`` else)."""
+    if not answer.sources:
+        return None
+    named = "; ".join(answer.sources)
+    return f"Searched only {named}, as asked." if answer.abstained else f"Quoting only from {named}, as asked."
+
+
+def answer_text(answer: Answer, width: int = 100) -> str:
+    scope = scope_note(answer)
+    lines = [f"Q: {answer.question}", ""] + ([textwrap.fill(scope, width), ""] if scope else [])
+    if answer.abstained:
+        return "\n".join([*lines, answer.answer]) + "\n"
+    if answer.status == "uncertain":
+        lines += [textwrap.fill(UNCERTAIN_NOTE, width), ""]
+    for quote in answer.quotes:
+        body = textwrap.fill(f"“{' '.join(quote.text.split())}” [{quote.n}]", width, subsequent_indent="  ")
+        lines.append(body)
+    lines.append("")
+    for passage in answer.passages:
+        meta = passage.meta
+        source = ", ".join(x for x in (meta.publisher, meta.author, meta.date) if x)
+        page = f", p. {passage.page}" if passage.page is not None else ""
+        where = f"{passage.doc}{page}, characters {passage.start}-{passage.end}"
+        lines.append(f"[{passage.n}] {passage.title}" + (f" ({source})" if source else ""))
+        lines.append(f"    {where}" + (f"  {meta.url}" if meta.url else ""))
+    return "\n".join(lines) + "\n"
+
+
+def safe_url(url: str | None) -> str | None:
+    """``url`` if it is a plain web link (http or https), else ``None``: only these become links."""
+    if not url:
+        return None
+    parts = urlsplit(url.strip())
+    return url.strip() if parts.scheme in {"http", "https"} and parts.netloc else None
+
+
+def report_text(report: BuildReport | EvalReport) -> str:
+    """A build report (or an evaluation report) for the terminal."""
+    if isinstance(report, EvalReport):
+        return _eval_text(report)
+    if not report.written:
+        text = f"index is up to date ({len(report.unchanged)} documents unchanged)"
+    else:
+        parts = [
+            f"{len(report.added)} added",
+            f"{len(report.updated)} updated",
+            f"{len(report.removed)} removed",
+            f"{len(report.unchanged)} unchanged",
+        ]
+        text = (
+            f"index updated: {', '.join(parts)}; embedded {report.embedded} texts, "
+            f"reused {report.reused} in {report.seconds:.1f} s"
+        )
+        if report.full_rebuild:
+            text += f"\nfull rebuild because {report.full_rebuild}"
+    for name, docs in (("added", report.added), ("updated", report.updated), ("removed", report.removed)):
+        for doc in docs:
+            text += f"\n  {name}: {doc}"
+    for notice in report.notices:
+        text += f"\n  note: {notice.doc}: {notice.note}"
+    for skipped in report.skipped:
+        text += (
+            f"\n  skipped: {skipped.reason}"
+            if skipped.reason.startswith(skipped.doc)
+            else f"\n  skipped: {skipped.doc}: {skipped.reason}"
+        )
+    return text
+
+
+def _status_line(counts: dict[str, int]) -> str:
+    return " / ".join(str(counts.get(s, 0)) for s in STATUSES)
+
+
+def _eval_text(report: EvalReport) -> str:
+    """The evaluation report as a small table."""
+    refused = (
+        f"{report.out_of_corpus_refused:.1%} of {report.out_of_corpus_questions}"
+        if report.out_of_corpus_refused is not None
+        else "n/a (no out-of-corpus questions)"
+    )
+    rows = [
+        ("dataset", f"{report.dataset} ({report.part}: {report.articles} articles, {report.questions} questions)"),
+        (f"sentence MRR@{report.k}", f"{report.mrr:.3f}"),
+        (
+            "sentence R@1 / R@5 / R@10",
+            f"{report.recall_at_1:.3f} / {report.recall_at_5:.3f} / {report.recall_at_10:.3f}",
+        ),
+        ("passage R@1 / R@5", f"{report.passage_recall_at_1:.3f} / {report.passage_recall_at_5:.3f}"),
+        ("answerable abstained", f"{report.abstained:.1%}"),
+        ("answerable: answered / uncertain / abstained", _status_line(report.statuses)),
+        ("out-of-corpus refused", refused),
+        (
+            "follow-ups MRR / R@1",
+            f"{report.follow_up_mrr:.3f} / {report.follow_up_recall_at_1:.3f} ({report.follow_up_questions} pairs)",
+        ),
+        ("out-of-corpus: answered / uncertain / abstained", _status_line(report.out_of_corpus_statuses)),
+        (
+            "confidence calibration error (ECE)",
+            "n/a (no trained reader)" if report.calibration_error is None else f"{report.calibration_error:.3f}",
+        ),
+        ("first quote / corpus sentence", f"{report.mean_quote_words:.1f} / {report.mean_sentence_words:.1f} words"),
+        ("build", f"{report.build_seconds:.1f} s"),
+        ("latency p50 / p95", f"{report.latency_p50_ms:.1f} / {report.latency_p95_ms:.1f} ms"),
+    ]
+    width = max(len(name) for name, _ in rows)
+    return "\n".join(f"{name:<{width}}  {value}" for name, value in rows)
+
+
+def status_text(status: IndexStatus) -> str:
+    if not status.built:
+        return f"no index in {status.index_dir} yet (corpus: {status.corpus_dir}); run `rag build`"
+    lines = [
+        f"corpus:    {status.corpus_dir}",
+        f"index:     {status.index_dir} ({status.generation})",
+        f"model:     {status.model}",
+        f"built at:  {status.built_at}",
+        f"documents: {status.documents}   passages: {status.passages}   sentences: {status.sentences}",
+    ]
+    lines += [f"  {doc}" for doc in status.docs]
+    return "\n".join(lines)
