@@ -21,9 +21,20 @@ def extract_pdf(data: bytes, name: str) -> Extracted:
     from pypdf import PdfReader  # Imported here: only PDF documents need it.
     from pypdf.errors import PdfReadError
 
+    from ..load import MAX_TEXT_CHARS
+
     try:
         reader = PdfReader(io.BytesIO(data))
-        pages = [_clean_page(page.extract_text() or "") for page in reader.pages]
+        pages: list[str] = []
+        total = 0
+        for page in reader.pages:
+            pages.append(_clean_page(page.extract_text() or ""))
+            total += len(pages[-1])
+            if total > MAX_TEXT_CHARS:  # Compressed streams can unpack to far more than the file.
+                raise CorpusError(
+                    f"{name}: more than {MAX_TEXT_CHARS // 2**20} M characters of text by page {len(pages)}, "
+                    "over the limit for one document; split it"
+                )
         info = reader.metadata
     except (PdfReadError, ValueError, KeyError, OSError) as err:
         raise CorpusError(f"{name}: cannot read this PDF ({err}); re-export it or save its text as .txt") from err
