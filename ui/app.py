@@ -28,7 +28,7 @@ import gradio as gr
 
 from rag import MAX_FILE_BYTES, Answer, Engine
 
-from .actions import UPLOAD_TYPES, Actions, guard
+from .actions import UPLOAD_TYPES, Actions, guard, received_files
 from .mcp import add_tools
 from .render import (
     conversation_html,
@@ -36,7 +36,7 @@ from .render import (
     passages_html,
     status_html,
 )
-from .server import Credentials, Running, ask_pool, start
+from .server import Credentials, Running, ask_pool, start, upload_folder
 
 __all__ = ["create_app", "exposure_warning", "launch"]
 
@@ -182,7 +182,7 @@ def create_app(act: Actions) -> gr.Blocks:
         overwrite: bool,
         progress: gr.Progress = gr.Progress(),  # noqa: B008
     ) -> str:
-        return act.upload(files, overwrite, _progress(progress))
+        return act.upload(received_files(files, upload_folder()), overwrite, _progress(progress))
 
     @guard
     def add_url(
