@@ -366,7 +366,8 @@ def launch(
         mcp_write=mcp_write,
         block=block,
         launch_kwargs={
-            "auth_message": "Sign in to ask questions about the articles.",
+            "auth_message": "Sign in to ask questions about the articles. After 5 wrong passwords each try must "
+            "wait a little longer (up to a minute): the button does nothing until then.",
             "max_file_size": MAX_FILE_BYTES,
             "footer_links": ["api"],
             "ssr_mode": False,
