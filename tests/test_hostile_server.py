@@ -69,6 +69,7 @@ def _server_path_upload(server: Running, http: httpx.Client, secret_file: Path) 
         assert listing(server) == before
         assert all(SECRET.encode() not in data for data in listing(server).values())
     assert http.get(f"{server.url}api/documents/{secret_file.name}").status_code in (401, 404)
+    assert http.get(f"{server.url}gradio_api/file={secret_file}").status_code in (401, 403)  # Nor served.
 
 
 def test_a_server_path_is_not_an_upload(server: Running, secret_file: Path):
