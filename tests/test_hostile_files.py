@@ -150,3 +150,20 @@ def test_parallel_adds_of_one_name_never_both_succeed(tmp_path: Path):
         assert len(won) == 1, outcomes
         assert (corpus / "same.txt").read_text(encoding="utf-8") == won[0]
         assert sorted(os.listdir(corpus)) == ["same.txt"]
+
+
+def test_rag_build_skips_a_malformed_word_file_with_a_warning(tmp_path: Path):
+    """The command line, as a user runs it: exit 0, the bad file named in the report, no traceback."""
+    from .test_cli import folders, run
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "good.txt").write_text(
+        "The harbour authority approved a new ferry terminal on Monday.\n", encoding="utf-8"
+    )
+    (corpus / "broken.docx").write_bytes(hostile.broken_xml_docx())
+    settings = Settings().with_dirs(corpus, tmp_path / "index")
+    result = run(["build", *folders(settings)], settings)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "broken.docx: cannot read this DOCX file (XMLSyntaxError" in result.stdout + result.stderr
