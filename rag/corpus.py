@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import shutil
 import tempfile
 import unicodedata
@@ -90,7 +91,7 @@ def add_files(corpus_dir: Path, files: Iterable[tuple[Path, str]], *, overwrite:
             side = (sidecar_path(source), sidecar_path(target))
             pairs.insert(0 if overwrite else 1, side)
         for src, dst in pairs:
-            tmp_target = dst.with_name(f".{dst.name}.part")
+            tmp_target = dst.with_name(f".{dst.name[:40]}.{secrets.token_hex(8)}.part")  # Never shared by two adds.
             shutil.copyfile(src, tmp_target)
             if overwrite or dst != target:
                 os.replace(tmp_target, dst)

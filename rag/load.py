@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import CorpusError
-from .formats import Extracted
+from .formats import MAX_TEXT_CHARS, Extracted
 from .records import Document, DocumentMeta, Skipped
 
 __all__ = [
@@ -47,9 +47,6 @@ LOADER_VERSION = 3
 trafilatura, PDF pages, Word; 3: lines of site chrome are not sentences)."""
 SIDECAR_SUFFIX = ".meta.json"
 MAX_FILE_BYTES = 50 * 1024 * 1024
-MAX_TEXT_CHARS = MAX_FILE_BYTES
-"""A document's text is refused when longer: no document holds more text than the largest plain
-text file may (a compressed Word or PDF file can unpack to far more)."""
 _META_FIELDS = ("title", "publisher", "author", "date", "url")
 
 

@@ -147,7 +147,7 @@ def test_parallel_adds_of_one_name_never_both_succeed(tmp_path: Path):
         for thread in threads:
             thread.join()
         won = [o for o in outcomes if not o.startswith("refused")]
-        assert len(won) == 1, outcomes
+        assert len(outcomes) == len(sources) and len(won) == 1, outcomes
         assert (corpus / "same.txt").read_text(encoding="utf-8") == won[0]
         assert sorted(os.listdir(corpus)) == ["same.txt"]
 
@@ -167,3 +167,17 @@ def test_rag_build_skips_a_malformed_word_file_with_a_warning(tmp_path: Path):
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     assert "broken.docx: cannot read this DOCX file (XMLSyntaxError" in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("name", ["long.pdf", "long.docx", "long.txt"])
+def test_text_past_the_limit_for_one_document_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str):
+    """The limit (50 M characters) lowered to 100 characters for the test: every format obeys it."""
+    from rag import load
+    from rag.formats import pdf
+
+    monkeypatch.setattr(load, "MAX_TEXT_CHARS", 100)
+    monkeypatch.setattr(pdf, "MAX_TEXT_CHARS", 100)
+    data = {"pdf": hostile.pdf_bytes, "docx": hostile.docx_bytes, "txt": lambda: " ".join(hostile.PARAGRAPHS).encode()}
+    (tmp_path / name).write_bytes(data[name.rsplit(".", 1)[1]]())
+    with pytest.raises(CorpusError, match=rf"^{name}: .*over the limit for one document|^{name}: .*limit for one"):
+        read_document(tmp_path / name, tmp_path)

@@ -3,7 +3,7 @@
 A .docx file is a zip package, and a small one can unpack to gigabytes of XML (a zip bomb). Before
 python-docx opens it, :func:`check_package` reads every member with a limit (the sizes in the zip's
 headers are only claims) and refuses the file past :data:`MAX_PARTS`, :data:`MAX_PART_BYTES` or
-:data:`MAX_UNPACKED_BYTES`; the text is then refused past :data:`rag.load.MAX_TEXT_CHARS`.
+:data:`MAX_UNPACKED_BYTES`; the text is then refused past :data:`rag.formats.MAX_TEXT_CHARS`.
 """
 
 from __future__ import annotations

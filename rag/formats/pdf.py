@@ -6,7 +6,7 @@ import io
 
 from ..errors import CorpusError
 from ..records import DocumentMeta
-from . import PAGE_BREAK, Extracted
+from . import MAX_TEXT_CHARS, PAGE_BREAK, Extracted
 
 __all__ = ["extract_pdf"]
 
@@ -20,8 +20,6 @@ def extract_pdf(data: bytes, name: str) -> Extracted:
     """The text of a PDF file's bytes, its pages joined by form feeds, and its title and author."""
     from pypdf import PdfReader  # Imported here: only PDF documents need it.
     from pypdf.errors import PdfReadError
-
-    from ..load import MAX_TEXT_CHARS
 
     try:
         reader = PdfReader(io.BytesIO(data))
