@@ -177,7 +177,7 @@ def test_text_past_the_limit_for_one_document_is_refused(tmp_path: Path, monkeyp
 
     monkeypatch.setattr(load, "MAX_TEXT_CHARS", 100)
     monkeypatch.setattr(pdf, "MAX_TEXT_CHARS", 100)
-    data = {"pdf": hostile.pdf_bytes, "docx": hostile.docx_bytes, "txt": lambda: " ".join(hostile.PARAGRAPHS).encode()}
-    (tmp_path / name).write_bytes(data[name.rsplit(".", 1)[1]]())
+    data = {"pdf": hostile.pdf_bytes(), "docx": hostile.docx_bytes(), "txt": " ".join(hostile.PARAGRAPHS).encode()}
+    (tmp_path / name).write_bytes(data[name.rsplit(".", 1)[1]])
     with pytest.raises(CorpusError, match=rf"^{name}: .*over the limit for one document|^{name}: .*limit for one"):
         read_document(tmp_path / name, tmp_path)
