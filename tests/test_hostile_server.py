@@ -131,6 +131,7 @@ def test_a_malformed_file_in_the_corpus_does_not_stop_a_rebuild(server: Running)
         ("mcp_ask", ["Who is expected to serve as secretary of state?", "", 0], "from 1 to 100"),
         ("mcp_article", [42], "not in the index"),
         ("mcp_remove", [["a", "b"]], "no document chosen"),
+        ("mcp_add_url", [{"url": "x"}, False], "no link given"),
     ],
 )
 def test_wrong_argument_types_are_refused_without_a_traceback(

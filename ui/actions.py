@@ -126,7 +126,7 @@ class Actions:
     def add_urls(
         self, text: str | None, overwrite: bool, progress: Callable[[str, int, int], None] | None = None
     ) -> str:
-        urls = parse_urls(text or "")
+        urls = parse_urls(text if isinstance(text, str) else "")
         if not urls:
             raise RagError("no link given: paste one or more http(s) URLs, one per line")
         report = self.engine.add(urls=urls, overwrite=overwrite, progress=progress)
