@@ -1,9 +1,10 @@
 """Fetch: download web pages and PDFs by URL, safely, for ``rag add URL`` and the page's "Add by link".
 
-Each URL is fetched with a timeout, a size limit, a redirect limit (every hop checked) and a
-content-type check (HTML or PDF only). Unless private addresses are allowed, a host that resolves to
-a loopback, private, link-local, multicast or otherwise reserved address is refused, at every hop:
-the web app must not become a way into the machine's own network. Any failure is one
+Each URL is fetched within one deadline (headers and redirects included), with a size limit, a
+redirect limit (every hop checked) and a content-type check (HTML or PDF only). Unless private
+addresses are allowed, a host that resolves to a loopback, private, link-local, multicast or
+otherwise reserved address is refused, at every hop, and the connection goes to the address that
+was checked (:mod:`rag.fetch_net`): the web app must not become a way into the machine's own network. Any failure is one
 :class:`~rag.errors.FetchError` naming the URL and the reason; nothing is written.
 
 :func:`save_pages` writes the fetched bytes under a readable name (from the page's title, else the
