@@ -4,6 +4,8 @@ Every evidence/near span must be an exact slice of its article in corpus/, start
 end on sentence boundaries, ids must be unique, tuning/check halves balanced, and a
 near_miss item's `missing` terms must be absent from its `near` sentence.
 """
+
+import functools
 import json
 import re
 from collections import Counter
@@ -16,7 +18,7 @@ DATA = ROOT / "benchmarks" / "data" / "meaning_questions.json"
 CORPUS = ROOT / "corpus"
 SETS = {"paraphrase": 80, "near_miss": 40, "unanswerable": 30, "offtopic": 10}
 HALVES = {"tuning", "check"}
-SENT_END = ".?!\u201d\"\u2019)"
+SENT_END = '.?!\u201d"\u2019)'
 
 
 def _load():
@@ -24,11 +26,10 @@ def _load():
         return json.load(f)
 
 
-def _doc(name, _cache={}):
-    if name not in _cache:
-        with open(CORPUS / name, encoding="utf-8", newline="") as f:
-            _cache[name] = f.read()
-    return _cache[name]
+@functools.cache
+def _doc(name):
+    with open(CORPUS / name, encoding="utf-8", newline="") as f:
+        return f.read()
 
 
 def _spans(data):
@@ -91,14 +92,16 @@ def test_span_is_exact_whole_sentence(item_id, span):
     # starts at a line start or after sentence-final punctuation plus whitespace
     if s > 0:
         before = text[:s]
-        assert before[-1] in "\n" or (
-            before[-1].isspace() and before.rstrip()[-1:] in SENT_END
-        ), (item_id, before[-20:])
+        assert before[-1] in "\n" or (before[-1].isspace() and before.rstrip()[-1:] in SENT_END), (
+            item_id,
+            before[-20:],
+        )
     # ends with sentence-final punctuation or at the end of a line
-    after = text[e:e + 1]
-    assert after in ("", "\n", "\r") or (
-        after.isspace() and span["text"][-1] in SENT_END
-    ), (item_id, text[e - 10:e + 10])
+    after = text[e : e + 1]
+    assert after in ("", "\n", "\r") or (after.isspace() and span["text"][-1] in SENT_END), (
+        item_id,
+        text[e - 10 : e + 10],
+    )
     assert span["text"] == span["text"].strip(), item_id
 
 

@@ -10,14 +10,52 @@ from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any
 
-from rag import SUPPORTED_SUFFIXES, Answer, BuildReport, Engine, RagError, parse_urls, report_text
+from rag import (
+    SUPPORTED_SUFFIXES,
+    Answer,
+    BuildReport,
+    CorpusError,
+    Engine,
+    QuestionError,
+    RagError,
+    parse_urls,
+    report_text,
+)
 
 from .render import STATE_LABELS, article_html
 
-__all__ = ["UPLOAD_TYPES", "Actions"]
+__all__ = ["MAX_K", "UPLOAD_TYPES", "Actions", "received_files", "whole_number"]
+
+MAX_K = 100
+"""The most quotes one question may ask for, at every door."""
 
 UPLOAD_TYPES = sorted(SUPPORTED_SUFFIXES)
 """What the page offers to upload: every type the loader reads (``rag/ingest/corpus.py`` decides what is accepted)."""
+
+
+def whole_number(value: Any, what: str, low: int, high: int | None = None) -> int:
+    """``value`` as an int in ``low..high`` (no upper bound without ``high``), or a
+    :class:`QuestionError` saying what was wrong (a client may send anything: a string, a list)."""
+    try:
+        number = int(value) if not isinstance(value, bool) and float(value) == int(value) else None
+    except (TypeError, ValueError, OverflowError):
+        number = None
+    if number is None or number < low or (high is not None and number > high):
+        bounds = f"from {low} to {high}" if high is not None else f"of at least {low}"
+        raise QuestionError(f"{what} must be a whole number {bounds}, not {str(value)[:40]!r}")
+    return number
+
+
+def received_files(files: list[str] | None, folder: Path) -> list[str] | None:
+    """``files`` (paths the page's upload handler was given), each checked to lie inside ``folder``,
+    where the web server keeps the files it received. A client can name any path in a request; a
+    file outside is refused (:class:`CorpusError`), never read."""
+    root = folder.resolve()
+    for name in files or []:
+        path = Path(name).resolve()
+        if root not in path.parents:
+            raise CorpusError(f"{Path(name).name!r} was not uploaded to this server: send the file's contents")
+    return files
 
 
 def _report(report: BuildReport, what: str) -> str:
@@ -38,7 +76,8 @@ class Actions:
 
     def answer(self, question: str, previous: str | None = None, k: int = 3) -> Answer:
         """Blocks the calling thread until a thread of ``ask_pool`` has answered."""
-        return self.ask_pool.submit(self.engine.ask, question or "", k, previous or None).result()
+        k = whole_number(k, "k (the number of quotes)", 1, MAX_K)
+        return self.ask_pool.submit(self.engine.ask, str(question or ""), k, str(previous or "") or None).result()
 
     def document_list(self) -> list[dict[str, Any]]:
         """Every document and its state as JSON objects: ``doc``, the metadata fields, ``state``."""
@@ -51,9 +90,11 @@ class Actions:
 
     def article(self, doc: str, start: int, end: int, quotes: str = "") -> str:
         """``quotes``: the quoted sentences' offsets as ``"start-end,start-end"``, marked too."""
-        meta, text = self.engine.document(doc)
-        spans = [(int(s), int(e)) for s, e in re.findall(r"(\d+)-(\d+)", quotes)]
-        return article_html(doc, meta, text, int(start), int(end), spans)
+        start = whole_number(start, "start", 0)
+        end = whole_number(end, "end", 0)
+        meta, text = self.engine.document(str(doc))
+        spans = [(int(s), int(e)) for s, e in re.findall(r"(\d+)-(\d+)", str(quotes or ""))]
+        return article_html(str(doc), meta, text, start, end, spans)
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -69,14 +110,14 @@ class Actions:
     def add_urls(
         self, text: str | None, overwrite: bool, progress: Callable[[str, int, int], None] | None = None
     ) -> str:
-        urls = parse_urls(text or "")
+        urls = parse_urls(text if isinstance(text, str) else "")
         if not urls:
             raise RagError("no link given: paste one or more http(s) URLs, one per line")
         report = self.engine.add(urls=urls, overwrite=overwrite, progress=progress)
         return _report(report, f"Added {', '.join(urls)}")
 
     def remove(self, doc: str | None, progress: Callable[[str, int, int], None] | None = None) -> str:
-        if not doc:
+        if not doc or not isinstance(doc, str):
             raise RagError("no document chosen: pick the document to remove first")
         return _report(self.engine.remove([doc], progress=progress), f"Removed {doc}")
 

@@ -28,7 +28,7 @@ import gradio as gr
 
 from rag import MAX_FILE_BYTES, Answer, Engine
 
-from .actions import UPLOAD_TYPES, Actions
+from .actions import UPLOAD_TYPES, Actions, received_files
 from .guard import guard
 from .mcp import add_tools
 from .render import (
@@ -37,7 +37,7 @@ from .render import (
     passages_html,
     status_html,
 )
-from .server import Credentials, Running, ask_pool, start
+from .server import Credentials, Running, ask_pool, start, upload_folder
 
 __all__ = ["create_app", "exposure_warning", "launch"]
 
@@ -183,7 +183,7 @@ def create_app(act: Actions) -> gr.Blocks:
         overwrite: bool,
         progress: gr.Progress = gr.Progress(),  # noqa: B008
     ) -> str:
-        return act.upload(files, overwrite, _progress(progress))
+        return act.upload(received_files(files, upload_folder()), overwrite, _progress(progress))
 
     @guard
     def add_url(
@@ -367,7 +367,8 @@ def launch(
         mcp_write=mcp_write,
         block=block,
         launch_kwargs={
-            "auth_message": "Sign in to ask questions about the articles.",
+            "auth_message": "Sign in to ask questions about the articles. After 5 wrong passwords each try must "
+            "wait a little longer (up to a minute): the button does nothing until then.",
             "max_file_size": MAX_FILE_BYTES,
             "footer_links": ["api"],
             "ssr_mode": False,

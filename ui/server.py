@@ -16,6 +16,7 @@ import time
 from collections.abc import Iterable
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import gradio as gr
@@ -26,6 +27,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from .actions import Actions
 from .mcp import READ_TOOLS, TOOL_ENDPOINTS, WRITE_TOOLS
 from .rest import API_PREFIX, create_api
+from .throttle import LoginThrottle
 
 __all__ = [
     "MCP_PREFIX",
@@ -34,6 +36,7 @@ __all__ = [
     "Running",
     "limit_malloc_arenas",
     "start",
+    "upload_folder",
 ]
 
 MCP_PREFIX = "/gradio_api/mcp"
@@ -89,6 +92,14 @@ class RequireCredentials:
                 await response(scope, receive, send)
                 return
         await self.app(scope, receive, send)
+
+
+def upload_folder() -> Path:
+    """Where Gradio keeps the files it received (``GRADIO_TEMP_DIR``, else ``gradio`` in the
+    system's temporary folder): the only files the page's upload may add."""
+    from gradio.utils import get_upload_folder
+
+    return Path(get_upload_folder())
 
 
 def limit_malloc_arenas(arenas: int) -> bool:
@@ -157,9 +168,15 @@ def start(
         mcp_server=True,
         **launch_kwargs,
     )
+    # Gradio checks that a file named in a request is one it received only once the app "has
+    # launched", which a mounted app never does: without this, a request naming any server path
+    # had that file copied in as an upload.
+    blocks.has_launched = True
     _limit_mcp_tools(blocks, READ_TOOLS + (WRITE_TOOLS if mcp_write else ()))
     if credentials is not None:
         app.add_middleware(RequireCredentials, credentials=credentials, prefixes=(API_PREFIX + "/", MCP_PREFIX))
+        # Outside the check above, so it sees its refusals: failed sign-ins slow the client down.
+        app.add_middleware(LoginThrottle, prefixes=(API_PREFIX + "/", MCP_PREFIX), login_paths=("/login", "/login/"))
     # Open streams (a page, a client's event stream) get 5 s to finish on Ctrl-C or SIGTERM, not forever.
     config = uvicorn.Config(
         app, host=host, port=port, log_level="warning", access_log=False, lifespan="on", timeout_graceful_shutdown=5

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import shutil
 import tempfile
 import unicodedata
@@ -35,7 +36,23 @@ def safe_name(name: str) -> str:
         raise CorpusError(
             f"{original!r}: unsupported type {suffix or '(none)'!r}; use one of {', '.join(sorted(SUPPORTED_SUFFIXES))}"
         )
-    return base[:200]
+    return _shortened(base, suffix)
+
+
+_MAX_NAME_BYTES = 200
+"""A corpus file name's length in UTF-8 bytes: room under the file system's 255 for the sidecar's and
+a partial copy's additions."""
+
+
+def _shortened(base: str, suffix: str) -> str:
+    """``base`` cut to :data:`_MAX_NAME_BYTES`, its type (``suffix``) kept."""
+    stem = base[: len(base) - len(suffix)]
+    while len((stem + suffix).encode("utf-8")) > _MAX_NAME_BYTES:
+        stem = stem[:-1]
+    stem = stem.rstrip(" .")
+    if not stem:
+        raise CorpusError(f"{base[:40]!r}...: not a usable file name; rename the file")
+    return stem + suffix
 
 
 def add_files(corpus_dir: Path, files: Iterable[tuple[Path, str]], *, overwrite: bool = False) -> list[str]:
@@ -69,23 +86,37 @@ def add_files(corpus_dir: Path, files: Iterable[tuple[Path, str]], *, overwrite:
     for source, target in plan:
         pairs = [(source, target)]
         if sidecar_path(source).is_file():
-            pairs.insert(0, (sidecar_path(source), sidecar_path(target)))  # The sidecar first: one build sees both.
+            # When replacing, the sidecar goes first (one build sees both); when not, the document
+            # claims its name first, so a sidecar never lands on another upload's document.
+            side = (sidecar_path(source), sidecar_path(target))
+            pairs.insert(0 if overwrite else 1, side)
         for src, dst in pairs:
-            tmp_target = dst.with_name(f".{dst.name}.part")
+            tmp_target = dst.with_name(f".{dst.name[:40]}.{secrets.token_hex(8)}.part")  # Never shared by two adds.
             shutil.copyfile(src, tmp_target)
-            os.replace(tmp_target, dst)
+            if overwrite or dst != target:
+                os.replace(tmp_target, dst)
+                continue
+            try:
+                os.link(tmp_target, dst)  # Atomic: fails if another upload took the name meanwhile.
+            except FileExistsError:
+                raise CorpusError(
+                    f"{target.name} is already in the corpus; remove it first or add with --overwrite"
+                ) from None
+            finally:
+                tmp_target.unlink(missing_ok=True)
     return [t.name for _, t in plan]
 
 
 def resolve_document(corpus_dir: Path, doc: str) -> Path:
     """The corpus file for ``doc`` (a path relative to the corpus), refusing anything outside it."""
     root = corpus_dir.resolve()
-    path = (root / doc).resolve()
-    if root not in path.parents:
+    given = root / doc
+    folder = given.parent.resolve()
+    if (root not in given.resolve().parents) or (folder != root and root not in folder.parents):
         raise CorpusError(f"{doc!r} is not inside the corpus folder {corpus_dir}")
-    if not path.is_file():
+    if not given.is_file():
         raise DocumentNotFoundError(f"{doc!r} is not in the corpus {corpus_dir}; `rag status` lists the documents")
-    return path
+    return folder / given.name  # A symbolic link itself, not what it points to.
 
 
 def remove_documents(corpus_dir: Path, docs: Iterable[str]) -> list[str]:

@@ -1,9 +1,11 @@
 """Fetch: download web pages and PDFs by URL, safely, for ``rag add URL`` and the page's "Add by link".
 
-Each URL is fetched with a timeout, a size limit, a redirect limit (every hop checked) and a
-content-type check (HTML or PDF only). Unless private addresses are allowed, a host that resolves to
-a loopback, private, link-local, multicast or otherwise reserved address is refused, at every hop:
-the web app must not become a way into the machine's own network. Any failure is one
+Each URL is fetched within one deadline (headers and redirects included), with a size limit, a
+redirect limit (every hop checked) and a content-type check (HTML or PDF only). Unless private
+addresses are allowed, a host that resolves to a loopback, private, link-local, multicast or
+otherwise reserved address is refused, at every hop, and the connection goes to the address that
+was checked (:mod:`rag.ingest.fetch_net`): the web app must not become a way into the machine's
+own network. Any failure is one
 :class:`~rag.errors.FetchError` naming the URL and the reason; nothing is written.
 
 :func:`save_pages` writes the fetched bytes under a readable name (from the page's title, else the
@@ -67,31 +69,47 @@ def parse_urls(text: str) -> list[str]:
     return urls
 
 
-def _check_host(url: str, host: str, port: int, timeout: float) -> None:
-    """Refuse ``host`` if any address it resolves to is not a public one. The lookup runs on a
-    thread of its own, so a resolver that does not answer costs ``timeout`` seconds, not forever."""
+def _resolve(url: str, host: str, port: int, timeout: float) -> list[str]:
+    """The addresses of ``host``, looked up once. The lookup runs on a thread of its own, so a
+    resolver that does not answer costs ``timeout`` seconds, not forever."""
     from concurrent.futures import ThreadPoolExecutor
     from concurrent.futures import TimeoutError as LookupTimeout
 
     pool = ThreadPoolExecutor(1, thread_name_prefix="rag-resolve")
     try:
-        infos = pool.submit(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM).result(timeout=timeout)
+        infos = pool.submit(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM).result(timeout=max(timeout, 0.001))
     except LookupTimeout as err:
         raise FetchError(f"{url}: looking up the host {host!r} timed out after {timeout:g} s; try again later") from err
     except (socket.gaierror, UnicodeError) as err:
         raise FetchError(f"{url}: cannot resolve the host {host!r} ({err}); check the link") from err
     finally:
         pool.shutdown(wait=False)
-    for info in infos:
-        _check_address(url, host, str(info[4][0]), "resolves to")
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
+def _judged(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    """The address that decides: the IPv4 address inside an IPv4-mapped, NAT64 (``64:ff9b::/96``),
+    6to4 (``2002::/16``) or Teredo IPv6 address, which the network delivers to."""
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped:
+            return address.ipv4_mapped
+        if address in _NAT64:
+            return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+        if address.sixtofour:
+            return address.sixtofour
+        if address.teredo:
+            return address.teredo[1]
+    return address
 
 
 def _check_address(url: str, host: str, ip: str, how: str) -> None:
     """Refuse ``ip`` (an address of ``host``) unless it is a public one."""
-    address = ipaddress.ip_address(ip.split("%")[0])
-    mapped = getattr(address, "ipv4_mapped", None)
-    address = mapped or address
-    if not address.is_global or address.is_multicast:
+    address = _judged(ipaddress.ip_address(ip.split("%")[0]))
+    site_local = isinstance(address, ipaddress.IPv6Address) and address.is_site_local
+    if not address.is_global or address.is_multicast or site_local:
         raise FetchError(
             f"{url}: refused: {host} {how} the non-public address {address}; the app fetches only "
             "public web addresses (set RAG_ALLOW_PRIVATE_URLS=1 to allow private ones, or use `rag add URL`)"
@@ -99,9 +117,9 @@ def _check_address(url: str, host: str, ip: str, how: str) -> None:
 
 
 def _check_peer(url: str, response: httpx.Response, settings: FetchSettings) -> None:
-    """Refuse a response that came from a non-public address, whatever the host resolved to when
-    it was checked: a name can resolve to a public address for the check and to a private one for
-    the connection (DNS rebinding). Nothing of such a response is read."""
+    """Refuse a response that came from a non-public address (a second check: connections are only
+    ever made to the address that was looked up and checked, see :func:`_client`). Nothing of such
+    a response is read."""
     if settings.allow_private:
         return
     stream = response.extensions.get("network_stream")
@@ -111,16 +129,39 @@ def _check_peer(url: str, response: httpx.Response, settings: FetchSettings) -> 
     _check_address(url, urlsplit(url).hostname or "", str(peer[0]), "connected to")
 
 
-def _check_url(url: str, settings: FetchSettings) -> None:
+def _check_url(url: str) -> None:
     try:
         parts = urlsplit(url)
-        port = parts.port
+        parts.port  # noqa: B018 -- raises ValueError for a port out of range
     except ValueError as err:
         raise FetchError(f"{url}: not a valid URL ({err}); check the link") from err
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise FetchError(f"{url}: not a web link; give an http:// or https:// URL")
-    if not settings.allow_private:
-        _check_host(url, parts.hostname, port or (443 if parts.scheme == "https" else 80), settings.timeout_s)
+
+
+def _client(url: str, settings: FetchSettings, deadline: float) -> httpx.Client:
+    """An HTTP client for one fetch of ``url``, redirects included. Its connections (see
+    :func:`rag.ingest.fetch_net.guarded_transport`) look each host up once, refuse a non-public address
+    (unless allowed) and connect to exactly the address that was checked, so a name that resolves
+    anew to a private address (DNS rebinding) never reaches it; every read and write gets only the
+    time left before ``deadline``, so a server dripping its headers cannot hold the fetch longer."""
+    import httpx
+
+    from .fetch_net import guarded_transport
+
+    def addresses(host: str, port: int, timeout: float) -> list[str]:
+        found = _resolve(url, host, port, timeout)
+        if not settings.allow_private:
+            for ip in found:
+                _check_address(url, host, ip, "resolves to")
+        return found
+
+    return httpx.Client(
+        transport=guarded_transport(addresses, deadline),
+        timeout=httpx.Timeout(settings.timeout_s),
+        follow_redirects=False,
+        headers={"User-Agent": f"rag-quotes/{__version__} (+article ingestion)"},
+    )
 
 
 def _kind(url: str, response: httpx.Response) -> str:
@@ -150,33 +191,35 @@ def _read_body(url: str, response: httpx.Response, settings: FetchSettings, dead
     return bytes(body)
 
 
-def _fetch(url: str, settings: FetchSettings, http: httpx.Client) -> FetchedPage:
-    """Download ``url`` (an HTML page or a PDF); raises :class:`FetchError` naming it and why not."""
+def _fetch(url: str, settings: FetchSettings) -> FetchedPage:
+    """Download ``url`` (an HTML page or a PDF) within ``settings.timeout_s`` overall, headers and
+    redirects included; raises :class:`FetchError` naming it and why not."""
     import httpx
 
     deadline = time.monotonic() + settings.timeout_s
     current = url
     try:
-        for _ in range(settings.max_redirects + 1):
-            _check_url(current, settings)
-            with http.stream("GET", current) as response:
-                _check_peer(current, response, settings)
-                if response.status_code in _REDIRECTS and "location" in response.headers:
-                    current = urljoin(current, response.headers["location"])
-                    continue
-                if response.status_code >= 400:
-                    raise FetchError(f"{url}: the server answered {response.status_code} {response.reason_phrase}")
-                kind = _kind(url, response)
-                data = _read_body(url, response, settings, deadline)
-                charset = response.charset_encoding
-            return FetchedPage(
-                url=url,
-                final_url=current,
-                kind=kind,
-                data=data,
-                fetched_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                charset=charset,
-            )
+        with _client(url, settings, deadline) as http:
+            for _ in range(settings.max_redirects + 1):
+                _check_url(current)
+                with http.stream("GET", current) as response:
+                    _check_peer(current, response, settings)
+                    if response.status_code in _REDIRECTS and "location" in response.headers:
+                        current = urljoin(current, response.headers["location"])
+                        continue
+                    if response.status_code >= 400:
+                        raise FetchError(f"{url}: the server answered {response.status_code} {response.reason_phrase}")
+                    kind = _kind(url, response)
+                    data = _read_body(url, response, settings, deadline)
+                    charset = response.charset_encoding
+                return FetchedPage(
+                    url=url,
+                    final_url=current,
+                    kind=kind,
+                    data=data,
+                    fetched_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                    charset=charset,
+                )
         raise FetchError(f"{url}: more than {settings.max_redirects} redirects; give the final address")
     except httpx.TimeoutException as err:
         raise FetchError(f"{url}: timed out after {settings.timeout_s:g} s") from err
@@ -190,14 +233,7 @@ def fetch_urls(urls: Iterable[str], settings: FetchSettings) -> list[FetchedPage
     urls = list(urls)
     if not urls:
         raise FetchError("no URL given: give one or more http(s) links, one per line")
-    import httpx
-
-    with httpx.Client(
-        timeout=httpx.Timeout(settings.timeout_s),
-        follow_redirects=False,
-        headers={"User-Agent": f"rag-quotes/{__version__} (+article ingestion)"},
-    ) as http:
-        return [_fetch(url, settings, http) for url in urls]
+    return [_fetch(url, settings) for url in urls]
 
 
 def page_title(page: FetchedPage) -> str | None:

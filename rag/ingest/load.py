@@ -25,10 +25,12 @@ from typing import Any
 
 from ..errors import CorpusError
 from ..records import Document, DocumentMeta, Skipped
+from .formats import MAX_TEXT_CHARS, Extracted
 
 __all__ = [
     "LOADER_VERSION",
     "MAX_FILE_BYTES",
+    "MAX_TEXT_CHARS",
     "SIDECAR_SUFFIX",
     "SUPPORTED_SUFFIXES",
     "decode_html",
@@ -50,6 +52,15 @@ _META_FIELDS = ("title", "publisher", "author", "date", "url")
 
 def sidecar_path(path: Path) -> Path:
     return path.with_name(path.name + SIDECAR_SUFFIX)
+
+
+def _sidecar_file(path: Path) -> Path | None:
+    """``path``'s sidecar if there is one; a sidecar that is a symbolic link is refused, never
+    read (it could show any file of the machine as a document's metadata)."""
+    side = sidecar_path(path)
+    if side.is_symlink():
+        raise CorpusError(f"{side.name}: a symbolic link; copy the metadata file into the corpus folder instead")
+    return side if side.is_file() else None
 
 
 def scan_corpus(corpus_dir: Path) -> tuple[list[Path], list[Skipped]]:
@@ -101,7 +112,7 @@ def file_hash(path: Path, data: bytes) -> str:
     digest = hashlib.sha256(data)
     side = sidecar_path(path)
     try:
-        if side.is_file():
+        if _sidecar_file(path) is not None:
             digest.update(b"\0sidecar\0" + side.read_bytes())
     except OSError as err:
         raise CorpusError(
@@ -193,8 +204,8 @@ def _markdown(text: str) -> tuple[DocumentMeta, int]:
 
 def _sidecar(path: Path, name: str) -> dict[str, Any]:
     """The sidecar's object (metadata fields, and for a fetched page ``url``, ``fetched_at``, ``charset``)."""
-    side = sidecar_path(path)
-    if not side.is_file():
+    side = _sidecar_file(path)
+    if side is None:
         return {}
     try:
         data = json.loads(side.read_text(encoding="utf-8"))
@@ -203,6 +214,35 @@ def _sidecar(path: Path, name: str) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise CorpusError(f"{side.name}: must hold a JSON object with title/publisher/author/date/url")
     return data
+
+
+def _extract(kind: str, data: bytes, name: str, sidecar: dict[str, Any]) -> Extracted:
+    """A PDF, Word or HTML file's text. Whatever its parser raises on a malformed file (broken or
+    too deeply nested XML, a stream past pypdf's limits, ...) becomes a :class:`CorpusError`
+    naming the file, so one bad file is skipped, never stops a build or a server."""
+    try:
+        if kind == "pdf":
+            if not data.startswith(b"%PDF"):
+                raise CorpusError(f"{name}: not a PDF file (no %PDF header)")
+            from .formats.pdf import extract_pdf
+
+            return extract_pdf(data, name)
+        if kind == "docx":
+            if not data.startswith(b"PK"):
+                raise CorpusError(f"{name}: not a Word .docx file (not a zip package); re-save it as .docx")
+            from .formats.docx import extract_docx
+
+            return extract_docx(data, name)
+        from .formats.html import extract_html
+
+        charset = sidecar.get("charset")
+        return extract_html(decode_html(data, name, str(charset) if charset else None))
+    except CorpusError:
+        raise
+    except Exception as err:
+        reason = " ".join(f"{type(err).__name__}: {err}".split())[:200]
+        fix = "re-save it from the program that made it" if kind != "html" else "save the page again"
+        raise CorpusError(f"{name}: cannot read this {kind.upper()} file ({reason}); {fix}") from err
 
 
 def read_document(path: Path, corpus_dir: Path, sha256: str | None = None, data: bytes | None = None) -> Document:
@@ -216,25 +256,8 @@ def read_document(path: Path, corpus_dir: Path, sha256: str | None = None, data:
     sidecar = _sidecar(path, name)
     body_start = 0
     note: str | None = None
-    if kind == "pdf":
-        if not data.startswith(b"%PDF"):
-            raise CorpusError(f"{name}: not a PDF file (no %PDF header)")
-        from .formats.pdf import extract_pdf
-
-        extracted = extract_pdf(data, name)
-        text, meta = extracted.text, extracted.meta
-    elif kind == "docx":
-        if not data.startswith(b"PK"):
-            raise CorpusError(f"{name}: not a Word .docx file (not a zip package); re-save it as .docx")
-        from .formats.docx import extract_docx
-
-        extracted = extract_docx(data, name)
-        text, meta = extracted.text, extracted.meta
-    elif kind == "html":
-        from .formats.html import extract_html
-
-        charset = sidecar.get("charset")
-        extracted = extract_html(decode_html(data, name, str(charset) if charset else None))
+    if kind in ("pdf", "docx", "html"):
+        extracted = _extract(kind, data, name, sidecar)
         text, meta, note = extracted.text, extracted.meta, extracted.note
     else:
         text = _decode(data, name)
@@ -242,6 +265,11 @@ def read_document(path: Path, corpus_dir: Path, sha256: str | None = None, data:
             meta, body_start = _markdown(text)
         else:
             meta = DocumentMeta(title=_first_line_title(text))
+    if len(text) > MAX_TEXT_CHARS:
+        raise CorpusError(
+            f"{name}: holds {len(text) / 2**20:.0f} M characters of text, over the "
+            f"{MAX_TEXT_CHARS // 2**20} M limit for one document; split it"
+        )
     if not text[body_start:].strip():
         raise CorpusError(
             f"{name}: has no text to index" + (" (a scanned PDF needs OCR first)" if kind == "pdf" else "")

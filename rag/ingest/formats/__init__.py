@@ -15,7 +15,11 @@ from dataclasses import dataclass, field
 
 from ...records import DocumentMeta
 
-__all__ = ["PAGE_BREAK", "Extracted", "page_at"]
+__all__ = ["MAX_TEXT_CHARS", "PAGE_BREAK", "Extracted", "page_at"]
+
+MAX_TEXT_CHARS = 50 * 2**20
+"""A document's text is refused when longer: no document holds more text than the largest plain
+text file may (``rag.load.MAX_FILE_BYTES``), though a compressed Word or PDF file can unpack to far more."""
 
 PAGE_BREAK = "\n\f\n"
 """Between two pages of a PDF's text: a paragraph break to the chunker, a page break to :func:`page_at`."""

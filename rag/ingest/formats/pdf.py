@@ -6,7 +6,7 @@ import io
 
 from ...errors import CorpusError
 from ...records import DocumentMeta
-from . import PAGE_BREAK, Extracted
+from . import MAX_TEXT_CHARS, PAGE_BREAK, Extracted
 
 __all__ = ["extract_pdf"]
 
@@ -23,7 +23,16 @@ def extract_pdf(data: bytes, name: str) -> Extracted:
 
     try:
         reader = PdfReader(io.BytesIO(data))
-        pages = [_clean_page(page.extract_text() or "") for page in reader.pages]
+        pages: list[str] = []
+        total = 0
+        for page in reader.pages:
+            pages.append(_clean_page(page.extract_text() or ""))
+            total += len(pages[-1])
+            if total > MAX_TEXT_CHARS:  # Compressed streams can unpack to far more than the file.
+                raise CorpusError(
+                    f"{name}: more than {MAX_TEXT_CHARS // 2**20} M characters of text by page {len(pages)}, "
+                    "over the limit for one document; split it"
+                )
         info = reader.metadata
     except (PdfReadError, ValueError, KeyError, OSError) as err:
         raise CorpusError(f"{name}: cannot read this PDF ({err}); re-export it or save its text as .txt") from err
