@@ -258,6 +258,7 @@ def status(corpus_dir: Path | None, index_dir: Path | None, as_json: bool, verif
     from .present.text import status_text, to_json
 
     engine = _engine(corpus_dir, index_dir)
+    engine.open()  # No index: the one-line error and exit status of `rag ask`.
     result = engine.status()
     checked = engine.verify() if verify and result.built else None
     if as_json:

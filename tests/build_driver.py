@@ -17,6 +17,7 @@ import os
 import shutil
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -66,7 +67,7 @@ def main(argv: list[str]) -> None:
 
         index_module.shutil.rmtree = stop_in_cleanup  # type: ignore[assignment]
 
-    settings = Settings(batch_size=4).with_dirs(corpus, index)
+    settings = replace(Settings.from_env(), batch_size=4).with_dirs(corpus, index)  # The tests' encoder precision.
     Engine(settings).build(rebuild="--rebuild" in argv, progress=progress)
     Path(marker).write_text("finished", encoding="utf-8")
 

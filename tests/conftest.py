@@ -26,8 +26,9 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture(scope="session")
 def embedder() -> OnnxEmbedder:
-    """The real all-MiniLM-L6-v2, loaded once for the whole run."""
-    return OnnxEmbedder()
+    """The real all-MiniLM-L6-v2, loaded once for the whole run, at the precision
+    ``RAG_ENCODER_PRECISION`` names, as the command line reads it (default: int8 for this CPU)."""
+    return OnnxEmbedder(precision=Settings.from_env().encoder_precision)
 
 
 def copy_seed_corpus(dest: Path) -> Path:

@@ -83,13 +83,13 @@ def test_text_output_has_numbered_citations(built: Settings):
     assert "[1]" in result.stdout and "001_e9bcd94228df86bd.txt" in result.stdout
 
 
-def test_status_and_env_defaults(built: Settings):
+def test_status_and_env_defaults(built: Settings, embedder: OnnxEmbedder):
     env = {"RAG_CORPUS_DIR": str(built.corpus_dir), "RAG_INDEX_DIR": str(built.index_dir)}
     result = run(["status", "--json"], built, env=env)
     assert result.returncode == 0, result.stderr
     status = json.loads(result.stdout)
     assert status["documents"] == 5 and status["sentences"] > 100
-    assert status["model"] == OnnxEmbedder().name  # The model and the encoder's precision.
+    assert status["model"] == embedder.name  # The model and the encoder's precision.
 
 
 @pytest.mark.parametrize(
@@ -108,9 +108,15 @@ def test_user_mistakes_are_one_line_errors(built: Settings, args: list[str], mes
 
 
 def test_missing_index_names_the_fix(tmp_path: Path):
+    """Asking and showing the status of a missing index fail alike: exit status 1, one line naming the fix."""
     settings = Settings().with_dirs(tmp_path / "corpus", tmp_path / "index")
-    result = run(["ask", "anything?", *folders(settings)], settings)
-    assert result.returncode == 1 and "rag build" in result.stderr and "Traceback" not in result.stderr
+    results = [
+        run([*args, *folders(settings)], settings) for args in (["ask", "anything?"], ["status"], ["status", "--json"])
+    ]
+    assert [r.returncode for r in results] == [1, 1, 1]
+    (line,) = results[0].stderr.splitlines()
+    assert line.startswith("error: no index in") and "rag build" in line
+    assert all(r.stderr == results[0].stderr and r.stdout == "" for r in results)
 
 
 def test_add_and_remove(built: Settings, tmp_path: Path):

@@ -47,6 +47,13 @@ def fp32(embedder: OnnxEmbedder) -> OnnxEmbedder:
     return OnnxEmbedder(precision="fp32", cache_dir=embedder.cache_dir)
 
 
+@pytest.fixture(scope="module")
+def default(embedder: OnnxEmbedder) -> OnnxEmbedder:
+    """The encoder at its default precision (int8 for this CPU), whatever precision the run's
+    ``RAG_ENCODER_PRECISION`` gives the other tests."""
+    return embedder if embedder.precision == cpu_precision() else OnnxEmbedder(cache_dir=embedder.cache_dir)
+
+
 def test_fp32_matches_sentence_transformers(fp32: OnnxEmbedder, reference: np.ndarray):
     ours = fp32.encode(TEXTS)
     assert ours.shape == reference.shape == (len(TEXTS), 384)
@@ -55,10 +62,10 @@ def test_fp32_matches_sentence_transformers(fp32: OnnxEmbedder, reference: np.nd
     assert float(ours[0] @ ours[1]) < 0.9  # Different texts stay different: not constant output.
 
 
-def test_default_precision_matches_sentence_transformers(embedder: OnnxEmbedder, reference: np.ndarray):
-    """int8 on CPUs with an int8 instruction set (this one: see ``embedder.precision``)."""
-    assert embedder.precision == cpu_precision()
-    ours = embedder.encode(TEXTS)
+def test_default_precision_matches_sentence_transformers(default: OnnxEmbedder, reference: np.ndarray):
+    """int8 on CPUs with an int8 instruction set (this one: see ``default.precision``)."""
+    assert default.precision == cpu_precision()
+    ours = default.encode(TEXTS)
     sentences = [i for i, t in enumerate(TEXTS) if len(t.split()) > 3]
     assert cosines(ours[sentences], reference[sentences]).min() >= 0.98
     # A one-letter text is the worst case of int8 activation ranges: still far closer to its
@@ -68,10 +75,10 @@ def test_default_precision_matches_sentence_transformers(embedder: OnnxEmbedder,
     assert (np.argmax(ours @ reference.T, axis=1) == np.arange(len(TEXTS))).all()
 
 
-def test_deterministic_and_a_texts_vector_does_not_depend_on_its_company(embedder: OnnxEmbedder, fp32: OnnxEmbedder):
+def test_deterministic_and_a_texts_vector_does_not_depend_on_its_company(default: OnnxEmbedder, fp32: OnnxEmbedder):
     """Texts run one per call (int8 activations are quantized per call), on several threads: a
     question's vector is bit for bit the one a build gives the same text, whatever else it encodes."""
-    for enc in (embedder, fp32):
+    for enc in (default, fp32):
         many = TEXTS * 4  # Over LIGHT_MAX_TEXTS: the threaded path.
         batch = enc.encode(many)
         assert np.array_equal(batch, enc.encode(many)), "the same call gives the same bits"
@@ -90,16 +97,16 @@ def test_long_texts_are_cut_at_the_models_max_seq_length(fp32: OnnxEmbedder):
     assert float(vectors[0] @ vectors[2]) < 0.99
 
 
-def test_precision_is_part_of_the_models_identity(embedder: OnnxEmbedder, fp32: OnnxEmbedder, fresh_corpus: Settings):
-    assert fp32.name != embedder.name and "fp32" in fp32.name
+def test_precision_is_part_of_the_models_identity(default: OnnxEmbedder, fp32: OnnxEmbedder, fresh_corpus: Settings):
+    assert fp32.name != default.name and "fp32" in fp32.name
     # So is the export recipe: an index embedded by an older export is re-embedded, not mixed.
-    assert f"export {EXPORT_VERSION}" in embedder.name and f"export {EXPORT_VERSION}" in fp32.name
+    assert f"export {EXPORT_VERSION}" in default.name and f"export {EXPORT_VERSION}" in fp32.name
     first = Engine(fresh_corpus, fp32).build()
     assert first.embedded > 0
-    again = Engine(fresh_corpus, embedder).build()
+    again = Engine(fresh_corpus, default).build()
     assert again.full_rebuild is not None and "model changed" in again.full_rebuild
     assert again.reused == 0 and again.embedded == first.embedded
-    assert Engine(fresh_corpus, embedder).status().model == embedder.name
+    assert Engine(fresh_corpus, default).status().model == default.name
 
 
 def test_unknown_precision_and_unsupported_models_are_refused(tmp_path: Path):
@@ -162,6 +169,7 @@ def test_rag_ask_does_not_import_torch_or_gradio(seed_engine: Engine, embedder: 
             "PATH": "/usr/bin:/bin",
             "HF_HUB_OFFLINE": "1",
             "RAG_CACHE_DIR": str(embedder.cache_dir),
+            "RAG_ENCODER_PRECISION": embedder.precision,  # The precision the seed index was built with.
         },
     )
     assert out.returncode == 0, out.stderr

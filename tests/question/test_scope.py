@@ -17,7 +17,7 @@ from rag.embed.onnx import OnnxEmbedder
 from rag.evaluate.probes import sentence_texts
 from rag.question.scope import attributes, conversation_scope, named_scope, source_names
 from rag.records import DocumentMeta
-from rag.retrieve import candidate_features
+from rag.retrieve import FEATURES, candidate_features
 from ui.render import answer_html
 
 
@@ -98,7 +98,11 @@ def test_without_the_reader_a_named_source_is_still_the_only_one_quoted(seed_eng
         replace(seed_engine.settings, retrieval=replace(seed_engine.settings.retrieval, reader_dir=None)),
         seed_engine.embedder,
     )
-    answer = plain.ask("According to Chatham House, what does the Trump administration lack?", k=4)
+    # Its evidence is far above the cut-off (measured 0.88-0.89 against 0.627 under int8 and fp32
+    # encoders; "... what does the Trump administration lack?" had 0.67-0.71, too close to it).
+    answer = plain.ask(
+        "According to Chatham House, what does the Trump administration lack in its approach to alliances?", k=4
+    )
     assert plain.reader() is None and answer.sources == ("Chatham House",)
     assert {q.doc for q in answer.quotes} == {_doc_of(seed_engine, publisher="Chatham House")}
 
@@ -194,18 +198,38 @@ def test_a_follow_up_that_asks_another_source_asks_it_the_previous_question(seed
 
 
 def test_a_question_naming_its_source_is_never_far_from_the_articles(seed_engine: Engine):
-    # Initials count as a publisher's name: "KEI" for the Korea Economic Institute of America.
+    """Initials count as a publisher's name: "KEI" for the Korea Economic Institute of America. The
+    scoped question's words are far from that source's sentences (below ``off_topic_below``) and the
+    reader is not sure (below ``far_abstain_below``), which refuses a question that names no source;
+    naming the source, it is not refused, and it quotes the sentence that answers, from that source
+    only. (Asked without its source, the same question sits near the far threshold, on one side or
+    the other with the CPU's int8 kernel: nothing is asserted of it but what naming adds.)"""
     question = "What does the congressional report identify as a significant threat?"
-    reader = seed_engine.reader()
+    index, reader = seed_engine._live(), seed_engine.reader()
     assert reader is not None
-    alone = seed_engine.ask(question)
-    named = seed_engine.ask(f"According to KEI, {question[0].lower()}{question[1:]}")
-    assert named.sources == ("Korea Economic Institute of America",)
-    # Alone, its words are far from every sentence and it is refused though it is answerable;
-    # naming its source, its confidence keeps the quotes (a doubtful question is still refused, below).
-    assert alone.status == "abstained" and named.status != "abstained"
-    assert named.confidence is not None and named.confidence >= reader.params["abstain_below"]
+    t = reader.params
+    named_question = f"According to KEI, {question[0].lower()}{question[1:]}"
+    named = seed_engine.ask(named_question)
+    scope = named_scope(index, named_question)
+    assert scope is not None and named.sources == scope.names == ("Korea Economic Institute of America",)
+    kei = _doc_of(seed_engine, publisher="Korea Economic Institute of America (The Peninsula)")
+    assert named.quotes and {q.doc for q in named.quotes} == {kei}
     assert "significant threat" in named.quotes[0].text
+    _, features = candidate_features(
+        index,
+        scope.question,
+        seed_engine.encode_question(scope.question),
+        seed_engine.settings.retrieval,
+        within=scope.sentences,
+    )
+    best_dense = float(features[:, FEATURES.index("dense")].max())
+    # Far and unsure, by margins that hold under int8 and fp32 encoders (measured: 0.37-0.38
+    # against 0.43; 0.10-0.13 against 0.2): had it named no source, it would be refused.
+    assert best_dense < t["off_topic_below"]
+    assert named.confidence is not None and t["abstain_below"] <= named.confidence < t["far_abstain_below"]
+    assert reader.status(named.confidence, best_dense) == "abstained"
+    # Named, it is not refused (its confidence, 0.10-0.13, is far above ``abstain_below``, 0.03).
+    assert named.status != "abstained" and reader.status(named.confidence, best_dense, named=True) == named.status
 
 
 def test_a_scoped_previous_answer_is_remembered_for_its_follow_up(seed_engine: Engine, embedder: OnnxEmbedder):
