@@ -32,7 +32,16 @@ from .errors import (
 )
 from .fetch import parse_urls
 from .load import MAX_FILE_BYTES, SUPPORTED_SUFFIXES
-from .present import answer_markdown, answer_text, report_text, safe_url, scope_note, status_text, to_json
+from .present import (
+    answer_markdown,
+    answer_text,
+    missing_note,
+    report_text,
+    safe_url,
+    scope_note,
+    status_text,
+    to_json,
+)
 from .records import (
     STATUSES,
     UNCERTAIN_NOTE,
@@ -44,6 +53,7 @@ from .records import (
     DocumentState,
     EvalReport,
     IndexStatus,
+    Missing,
     Notice,
     Quote,
     Skipped,
@@ -75,6 +85,7 @@ __all__ = [
     "IndexLockedError",
     "IndexMissingError",
     "IndexStatus",
+    "Missing",
     "ModelError",
     "Notice",
     "QuestionError",
@@ -88,6 +99,7 @@ __all__ = [
     "__version__",
     "answer_markdown",
     "answer_text",
+    "missing_note",
     "parse_urls",
     "report_text",
     "safe_url",

@@ -136,6 +136,7 @@ class Engine:
             confidence=reading.confidence,
             span_ends=reading.span_ends,
             sources=scope.names if scope else (),
+            asked=asked,
         )
 
     def _rank(self, index: StoredIndex, question: str, vector: np.ndarray, within: np.ndarray | None) -> Reading:
