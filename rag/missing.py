@@ -37,6 +37,7 @@ from .missing_words import (
     WEEKDAYS,
     Number,
     Token,
+    join,
     numbers,
     one_edit,
     qualifier_group,
@@ -72,7 +73,7 @@ def name_runs(toks: Sequence[Token], *, asked: bool) -> list[tuple[int, int]]:
             i += 1
             continue
         j = i + 1
-        while j < n:
+        while j < n and toks[j - 1].gap in (" ", "-"):  # A name stops at punctuation: "Japan, Korea".
             nxt = toks[j]
             if _is_name_word(nxt) and not nxt.initial:
                 j += 1
@@ -90,7 +91,10 @@ def name_runs(toks: Sequence[Token], *, asked: bool) -> list[tuple[int, int]]:
         if asked and tok.initial and j == i + 1 and not _acronym(tok) and tok.low == tok.text.lower():
             i = j  # The question's first word alone: "Chopin was born where?" says nothing reliable.
             continue
-        runs.append((i, j))
+        k = i
+        while j - k > 2 and toks[k].low in _TITLES:
+            k += 1  # "Prime Minister Shigeo Ishiba" is named "Shigeo Ishiba".
+        runs.append((k, j))
         i = j
     return runs
 
@@ -163,8 +167,7 @@ def _pick(found: Sequence[Token | Sequence[Token]]) -> str:
     if not found:
         return ""
     spans = [[f] if isinstance(f, Token) else list(f) for f in found]
-    best = next((s for s in spans if s[0].quote), spans[0])
-    return " ".join(t.text for t in best)
+    return join(next((s for s in spans if s[0].quote), spans[0]))
 
 
 def _number_variant(asked: Number, q_toks: Sequence[Token], held: Sequence[Number], text: Sequence[Token]) -> str:
@@ -204,7 +207,7 @@ def _negation(q_toks: Sequence[Token], quote: Sequence[Token]) -> list[Missing]:
             return []
         k = negations[0]
         tok, aux = q_toks[k], _aux(q_toks, k)
-        term = f"{q_toks[k - 1].text} {tok.text}" if aux and tok.low == "not" else tok.text
+        term = join(q_toks[k - 1 : k + 1]) if aux and tok.low == "not" else tok.text
         says = next((t.text for t in quote if aux and t.low == aux), None)
         return [Missing(term=term, text_says=says, kind="negation")]
     for k in range(len(quote)):
@@ -216,8 +219,7 @@ def _negation(q_toks: Sequence[Token], quote: Sequence[Token]) -> list[Missing]:
             j = _next_content(q_toks, i + 1)
             if j is not None and same_word(q_toks[j], quote[after]):
                 span = quote[k - 1 if quote[k].low == "not" else k : after + 1]
-                term = " ".join(t.text for t in q_toks[i : j + 1])
-                return [Missing(term=term, text_says=" ".join(t.text for t in span), kind="negation")]
+                return [Missing(term=join(q_toks[i : j + 1]), text_says=join(span), kind="negation")]
     return []
 
 
@@ -300,7 +302,7 @@ def missing_terms(question: str, quote: str, context: Sequence[str] = ()) -> tup
         if all(len(t.low) < 2 or t.low in _TITLES for t in _content(name)):
             continue  # "U", "Emperor": too little to name.
         if not _find(name, text):
-            term = " ".join(t.text for t in name)
+            term = join(name)
             says = _name_variant(name, q_toks, (i, j), text) or None
             found.append((i, Missing(term=term, text_says=says, kind="name")))
     for num in numbers(q_toks):
@@ -310,7 +312,7 @@ def missing_terms(question: str, quote: str, context: Sequence[str] = ()) -> tup
         if num.vague or _number_held(num, held):
             continue
         kind: MissingKind = "date" if num.kind in ("year", "decade") else "number"
-        term = " ".join(t.text for t in q_toks[num.start : num.end])
+        term = join(q_toks[num.start : num.end])
         says = _number_variant(num, q_toks, held, text) or None
         found.append((num.start, Missing(term=term, text_says=says, kind=kind)))
     for i, tok in enumerate(q_toks):

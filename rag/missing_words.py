@@ -20,6 +20,7 @@ __all__ = [
     "WEEKDAYS",
     "Number",
     "Token",
+    "join",
     "numbers",
     "one_edit",
     "qualifier_group",
@@ -47,6 +48,14 @@ class Token(NamedTuple):
     """First word of a sentence (its capital says nothing)."""
     quote: bool
     """Stands in the quote itself (not in its context)."""
+    gap: str = " "
+    """What stands between it and the next word: " " for white space, else the characters
+    themselves ("-" in "thirty-fourth", ", " in "Paris, France")."""
+
+
+def join(toks: Sequence[Token]) -> str:
+    """``toks`` as the text writes them ("thirty-fourth", "George IV Bridge")."""
+    return "".join(t.text + t.gap for t in toks[:-1]) + (toks[-1].text if toks else "")
 
 
 def fold(word: str) -> str:
@@ -57,13 +66,15 @@ def fold(word: str) -> str:
 
 def tokens(text: str, stem: Callable[[str], str], *, quote: bool = True) -> list[Token]:
     """The words and numbers of ``text``, in order."""
-    out = []
-    for m in _TOKEN.finditer(text):
+    out: list[Token] = []
+    matches = list(_TOKEN.finditer(text))
+    for m, after in zip(matches, [*matches[1:], None]):
         word = m.group(0)
         low = fold(word)
         cap = word[:1].isupper() or any(ch.isupper() for ch in word[1:])
         initial = _SENTENCE_END.search(text[: m.start()]) is not None
-        out.append(Token(word, low, stem(low), cap, initial, quote))
+        gap = text[m.end() : after.start()] if after else ""
+        out.append(Token(word, low, stem(low), cap, initial, quote, " " if not gap or gap.isspace() else gap))
     return out
 
 

@@ -175,11 +175,12 @@ def answer_from_candidates(
 def missing_from(index: StoredIndex, question: str, first: int, last: int) -> tuple[Missing, ...]:
     """What ``question`` asks that the quote of sentences ``first`` to ``last`` does not hold, read
     with its context: its passage up to the quote (a heading, the sentences before), the sentence
-    before it and its document's title (:func:`rag.missing.missing_terms`)."""
+    before it and its document's title, publisher and author (:func:`rag.missing.missing_terms`)."""
     doc_id = int(index.sentence_doc[first])
     text = index.document_text(doc_id)
     start, end = int(index.sentence_start[first]), int(index.sentence_end[last])
     passage_start = int(index.passage_start[int(index.sentence_passage[first])])
     before = index.sentence_text(first - 1) if first and int(index.sentence_doc[first - 1]) == doc_id else ""
-    title = index.documents[doc_id].meta.title or ""
-    return missing_terms(question, text[start:end], (title, text[passage_start:start], before))
+    meta = index.documents[doc_id].meta
+    context = (meta.title or "", meta.publisher or "", meta.author or "", text[passage_start:start], before)
+    return missing_terms(question, text[start:end], context)
