@@ -73,7 +73,7 @@ def name_runs(toks: Sequence[Token], *, asked: bool) -> list[tuple[int, int]]:
             i += 1
             continue
         j = i + 1
-        while j < n and toks[j - 1].gap in (" ", "-"):  # A name stops at punctuation: "Japan, Korea".
+        while j < n and toks[j - 1].gap in ("", " ", "-"):  # A name stops at punctuation: "Japan, Korea".
             nxt = toks[j]
             if _is_name_word(nxt) and not nxt.initial:
                 j += 1

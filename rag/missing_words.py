@@ -74,7 +74,7 @@ def tokens(text: str, stem: Callable[[str], str], *, quote: bool = True) -> list
         cap = word[:1].isupper() or any(ch.isupper() for ch in word[1:])
         initial = _SENTENCE_END.search(text[: m.start()]) is not None
         gap = text[m.end() : after.start()] if after else ""
-        out.append(Token(word, low, stem(low), cap, initial, quote, " " if not gap or gap.isspace() else gap))
+        out.append(Token(word, low, stem(low), cap, initial, quote, " " if gap.isspace() else gap))
     return out
 
 

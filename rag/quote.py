@@ -26,7 +26,7 @@ from .records import Answer, CitedPassage, Missing, Quote, Status
 from .retrieve import Candidate
 from .text import normalize_text
 
-__all__ = ["ABSTENTION", "abstention", "answer_from_candidates", "combine_evidence", "evidence"]
+__all__ = ["ABSTENTION", "abstention", "answer_from_candidates", "combine_evidence", "evidence", "missing_from"]
 
 T = TypeVar("T")
 

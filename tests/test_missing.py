@@ -7,6 +7,8 @@ import json
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rag import Answer, Engine, Missing, answer_markdown, answer_text, missing_note, to_json
 from rag.missing import missing_terms
@@ -331,3 +333,23 @@ def test_rest_and_mcp_describe_the_missing_field():
     schema = rest._ANSWER["content"]["application/json"]["schema"]
     assert {"missing", "missing_detail"} <= set(schema["required"]) <= set(schema["properties"])
     assert re.search(r'"missing"', open(mcp.__file__, encoding="utf-8").read())
+
+
+PIECES = [
+    "George", "IV", "V", "Bridge", "U.S.", "R&B", "OPEC", "of", "the", "not", "can't", "never", "first", "second",
+    "largest", "1,500", "$2", "billion", "40%", "percent", "2019", "1990s", "'50s", "May", "March", "last",
+    "thirty-fourth", "twenty", "one", "Beyoncé's", "Japan", ",", ".", "?", "\n", "–", "what", "Who", "did", "can",
+]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from(PIECES) | st.text(max_size=6), max_size=14),
+    st.lists(st.sampled_from(PIECES) | st.text(max_size=6), max_size=14),
+)
+def test_any_text_gives_terms_that_stand_in_the_question_and_variants_in_the_text(q: list[str], t: list[str]):
+    question, quote = " ".join(q), " ".join(t)
+    for item in missing_terms(question, quote, (quote[::-1],)):
+        assert " ".join(item.term.split()) in " ".join(question.split())
+        if item.text_says:
+            assert " ".join(item.text_says.split()) in " ".join(f"{quote} {quote[::-1]}".split())
