@@ -39,11 +39,12 @@ def scope_note(answer: Answer) -> str | None:
 
 def missing_note(answer: Answer) -> str | None:
     """What the question asks that the first quote does not hold ("Not in the quote: George V
-    Bridge (the text says George IV Bridge)."), shown under the quotes; ``None`` when nothing is
-    missing (always for an ``"answered"`` answer)."""
+    Bridge (the text says George IV Bridge)."; "Not in the first quote: …" under several), shown
+    under the quotes; ``None`` when nothing is missing (always for an ``"answered"`` answer)."""
     if not answer.missing:
         return None
-    return "Not in the quote: " + "; ".join(m.text for m in answer.missing) + "."
+    which = "the first quote" if len(answer.quotes) > 1 else "the quote"
+    return f"Not in {which}: " + "; ".join(m.text for m in answer.missing) + "."
 
 
 def answer_text(answer: Answer, width: int = 100) -> str:
