@@ -34,7 +34,7 @@ from .evaluate.probes import CandidateFeatures
 from .ingest.fetch import parse_urls
 from .ingest.load import MAX_FILE_BYTES, SUPPORTED_SUFFIXES
 from .present.markdown import answer_markdown
-from .present.text import answer_text, report_text, safe_url, scope_note, status_text, to_json
+from .present.text import answer_text, missing_note, report_text, safe_url, scope_note, status_text, to_json
 from .records import (
     STATUSES,
     UNCERTAIN_NOTE,
@@ -46,6 +46,7 @@ from .records import (
     DocumentState,
     EvalReport,
     IndexStatus,
+    Missing,
     Notice,
     Quote,
     Skipped,
@@ -77,6 +78,7 @@ __all__ = [
     "IndexLockedError",
     "IndexMissingError",
     "IndexStatus",
+    "Missing",
     "ModelError",
     "Notice",
     "QuestionError",
@@ -90,6 +92,7 @@ __all__ = [
     "__version__",
     "answer_markdown",
     "answer_text",
+    "missing_note",
     "parse_urls",
     "report_text",
     "safe_url",

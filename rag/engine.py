@@ -115,6 +115,7 @@ class Engine:
             confidence=reading.confidence,
             span_ends=reading.span_ends,
             sources=parsed.scope.names if parsed.scope else (),
+            asked=parsed.asked,
         )
 
     def _rank(self, index: StoredIndex, question: str, vector: np.ndarray, within: np.ndarray | None) -> Reading:

@@ -21,11 +21,12 @@ from typing import TypeVar
 from .config import RetrievalSettings
 from .index import DocRecord, StoredIndex
 from .ingest.formats import page_at
-from .records import Answer, CitedPassage, Quote, Status
+from .read.missing import missing_terms
+from .records import Answer, CitedPassage, Missing, Quote, Status
 from .retrieve import Candidate
 from .text import normalize_text
 
-__all__ = ["ABSTENTION", "abstention", "answer_from_candidates", "combine_evidence", "evidence"]
+__all__ = ["ABSTENTION", "abstention", "answer_from_candidates", "combine_evidence", "evidence", "missing_from"]
 
 T = TypeVar("T")
 
@@ -75,12 +76,15 @@ def answer_from_candidates(
     confidence: float | None = None,
     span_ends: Mapping[int, int] | None = None,
     sources: tuple[str, ...] = (),
+    asked: str | None = None,
 ) -> Answer:
     """The answer quoting the best of ``candidates`` (best first). ``status`` and ``confidence``
     come from the reader; without them the evidence rule decides between answering and
     abstaining. ``span_ends`` maps a sentence id to the id of the sentence its quote ends with; a
     span is cut short where an earlier quote already holds the sentence it would take in.
-    ``sources``: the sources the question named, the only ones the candidates come from."""
+    ``sources``: the sources the question named, the only ones the candidates come from.
+    ``asked``: the question as retrieval read it (a named source taken out), whose terms an
+    ``"uncertain"`` answer says the first quote lacks (:func:`missing_from`)."""
     if status is None:
         status = (
             "abstained" if not candidates or evidence(candidates, settings) < settings.abstain_below else "answered"
@@ -162,4 +166,21 @@ def answer_from_candidates(
         status=status,
         confidence=confidence,
         sources=sources,
+        missing=missing_from(index, asked or question, chosen[0][0].sentence_id, chosen[0][1])
+        if status == "uncertain"
+        else (),
     )
+
+
+def missing_from(index: StoredIndex, question: str, first: int, last: int) -> tuple[Missing, ...]:
+    """What ``question`` asks that the quote of sentences ``first`` to ``last`` does not hold, read
+    with its context: its passage up to the quote (a heading, the sentences before), the sentence
+    before it and its document's title, publisher and author (:func:`rag.read.missing.missing_terms`)."""
+    doc_id = int(index.sentence_doc[first])
+    text = index.document_text(doc_id)
+    start, end = int(index.sentence_start[first]), int(index.sentence_end[last])
+    passage_start = int(index.passage_start[int(index.sentence_passage[first])])
+    before = index.sentence_text(first - 1) if first and int(index.sentence_doc[first - 1]) == doc_id else ""
+    meta = index.documents[doc_id].meta
+    context = (meta.title or "", meta.publisher or "", meta.author or "", text[passage_start:start], before)
+    return missing_terms(question, text[start:end], context)

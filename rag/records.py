@@ -18,6 +18,8 @@ __all__ = [
     "DocumentStateName",
     "EvalReport",
     "IndexStatus",
+    "Missing",
+    "MissingKind",
     "Notice",
     "Quote",
     "Record",
@@ -138,6 +140,27 @@ class CitedPassage(Record):
         return self.meta.url
 
 
+MissingKind = Literal["name", "number", "date", "qualifier", "negation"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Missing(Record):
+    """Something a question asks that its first quote does not hold (:mod:`rag.read.missing`): a name, a
+    number, a date or a qualifier ("first", "only", a negation), as the question writes it, and
+    the near variant the text holds instead, if any ("George IV Bridge" for "George V Bridge")."""
+
+    json_fields = ("term", "text_says", "kind", "text")
+
+    term: str
+    text_says: str | None = None
+    kind: MissingKind
+
+    @property
+    def text(self) -> str:
+        """How the answer's ``"missing"`` list writes it: "George V Bridge (the text says George IV Bridge)"."""
+        return f"{self.term} (the text says {self.text_says})" if self.text_says else self.term
+
+
 Status = Literal["answered", "uncertain", "abstained"]
 STATUSES: tuple[Status, ...] = get_args(Status)
 """Every :data:`Status`, in order: the best first."""
@@ -150,7 +173,18 @@ UNCERTAIN_NOTE = "The articles may not answer this directly; these are the close
 class Answer(Record):
     """The JSON contract of ``rag ask --json`` and the ``/ask`` API endpoint is its ``to_dict``."""
 
-    json_fields = ("question", "abstained", "status", "confidence", "sources", "answer", "quotes", "passages")
+    json_fields = (
+        "question",
+        "abstained",
+        "status",
+        "confidence",
+        "sources",
+        "answer",
+        "quotes",
+        "passages",
+        "missing",
+        "missing_detail",
+    )
     json_round = 4
 
     question: str
@@ -168,6 +202,20 @@ class Answer(Record):
     """The sources the question asked to hear from ("According to Chatham House, …"), as their
     documents' metadata names them: the quotes come from these only (:mod:`rag.question.scope`). Empty
     when it named none."""
+    missing: tuple[Missing, ...] = ()
+    """What the question asks that the first quote (with the sentence before it, its passage's
+    heading and its document's title) does not hold, when the status is ``"uncertain"``
+    (:mod:`rag.read.missing`); empty otherwise. Its JSON is a list of strings ("George V Bridge (the
+    text says George IV Bridge)"), and ``"missing_detail"`` the same as objects."""
+
+    @property
+    def missing_detail(self) -> tuple[Missing, ...]:
+        return self.missing
+
+    def to_dict(self) -> dict[str, Any]:
+        out = super().to_dict()
+        out["missing"] = [m.text for m in self.missing]
+        return out
 
     def __post_init__(self) -> None:
         if not self.status:

@@ -52,9 +52,21 @@ def test_ask_json_contract(built: Settings):
     )
     assert result.returncode == 0, result.stderr
     answer = json.loads(result.stdout)
-    assert set(answer) == {"question", "abstained", "status", "confidence", "sources", "answer", "quotes", "passages"}
+    assert set(answer) == {
+        "question",
+        "abstained",
+        "status",
+        "confidence",
+        "sources",
+        "answer",
+        "quotes",
+        "passages",
+        "missing",
+        "missing_detail",
+    }
     assert answer["abstained"] is False and 1 <= len(answer["quotes"]) <= 4
     assert answer["status"] == "answered" and 0.5 <= answer["confidence"] <= 1
+    assert answer["missing"] == [] and answer["missing_detail"] == []  # Nothing missing from an answer.
     for quote in answer["quotes"]:
         assert quote["page"] is None  # Not a PDF.
         assert set(quote) == {"n", "text", "doc", "title", "start", "end", "page", "score"}

@@ -41,8 +41,10 @@ def add_tools(actions: Actions) -> None:
         quoted; empty when it named none), "quotes"
         (best first: "text" is word for word from document "doc" at characters "start".."end",
         "n" its citation number) and "passages" (the cited passages with "title",
-        "url" and the quotes' offsets inside them). Quote the "text" exactly and cite "title" and
-        "url"; use the `article` tool to read around a quote.
+        "url" and the quotes' offsets inside them); when "uncertain", "missing" names what the
+        question asks that the first quote does not hold ("George V Bridge (the text says George IV
+        Bridge)"): say so. Quote the "text" exactly and cite "title" and "url"; use the `article`
+        tool to read around a quote.
 
         Args:
             question: The question, in plain words (any language).

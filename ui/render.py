@@ -18,6 +18,7 @@ from rag import (
     DocumentState,
     IndexStatus,
     answer_markdown,
+    missing_note,
     safe_url,
     scope_note,
 )
@@ -82,6 +83,9 @@ def answer_html(answer: Answer) -> str:
         f'<button class="rq-cite" data-n="{q.n}" title="{esc(q.title)}">[{q.n}]</button></blockquote>'
         for q in answer.quotes
     )
+    missing = missing_note(answer)
+    if missing:
+        quotes += f'<div class="rq-missing" role="note">{esc(missing)}</div>'
     copy = (
         f'<button class="rq-copy" data-md="{esc(answer_markdown(answer))}" '
         'title="Copy the quotes with numbered footnotes (title, publisher, date, URL, document, offsets)">'

@@ -139,6 +139,17 @@ _ANSWER: dict[str, Any] = {
                             },
                         },
                     },
+                    "missing": {"type": "array", "items": {"type": "string"}},
+                    "missing_detail": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "properties": {
+                                **{k: {"type": "string"} for k in ("term", "kind", "text")},
+                                "text_says": {"type": ["string", "null"]},
+                            },
+                        },
+                    },
                 },
             }
         }

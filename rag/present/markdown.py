@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from ..records import Answer
-from .text import safe_url, scope_note
+from .text import missing_note, safe_url, scope_note
 
 __all__ = ["answer_markdown", "md_text"]
 
@@ -34,6 +34,9 @@ def answer_markdown(answer: Answer) -> str:
         return "\n".join([*lines, f"*{md_text(answer.answer)}*", ""])
     for quote in answer.quotes:
         lines += [f"> {md_text(quote.text)}[^{quote.n}]", ""]
+    missing = missing_note(answer)
+    if missing:
+        lines += [f"*{md_text(missing)}*", ""]
     for passage in answer.passages:
         meta = passage.meta
         source = [md_text(x) for x in (meta.publisher, meta.author, meta.date) if x]

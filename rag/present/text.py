@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from ..records import STATUSES, UNCERTAIN_NOTE, Answer, BuildReport, EvalReport, IndexStatus
 
-__all__ = ["answer_text", "report_text", "safe_url", "scope_note", "status_text", "to_json"]
+__all__ = ["answer_text", "missing_note", "report_text", "safe_url", "scope_note", "status_text", "to_json"]
 
 
 def to_json(obj: Any) -> str:
@@ -28,6 +28,16 @@ def scope_note(answer: Answer) -> str | None:
     return f"Searched only {named}, as asked." if answer.abstained else f"Quoting only from {named}, as asked."
 
 
+def missing_note(answer: Answer) -> str | None:
+    """What the question asks that the first quote does not hold ("Not in the quote: George V
+    Bridge (the text says George IV Bridge)."; "Not in the first quote: …" under several), shown
+    under the quotes; ``None`` when nothing is missing (always for an ``"answered"`` answer)."""
+    if not answer.missing:
+        return None
+    which = "the first quote" if len(answer.quotes) > 1 else "the quote"
+    return f"Not in {which}: " + "; ".join(m.text for m in answer.missing) + "."
+
+
 def answer_text(answer: Answer, width: int = 100) -> str:
     scope = scope_note(answer)
     lines = [f"Q: {answer.question}", ""] + ([textwrap.fill(scope, width), ""] if scope else [])
@@ -39,6 +49,9 @@ def answer_text(answer: Answer, width: int = 100) -> str:
         body = textwrap.fill(f"“{' '.join(quote.text.split())}” [{quote.n}]", width, subsequent_indent="  ")
         lines.append(body)
     lines.append("")
+    missing = missing_note(answer)
+    if missing:
+        lines += [textwrap.fill(missing, width), ""]
     for passage in answer.passages:
         meta = passage.meta
         source = ", ".join(x for x in (meta.publisher, meta.author, meta.date) if x)

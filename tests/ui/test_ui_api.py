@@ -51,7 +51,18 @@ def test_endpoints_are_named(client: Client):
 
 def test_ask_returns_the_json_contract_with_verbatim_quotes(client: Client, server: Running):
     answer = client.predict(SEED_QUESTION, api_name="/ask")
-    assert set(answer) == {"question", "abstained", "status", "confidence", "sources", "answer", "quotes", "passages"}
+    assert set(answer) == {
+        "question",
+        "abstained",
+        "status",
+        "confidence",
+        "sources",
+        "answer",
+        "quotes",
+        "passages",
+        "missing",
+        "missing_detail",
+    }
     assert answer["abstained"] is False and answer["quotes"]
     assert answer == server.engine.ask(SEED_QUESTION).to_dict()  # Same object as `rag ask --json`.
     for quote in answer["quotes"]:
