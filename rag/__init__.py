@@ -32,7 +32,20 @@ from .errors import (
 )
 from .fetch import parse_urls
 from .load import MAX_FILE_BYTES, SUPPORTED_SUFFIXES
-from .present import answer_markdown, answer_text, report_text, safe_url, scope_note, status_text, to_json
+from .present import (
+    STATUS_WORDS,
+    UNKNOWN,
+    answer_markdown,
+    answer_text,
+    byline,
+    quoted,
+    report_text,
+    safe_url,
+    scope_note,
+    status_label,
+    status_text,
+    to_json,
+)
 from .records import (
     STATUSES,
     UNCERTAIN_NOTE,
@@ -53,8 +66,10 @@ from .retrieve import Feature
 __all__ = [
     "MAX_FILE_BYTES",
     "STATUSES",
+    "STATUS_WORDS",
     "SUPPORTED_SUFFIXES",
     "UNCERTAIN_NOTE",
+    "UNKNOWN",
     "Answer",
     "BuildReport",
     "CandidateFeatures",
@@ -88,10 +103,13 @@ __all__ = [
     "__version__",
     "answer_markdown",
     "answer_text",
+    "byline",
     "parse_urls",
+    "quoted",
     "report_text",
     "safe_url",
     "scope_note",
+    "status_label",
     "status_text",
     "to_json",
 ]

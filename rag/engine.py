@@ -19,7 +19,7 @@ import numpy as np
 
 from .build import BuildProgress, build_index
 from .config import Settings
-from .corpus import add_files, remove_documents
+from .corpus import add_files
 from .embed import Embedder
 from .encoder import OnnxEmbedder
 from .errors import CorpusError, DocumentNotFoundError, IndexMissingError, QuestionError, RagError
@@ -33,6 +33,7 @@ from .read_features import ReaderRows, reader_rows
 from .records import Answer, BuildReport, DocumentMeta, DocumentState, IndexStatus, Status
 from .retrieve import FEATURES, Candidate, candidate_features, prepare_question, retrieve
 from .scope import conversation_scope
+from .trash import move_to_trash, restore_from_trash, trash_dir, trashed
 
 if TYPE_CHECKING:
     from .watch import WatchEvent
@@ -279,8 +280,7 @@ class Engine:
 
     def files(self) -> list[str]:
         """The indexable files in the corpus folder, as paths relative to it."""
-        corpus_dir = self.settings.corpus_dir
-        return [p.relative_to(corpus_dir).as_posix() for p in scan_corpus(corpus_dir)[0]]
+        return [p.relative_to(self.settings.corpus_dir).as_posix() for p in scan_corpus(self.settings.corpus_dir)[0]]
 
     def documents(self) -> list[DocumentState]:
         """Every document of the index and of the corpus folder, and its state: ``indexed``,
@@ -353,21 +353,16 @@ class Engine:
         overwrite: bool = False,
         progress: BuildProgress | None = None,
     ) -> BuildReport:
-        """Copy files (``(path, name)`` pairs) and web pages or PDFs fetched from ``urls`` into the
-        corpus, then update the index once. Every file and URL is checked first: one that fails adds
-        nothing. A fetched page is stored under a name from its title (else its URL) with a sidecar
-        recording its URL and the fetch time (see :mod:`rag.fetch`). ``allow_private`` overrides
+        """Copy files (``(path, name)`` pairs) and pages or PDFs fetched from ``urls`` (:mod:`rag.fetch`) into
+        the corpus, then update the index once; one that fails adds nothing. ``allow_private`` overrides
         ``settings.fetch.allow_private`` (the CLI, run by the machine's owner, allows private hosts)."""
-        files = list(files)
-        urls = list(urls)
+        files, urls = list(files), list(urls)
         with tempfile.TemporaryDirectory(prefix="rag-fetch-") as tmp:
             if urls:
                 from .fetch import fetch_urls, page_title, save_pages
 
-                fetch_settings = self.settings.fetch
-                if allow_private is not None:
-                    fetch_settings = replace(fetch_settings, allow_private=allow_private)
-                pages = fetch_urls(urls, fetch_settings)
+                private = self.settings.fetch.allow_private if allow_private is None else allow_private
+                pages = fetch_urls(urls, replace(self.settings.fetch, allow_private=private))
                 files += save_pages([(page, page_title(page)) for page in pages], Path(tmp))
             if not files:
                 raise CorpusError("nothing to add: give one or more files or http(s) URLs")
@@ -380,20 +375,26 @@ class Engine:
         return self._watch_stop is not None and not self._watch_stop.is_set()
 
     def start_watching(self, on_build: WatchEvent) -> threading.Event:
-        """Rebuild whenever the corpus folder changes (debounced, one build at a time), on a daemon
-        thread that is listening when this returns; ``on_build`` gets each report or error. Setting
-        the returned event stops it (see :mod:`rag.watch`)."""
+        """Rebuild whenever the corpus folder changes (:mod:`rag.watch`), on a daemon thread that is
+        listening when this returns; ``on_build`` gets each report or error; setting the event stops it."""
         from .watch import start_watching
 
-        if not self.settings.corpus_dir.is_dir():
-            raise CorpusError(
-                f"corpus folder {self.settings.corpus_dir} does not exist: create it or pass --corpus DIR"
-            )
-        stop = start_watching(self.settings.corpus_dir, self.build, on_build, self.settings.watch)
-        self._watch_stop = stop
-        return stop
+        corpus = self.settings.corpus_dir
+        if not corpus.is_dir():
+            raise CorpusError(f"corpus folder {corpus} does not exist: create it or pass --corpus DIR")
+        self._watch_stop = start_watching(corpus, self.build, on_build, self.settings.watch)
+        return self._watch_stop
 
     def remove(self, docs: Iterable[str], progress: BuildProgress | None = None) -> BuildReport:
-        """Delete documents from the corpus (all must exist, or none is deleted), then update the index."""
-        remove_documents(self.settings.corpus_dir, docs)
+        """Move documents (and sidecars) to the trash (all must exist, or none moves), then update the index."""
+        move_to_trash(self.settings.corpus_dir, trash_dir(self.settings.index_dir), docs)
         return self.build(progress=progress)
+
+    def restore(self, docs: Iterable[str], progress: BuildProgress | None = None) -> BuildReport:
+        """Move removed documents back from the trash (:mod:`rag.trash`), then update the index."""
+        restore_from_trash(self.settings.corpus_dir, trash_dir(self.settings.index_dir), docs)
+        return self.build(progress=progress)
+
+    def trash(self) -> list[str]:
+        """The removed documents :meth:`restore` can bring back, most recently removed first."""
+        return trashed(trash_dir(self.settings.index_dir))

@@ -14,7 +14,7 @@ import gradio as gr
 
 from rag import SUPPORTED_SUFFIXES, Answer, BuildReport, Engine, RagError, parse_urls, report_text
 
-from .render import STATE_LABELS, article_html
+from .render import ARTICLE_EMPTY, STATE_LABELS, article_html
 
 __all__ = ["UPLOAD_TYPES", "Actions", "guard"]
 
@@ -57,8 +57,12 @@ class Actions:
         return self.ask_pool.submit(self.engine.ask, question or "", k, previous or None).result()
 
     def document_list(self) -> list[dict[str, Any]]:
-        """Every document and its state as JSON objects: ``doc``, the metadata fields, ``state``."""
-        return [{"doc": d.doc, **d.meta.to_dict(), "state": STATE_LABELS[d.state]} for d in self.engine.documents()]
+        """Every document and its state as JSON objects: ``doc``, ``name`` (its display name), the
+        metadata fields, ``state``."""
+        return [
+            {"doc": d.doc, "name": d.name, **d.meta.to_dict(), "state": STATE_LABELS[d.state]}
+            for d in self.engine.documents()
+        ]
 
     def document_record(self, doc: str) -> dict[str, Any]:
         """An indexed document as JSON: ``doc``, the metadata fields, and the ``text`` its offsets index."""
@@ -70,6 +74,16 @@ class Actions:
         meta, text = self.engine.document(doc)
         spans = [(int(s), int(e)) for s, e in re.findall(r"(\d+)-(\d+)", quotes)]
         return article_html(doc, meta, text, int(start), int(end), spans)
+
+    def cited_article(self, answer: Answer | None, n: int | None = None) -> str:
+        """The article of the answer's passage numbered ``n`` (the first when ``None``), at that
+        passage with its quotes marked; a note when the answer cites nothing."""
+        passage = next((p for p in (answer.passages if answer else ()) if n is None or p.n == n), None)
+        if passage is None:
+            return ARTICLE_EMPTY
+        meta, text = self.engine.document(passage.doc)
+        quotes = [(passage.start + s, passage.start + e) for s, e in passage.quote_spans]
+        return article_html(passage.doc, meta, text, passage.start, passage.end, quotes)
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -94,7 +108,12 @@ class Actions:
     def remove(self, doc: str | None, progress: Callable[[str, int, int], None] | None = None) -> str:
         if not doc:
             raise RagError("no document chosen: pick the document to remove first")
-        return _report(self.engine.remove([doc], progress=progress), f"Removed {doc}")
+        return _report(self.engine.remove([doc], progress=progress), f"Removed {doc} (moved to the trash)")
+
+    def restore(self, doc: str | None, progress: Callable[[str, int, int], None] | None = None) -> str:
+        if not doc:
+            raise RagError("no document chosen: pick the removed document to restore first")
+        return _report(self.engine.restore([doc], progress=progress), f"Restored {doc}")
 
     def rebuild(self, progress: Callable[[str, int, int], None] | None = None) -> str:
         return _report(self.engine.build(progress=progress), "Rebuilt")
