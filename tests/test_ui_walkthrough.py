@@ -113,6 +113,8 @@ def test_the_newest_answer_comes_into_view_with_its_passages_and_article(page, s
         assert hit.inner_text() == expected.passages[0].text
         assert expected.passages[0].title in page.locator("#rq-article .rq-title").inner_text()
     assert page.evaluate("document.querySelector('.rq-conversation').scrollTop") > 0
+    box = page.locator("#rq-question textarea").bounding_box()
+    assert box is not None and box["y"] + box["height"] <= 1000  # The next question can be typed at once.
     page.screenshot(path=str(ARTIFACTS / "walk-newest-answer.png"))
 
     # The first turn is still there, and its citation markers bring back its passages and article.

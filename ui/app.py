@@ -277,7 +277,10 @@ def create_app(act: Actions) -> gr.Blocks:
             undo_btn.click(page.restore, removed, message, **corpus_events, **private),
             (lambda: (None, gr.update(visible=False)), None, [removed, undo_btn]),
         )
-        corpus_action(restore_btn.click(page.restore, trash_choice, message, api_name="restore", **corpus_events))
+        corpus_action(
+            restore_btn.click(page.restore, trash_choice, message, api_name="restore", **corpus_events),
+            (lambda: (None, gr.update(visible=False)), None, [removed, undo_btn]),
+        )
         corpus_action(rebuild_btn.click(page.rebuild, None, message, api_name="rebuild", **corpus_events))
         app.load(page.refresh, None, outputs_refresh, api_visibility="private")
         if engine.watching:  # The watcher rebuilds behind the page's back: follow it.

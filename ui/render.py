@@ -232,7 +232,7 @@ def documents_html(rows: Sequence[DocumentState]) -> str:
     )
     return (
         '<div class="rq-docs-tools"><input type="search" class="rq-filter" aria-label="Filter the documents" '
-        'placeholder="Filter by name, title, publisher, author, date or URL"> '
+        'placeholder="Filter by any column"> '
         f'<span class="rq-count rq-muted">{len(rows)} documents</span></div>'
         f'<table class="rq-docs"><thead><tr>{head}</tr></thead>'
         f"<tbody>{''.join(_document_row(r) for r in rows)}</tbody></table>"
