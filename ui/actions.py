@@ -12,7 +12,16 @@ from typing import Any
 
 import gradio as gr
 
-from rag import SUPPORTED_SUFFIXES, Answer, BuildReport, Engine, RagError, parse_urls, report_text
+from rag import (
+    SUPPORTED_SUFFIXES,
+    Answer,
+    BuildReport,
+    DocumentNotFoundError,
+    Engine,
+    RagError,
+    parse_urls,
+    report_text,
+)
 
 from .render import ARTICLE_EMPTY, STATE_LABELS, article_html
 
@@ -81,7 +90,10 @@ class Actions:
         passage = next((p for p in (answer.passages if answer else ()) if n is None or p.n == n), None)
         if passage is None:
             return ARTICLE_EMPTY
-        meta, text = self.engine.document(passage.doc)
+        try:
+            meta, text = self.engine.document(passage.doc)
+        except DocumentNotFoundError:  # Removed since it was cited: the passage itself still shows.
+            return ARTICLE_EMPTY
         quotes = [(passage.start + s, passage.start + e) for s, e in passage.quote_spans]
         return article_html(passage.doc, meta, text, passage.start, passage.end, quotes)
 

@@ -268,6 +268,7 @@ def create_app(act: Actions) -> gr.Blocks:
             page.last_error, None, message, **private
         )
         cancel_btn.click(lambda: gr.update(visible=False), None, confirm_box, **private)
+        doc_choice.change(lambda: gr.update(visible=False), None, confirm_box, **private)  # Asked about another.
         confirm_btn.click(lambda: gr.update(visible=False), None, confirm_box, **private)
         corpus_action(
             confirm_btn.click(page.remove, doc_choice, message, api_name="remove", **corpus_events),
