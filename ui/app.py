@@ -1,16 +1,17 @@
 """The Gradio app: a thin adapter over :class:`rag.Engine`.
 
 The page asks questions in a conversation (a short follow-up is read with the question before it),
-shows each answer as quotations with citation markers beside the cited passages, opens the full
-article at a passage, and manages the corpus (upload, remove, rebuild with progress).
+shows each answer (its status and confidence, then quotations with citation markers) beside the
+cited passages and the article of the first, keeps the newest answer in view, and manages the corpus
+(upload, remove to the trash after asking, undo, restore, rebuild with progress; ``corpus_page.py``).
 
 Every action is also a named API endpoint, usable from ``gradio_client``:
 
 - ``/ask`` (question, previous question = "") → the JSON object of ``rag ask --json``
 - ``/list`` → the documents, ``/status`` → the index status (as ``rag status --json``)
 - ``/article`` (doc, start, end) → the article as escaped HTML with that span highlighted
-- ``/upload`` (files, overwrite), ``/add_url`` (URLs one per line, overwrite), ``/remove`` (doc),
-  ``/rebuild`` → a one-line report each
+- ``/upload`` (files, overwrite), ``/add_url`` (URLs one per line, overwrite), ``/remove`` (doc: moved
+  to the trash), ``/restore`` (doc: back from the trash), ``/rebuild`` → a one-line report each
 
 :func:`launch` runs it; the CLI's ``rag serve`` builds the index first and reads ``RAG_AUTH``.
 """
