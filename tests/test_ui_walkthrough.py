@@ -132,7 +132,7 @@ def test_each_answer_says_its_status_and_confidence(page, server: Running):
     page.locator("text=New conversation").click()
     page.wait_for_function("document.querySelectorAll('.rq-turn').length === 0")
     previous = None
-    for question in (QUESTIONS[1], "What is the recipe for banana bread?"):
+    for question in (QUESTIONS[1], "How many troops are stationed in Korea?", "What is the recipe for banana bread?"):
         ask(page, question)
         expected = server.engine.ask(question, previous=previous)
         previous = question
@@ -142,6 +142,7 @@ def test_each_answer_says_its_status_and_confidence(page, server: Running):
             assert verdict == "No answer in the articles"
         else:
             assert re.fullmatch(r"(Answered|May not answer) · [01]\.\d\d", verdict), verdict
+    page.screenshot(path=str(ARTIFACTS / "walk-statuses.png"))
     # The same words in the Markdown copy and in the terminal.
     ask(page, QUESTIONS[1])
     markdown = page.locator(".rq-turn.rq-latest .rq-copy").get_attribute("data-md") or ""
@@ -224,6 +225,8 @@ def test_remove_asks_first_and_undo_brings_it_back(page, server: Running):
     prompt = page.locator("#rq-confirm .rq-confirm")
     prompt.wait_for()
     assert name in prompt.inner_text() and doc in prompt.inner_text()
+    page.locator("#rq-confirm-remove").scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "walk-remove-confirm.png"))
     assert (corpus / doc).is_file()  # Nothing moved before the answer.
     page.locator("#rq-cancel-remove").click()
     prompt.wait_for(state="hidden")
