@@ -34,7 +34,20 @@ from .evaluate.probes import CandidateFeatures
 from .ingest.fetch import parse_urls
 from .ingest.load import MAX_FILE_BYTES, SUPPORTED_SUFFIXES
 from .present.markdown import answer_markdown
-from .present.text import answer_text, missing_note, report_text, safe_url, scope_note, status_text, to_json
+from .present.text import (
+    STATUS_WORDS,
+    UNKNOWN,
+    answer_text,
+    byline,
+    missing_note,
+    quoted,
+    report_text,
+    safe_url,
+    scope_note,
+    status_label,
+    status_text,
+    to_json,
+)
 from .records import (
     STATUSES,
     UNCERTAIN_NOTE,
@@ -56,8 +69,10 @@ from .retrieve import Feature
 __all__ = [
     "MAX_FILE_BYTES",
     "STATUSES",
+    "STATUS_WORDS",
     "SUPPORTED_SUFFIXES",
     "UNCERTAIN_NOTE",
+    "UNKNOWN",
     "Answer",
     "BuildReport",
     "CandidateFeatures",
@@ -92,11 +107,14 @@ __all__ = [
     "__version__",
     "answer_markdown",
     "answer_text",
+    "byline",
     "missing_note",
     "parse_urls",
+    "quoted",
     "report_text",
     "safe_url",
     "scope_note",
+    "status_label",
     "status_text",
     "to_json",
 ]

@@ -243,9 +243,24 @@ def add(
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
 @_friendly
 def remove(docs: tuple[str, ...], corpus_dir: Path | None, index_dir: Path | None, as_json: bool, quiet: bool) -> None:
-    """Delete DOCS (paths relative to the corpus) from the corpus and update the index."""
+    """Move DOCS (paths in the corpus) and sidecars to the trash (INDEX/.trash/); `rag restore` undoes it."""
     engine = _engine(corpus_dir, index_dir)
     _run_build(lambda bars: engine.remove(docs, progress=bars), as_json, quiet)
+
+
+@main.command()
+@click.argument("docs", nargs=-1)
+@_folders
+@click.option("--json", "as_json", is_flag=True, help="Print the build report (or the trash) as JSON.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
+@_friendly
+def restore(docs: tuple[str, ...], corpus_dir: Path | None, index_dir: Path | None, as_json: bool, quiet: bool) -> None:
+    """Bring removed DOCS back from the trash and update the index; without DOCS, list the trash."""
+    engine = _engine(corpus_dir, index_dir)
+    if docs:
+        _run_build(lambda bars: engine.restore(docs, progress=bars), as_json, quiet)
+    else:
+        click.echo(json.dumps(engine.trash()) if as_json else "\n".join(engine.trash()) or "the trash is empty")
 
 
 @main.command()

@@ -24,8 +24,9 @@ from .embed.onnx import OnnxEmbedder
 from .errors import CorpusError, DocumentNotFoundError, IndexMissingError, RagError
 from .index import StoredIndex, current_generation
 from .index.build import BuildProgress, build_index
-from .ingest.corpus import add_files, remove_documents
+from .ingest.corpus import add_files
 from .ingest.load import scan_corpus
+from .ingest.trash import move_to_trash, restore_from_trash, trash_dir, trashed
 from .question.record import Query, parse_question
 from .quote import answer_from_candidates
 from .read.conversation import Conversation
@@ -165,8 +166,7 @@ class Engine:
 
     def files(self) -> list[str]:
         """The indexable files in the corpus folder, as paths relative to it."""
-        corpus_dir = self.settings.corpus_dir
-        return [p.relative_to(corpus_dir).as_posix() for p in scan_corpus(corpus_dir)[0]]
+        return [p.relative_to(self.settings.corpus_dir).as_posix() for p in scan_corpus(self.settings.corpus_dir)[0]]
 
     def documents(self) -> list[DocumentState]:
         """Every document of the index and of the corpus folder, and its state: ``indexed``,
@@ -208,16 +208,13 @@ class Engine:
         nothing. A fetched page is stored under a name from its title (else its URL) with a sidecar
         recording its URL and the fetch time (see :mod:`rag.ingest.fetch`). ``allow_private`` overrides
         ``settings.fetch.allow_private`` (the CLI, run by the machine's owner, allows private hosts)."""
-        files = list(files)
-        urls = list(urls)
+        files, urls = list(files), list(urls)
         with tempfile.TemporaryDirectory(prefix="rag-fetch-") as tmp:
             if urls:
                 from .ingest.fetch import fetch_urls, page_title, save_pages
 
-                fetch_settings = self.settings.fetch
-                if allow_private is not None:
-                    fetch_settings = replace(fetch_settings, allow_private=allow_private)
-                pages = fetch_urls(urls, fetch_settings)
+                private = self.settings.fetch.allow_private if allow_private is None else allow_private
+                pages = fetch_urls(urls, replace(self.settings.fetch, allow_private=private))
                 files += save_pages([(page, page_title(page)) for page in pages], Path(tmp))
             if not files:
                 raise CorpusError("nothing to add: give one or more files or http(s) URLs")
@@ -235,15 +232,22 @@ class Engine:
         the returned event stops it (see :mod:`rag.ingest.watch`)."""
         from .ingest.watch import start_watching
 
-        if not self.settings.corpus_dir.is_dir():
-            raise CorpusError(
-                f"corpus folder {self.settings.corpus_dir} does not exist: create it or pass --corpus DIR"
-            )
-        stop = start_watching(self.settings.corpus_dir, self.build, on_build, self.settings.watch)
-        self._watch_stop = stop
-        return stop
+        corpus = self.settings.corpus_dir
+        if not corpus.is_dir():
+            raise CorpusError(f"corpus folder {corpus} does not exist: create it or pass --corpus DIR")
+        self._watch_stop = start_watching(corpus, self.build, on_build, self.settings.watch)
+        return self._watch_stop
 
     def remove(self, docs: Iterable[str], progress: BuildProgress | None = None) -> BuildReport:
-        """Delete documents from the corpus (all must exist, or none is deleted), then update the index."""
-        remove_documents(self.settings.corpus_dir, docs)
+        """Move documents (and sidecars) to the trash (all must exist, or none moves), then update the index."""
+        move_to_trash(self.settings.corpus_dir, trash_dir(self.settings.index_dir), docs)
         return self.build(progress=progress)
+
+    def restore(self, docs: Iterable[str], progress: BuildProgress | None = None) -> BuildReport:
+        """Move removed documents back from the trash (:mod:`rag.ingest.trash`), then update the index."""
+        restore_from_trash(self.settings.corpus_dir, trash_dir(self.settings.index_dir), docs)
+        return self.build(progress=progress)
+
+    def trash(self) -> list[str]:
+        """The removed documents :meth:`restore` can bring back, most recently removed first."""
+        return trashed(trash_dir(self.settings.index_dir))

@@ -129,7 +129,7 @@ def answer_from_candidates(
                 n=n,
                 text=text,
                 doc=doc.doc,
-                title=doc.meta.title or doc.doc,
+                title=doc.meta.display_name(doc.doc),
                 start=start,
                 end=end,
                 page=_page(index, doc, start),
@@ -147,7 +147,7 @@ def answer_from_candidates(
             CitedPassage(
                 n=n,
                 doc=doc.doc,
-                title=doc.meta.title or doc.doc,
+                title=doc.meta.display_name(doc.doc),
                 text=index.document_text(doc.id)[start:end],
                 start=start,
                 end=end,

@@ -65,6 +65,16 @@ class DocumentMeta(Record):
     date: str | None = None
     url: str | None = None
 
+    def display_name(self, doc: str) -> str:
+        """The one name a person is shown for the document ``doc`` (page, terminal, Markdown,
+        REST): its title; else "publisher — author" (or the one of them known); else ``doc``, its
+        file name. The loader already takes a title from the document itself where it has one
+        (a first heading or line, HTML, PDF or Word metadata; a sidecar wins), so the file name
+        shows only when nothing names the document."""
+        if self.title:
+            return self.title
+        return " — ".join(x for x in (self.publisher, self.author) if x) or doc
+
 
 @dataclass(frozen=True, kw_only=True)
 class Document(Record):
@@ -86,7 +96,8 @@ class Document(Record):
 
     @property
     def title(self) -> str:
-        return self.meta.title or self.doc
+        """Its display name (:meth:`DocumentMeta.display_name`)."""
+        return self.meta.display_name(self.doc)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -303,6 +314,11 @@ class DocumentState(Record):
     meta: DocumentMeta = field(default_factory=DocumentMeta)
     """What the index holds about it (empty until it is indexed)."""
     state: DocumentStateName
+
+    @property
+    def name(self) -> str:
+        """Its display name (:meth:`DocumentMeta.display_name`)."""
+        return self.meta.display_name(self.doc)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -147,6 +147,35 @@ def test_add_and_remove(built: Settings, tmp_path: Path):
     assert answer["quotes"][0]["doc"] == "fisheries.md"
     result = run(["remove", "fisheries.md", "--json", *folders(built)], built)
     assert json.loads(result.stdout)["removed"] == ["fisheries.md"]
+    assert (built.index_dir / ".trash" / "fisheries.md").read_text(encoding="utf-8") == article.read_text(
+        encoding="utf-8"
+    )
+    assert run(["restore", *folders(built)], built).stdout.splitlines() == ["fisheries.md"]
+
+    # A slip is undone: the file comes back from the trash and is answerable again.
+    result = run(["restore", "fisheries.md", "--json", *folders(built)], built)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["added"] == ["fisheries.md"]
+    assert (built.corpus_dir / "fisheries.md").is_file()
+    answer = json.loads(run(["ask", "What did the fisheries pact cover?", "--json", *folders(built)], built).stdout)
+    assert answer["quotes"][0]["doc"] == "fisheries.md"
+    missing = run(["restore", "fisheries.md", *folders(built)], built)
+    assert missing.returncode == 1 and "not in the trash" in missing.stderr
+    assert run(["restore", *folders(built)], built).stdout.strip() == "the trash is empty"
+    run(["remove", "fisheries.md", "-q", *folders(built)], built)
+
+
+def test_answer_text_says_status_and_confidence_and_names_unknowns(built: Settings, embedder):
+    from rag import Engine, status_label
+
+    question = "What did Trump's advisers tell Seoul and Tokyo?"
+    answer = Engine(built, embedder).ask(question)
+    result = run(["ask", question, *folders(built)], built)
+    lines = result.stdout.splitlines()
+    assert lines[1] == status_label(answer) and " · " in lines[1]  # "Answered · 0.83"
+    assert any("publisher unknown" in line and "date unknown" in line for line in lines if line.startswith("["))
+    abstained = run(["ask", "What is the recipe for banana bread?", *folders(built)], built)
+    assert abstained.stdout.splitlines()[1] == "No answer in the articles"
 
 
 def test_ask_format_markdown_is_the_packages_renderer(built: Settings, embedder):

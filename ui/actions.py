@@ -15,6 +15,7 @@ from rag import (
     Answer,
     BuildReport,
     CorpusError,
+    DocumentNotFoundError,
     Engine,
     QuestionError,
     RagError,
@@ -22,7 +23,7 @@ from rag import (
     report_text,
 )
 
-from .render import STATE_LABELS, article_html
+from .render import ARTICLE_EMPTY, STATE_LABELS, article_html
 
 __all__ = ["MAX_K", "UPLOAD_TYPES", "Actions", "received_files", "whole_number"]
 
@@ -80,8 +81,12 @@ class Actions:
         return self.ask_pool.submit(self.engine.ask, str(question or ""), k, str(previous or "") or None).result()
 
     def document_list(self) -> list[dict[str, Any]]:
-        """Every document and its state as JSON objects: ``doc``, the metadata fields, ``state``."""
-        return [{"doc": d.doc, **d.meta.to_dict(), "state": STATE_LABELS[d.state]} for d in self.engine.documents()]
+        """Every document and its state as JSON objects: ``doc``, ``name`` (its display name), the
+        metadata fields, ``state``."""
+        return [
+            {"doc": d.doc, "name": d.name, **d.meta.to_dict(), "state": STATE_LABELS[d.state]}
+            for d in self.engine.documents()
+        ]
 
     def document_record(self, doc: str) -> dict[str, Any]:
         """An indexed document as JSON: ``doc``, the metadata fields, and the ``text`` its offsets index."""
@@ -95,6 +100,19 @@ class Actions:
         meta, text = self.engine.document(str(doc))
         spans = [(int(s), int(e)) for s, e in re.findall(r"(\d+)-(\d+)", str(quotes or ""))]
         return article_html(str(doc), meta, text, start, end, spans)
+
+    def cited_article(self, answer: Answer | None, n: int | None = None) -> str:
+        """The article of the answer's passage numbered ``n`` (the first when ``None``), at that
+        passage with its quotes marked; a note when the answer cites nothing."""
+        passage = next((p for p in (answer.passages if answer else ()) if n is None or p.n == n), None)
+        if passage is None:
+            return ARTICLE_EMPTY
+        try:
+            meta, text = self.engine.document(passage.doc)
+        except DocumentNotFoundError:  # Removed since it was cited: the passage itself still shows.
+            return ARTICLE_EMPTY
+        quotes = [(passage.start + s, passage.start + e) for s, e in passage.quote_spans]
+        return article_html(passage.doc, meta, text, passage.start, passage.end, quotes)
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -119,7 +137,12 @@ class Actions:
     def remove(self, doc: str | None, progress: Callable[[str, int, int], None] | None = None) -> str:
         if not doc or not isinstance(doc, str):
             raise RagError("no document chosen: pick the document to remove first")
-        return _report(self.engine.remove([doc], progress=progress), f"Removed {doc}")
+        return _report(self.engine.remove([doc], progress=progress), f"Removed {doc} (moved to the trash)")
+
+    def restore(self, doc: str | None, progress: Callable[[str, int, int], None] | None = None) -> str:
+        if not doc:
+            raise RagError("no document chosen: pick the removed document to restore first")
+        return _report(self.engine.restore([doc], progress=progress), f"Restored {doc}")
 
     def rebuild(self, progress: Callable[[str, int, int], None] | None = None) -> str:
         return _report(self.engine.build(progress=progress), "Rebuilt")

@@ -1,16 +1,17 @@
 """The Gradio app: a thin adapter over :class:`rag.Engine`.
 
 The page asks questions in a conversation (a short follow-up is read with the question before it),
-shows each answer as quotations with citation markers beside the cited passages, opens the full
-article at a passage, and manages the corpus (upload, remove, rebuild with progress).
+shows each answer (its status and confidence, then quotations with citation markers) beside the
+cited passages and the article of the first, keeps the newest answer in view, and manages the corpus
+(upload, remove to the trash after asking, undo, restore, rebuild with progress; ``corpus_page.py``).
 
 Every action is also a named API endpoint, usable from ``gradio_client``:
 
 - ``/ask`` (question, previous question = "") → the JSON object of ``rag ask --json``
 - ``/list`` → the documents, ``/status`` → the index status (as ``rag status --json``)
 - ``/article`` (doc, start, end) → the article as escaped HTML with that span highlighted
-- ``/upload`` (files, overwrite), ``/add_url`` (URLs one per line, overwrite), ``/remove`` (doc),
-  ``/rebuild`` → a one-line report each
+- ``/upload`` (files, overwrite), ``/add_url`` (URLs one per line, overwrite), ``/remove`` (doc: moved
+  to the trash), ``/restore`` (doc: back from the trash), ``/rebuild`` → a one-line report each
 
 :func:`launch` runs it; the CLI's ``rag serve`` builds the index first and reads ``RAG_AUTH``.
 """
@@ -20,7 +21,6 @@ from __future__ import annotations
 import ipaddress
 import json
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -28,69 +28,32 @@ import gradio as gr
 
 from rag import MAX_FILE_BYTES, Answer, Engine
 
-from .actions import UPLOAD_TYPES, Actions, received_files
+from .actions import UPLOAD_TYPES, Actions
+from .corpus_page import CorpusPage
 from .guard import guard
 from .mcp import add_tools
 from .render import (
+    ARTICLE_EMPTY,
     conversation_html,
     documents_html,
     passages_html,
     status_html,
 )
-from .server import Credentials, Running, ask_pool, start, upload_folder
+from .server import Credentials, Running, ask_pool, start
 
 __all__ = ["create_app", "exposure_warning", "launch"]
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 _TYPES_TEXT = ", ".join(f"`{t}`" for t in UPLOAD_TYPES)
 
-# Scripts of the page's HTML components: clicks on citation markers and "open" buttons become
-# events carrying data; the article panel scrolls its highlighted passage into view.
-_CONVERSATION_JS = """
-element.addEventListener('click', (e) => {
-  const copy = e.target.closest('.rq-copy');
-  if (copy) {
-    const text = copy.dataset.md;
-    const done = () => {
-      copy.textContent = 'Copied';
-      setTimeout(() => { copy.textContent = 'Copy as Markdown'; }, 1500);
-    };
-    if (navigator.clipboard && window.isSecureContext) {
-      navigator.clipboard.writeText(text).then(done);
-    } else {  // Plain http on another host: the clipboard API is not offered there.
-      const area = document.createElement('textarea');
-      area.value = text;
-      document.body.appendChild(area);
-      area.select();
-      document.execCommand('copy');
-      area.remove();
-      done();
-    }
-    return;
-  }
-  const cite = e.target.closest('.rq-cite');
-  if (!cite) return;
-  const turn = cite.closest('.rq-turn');
-  trigger('click', {turn: Number(turn.dataset.turn), n: Number(cite.dataset.n)});
-});
-"""
-_PASSAGES_JS = """
-element.addEventListener('click', (e) => {
-  const b = e.target.closest('.rq-open');
-  if (b) trigger('click', {doc: b.dataset.doc, start: Number(b.dataset.start), end: Number(b.dataset.end),
-                          quotes: b.dataset.quotes});
-});
-watch('value', () => {
-  const card = element.querySelector('.rq-focus');
-  if (card) card.scrollIntoView({block: 'nearest', behavior: 'smooth'});
-});
-"""
-_ARTICLE_JS = """
-watch('value', () => {
-  const hit = element.querySelector('#rq-hit');
-  if (hit) hit.scrollIntoView({block: 'center', behavior: 'smooth'});
-});
-"""
+_SCRIPTS = ("conversation", "passages", "article", "documents")
+"""Scripts of the page's HTML components (``ui/assets/NAME.js``): clicks on citation markers and
+"open" buttons become events carrying data; the newest turn and a highlighted passage scroll into
+view; the documents table filters and sorts."""
+
+
+def _scripts() -> dict[str, str]:
+    return {name: (ASSETS / f"{name}.js").read_text(encoding="utf-8") for name in _SCRIPTS}
 
 
 def _examples() -> list[dict[str, str]]:
@@ -109,16 +72,10 @@ def _theme() -> gr.themes.Base:
     )
 
 
-def _progress(progress: gr.Progress) -> Callable[[str, int, int], None]:
-    def update(stage: str, done: int, total: int) -> None:
-        progress((done, total), desc=stage, unit="texts" if stage == "embedding" else "steps")
-
-    return update
-
-
 def create_app(act: Actions) -> gr.Blocks:
     """The page and its API endpoints, over ``act.engine`` (whose index should be built)."""
     engine = act.engine
+    page = CorpusPage(act)
 
     # -- API endpoints that return data (the page renders the same calls as HTML) ----------
 
@@ -146,21 +103,23 @@ def create_app(act: Actions) -> gr.Blocks:
     # -- page handlers ---------------------------------------------------------------------
 
     @guard
-    def chat(question: str, turns: list[Answer]) -> tuple[str, str, list[Answer], str, dict[str, Any]]:
+    def chat(question: str, turns: list[Answer]) -> tuple[str, str, str, list[Answer], str, dict[str, Any]]:
         previous = turns[-1].question if turns else None
         answer = act.answer(question, previous)
         turns = [*turns, answer]
-        return conversation_html(turns), passages_html(answer), turns, "", answer.to_dict()
+        shown = conversation_html(turns), passages_html(answer), act.cited_article(answer)
+        return *shown, turns, "", answer.to_dict()
 
-    def new_conversation() -> tuple[str, str, list[Answer], str, None]:
-        return conversation_html([]), passages_html(None), [], "", None
+    def new_conversation() -> tuple[str, str, str, list[Answer], str, None]:
+        return conversation_html([]), passages_html(None), ARTICLE_EMPTY, [], "", None
 
     @guard
-    def show_turn(turns: list[Answer], evt: gr.EventData) -> str:
+    def show_turn(turns: list[Answer], evt: gr.EventData) -> tuple[str, str]:
+        """A citation marker of any turn: that turn's passages, the cited one focused, and its article."""
         turn = int(getattr(evt, "turn", -1))
-        if not 0 <= turn < len(turns):
-            return passages_html(turns[-1] if turns else None)
-        return passages_html(turns[turn], focus=int(getattr(evt, "n", 0)) or None)
+        answer = turns[turn] if 0 <= turn < len(turns) else (turns[-1] if turns else None)
+        n = int(getattr(evt, "n", 0)) or None
+        return passages_html(answer, focus=n), act.cited_article(answer, n)
 
     @guard
     def open_article(evt: gr.EventData) -> str:
@@ -170,38 +129,7 @@ def create_app(act: Actions) -> gr.Blocks:
     def follow() -> tuple[str, str]:
         return status_html(engine.status()), documents_html(engine.documents())
 
-    @guard
-    def refresh() -> tuple[str, str, Any]:
-        documents = engine.documents()  # One scan of the folder for the list and the choices.
-        files = sorted(d.doc for d in documents if d.state != "deleted")
-        return status_html(engine.status()), documents_html(documents), gr.update(choices=files, value=None)
-
-    # A gr.Progress() default is how Gradio gives a handler a progress bar.
-    @guard
-    def upload(
-        files: list[str] | None,
-        overwrite: bool,
-        progress: gr.Progress = gr.Progress(),  # noqa: B008
-    ) -> str:
-        return act.upload(received_files(files, upload_folder()), overwrite, _progress(progress))
-
-    @guard
-    def add_url(
-        urls: str,
-        overwrite: bool,
-        progress: gr.Progress = gr.Progress(),  # noqa: B008
-    ) -> str:
-        """Fetch web pages or PDFs (one URL per line) into the corpus and index them."""
-        return act.add_urls(urls, overwrite, _progress(progress))
-
-    @guard
-    def remove(doc: str | None, progress: gr.Progress = gr.Progress()) -> str:  # noqa: B008
-        return act.remove(doc, _progress(progress))
-
-    @guard
-    def rebuild(progress: gr.Progress = gr.Progress()) -> str:  # noqa: B008
-        return act.rebuild(_progress(progress))
-
+    scripts = _scripts()
     indexed = set(engine.status().docs)
     examples = [e["question"] for e in _examples() if e["doc"] in indexed]
 
@@ -214,17 +142,19 @@ def create_app(act: Actions) -> gr.Blocks:
             )
         status_bar = gr.HTML(js_on_load=None, elem_id="rq-status")
         turns = gr.State([])
+        removed = gr.State(None)  # The document the last removal on this page moved to the trash (for Undo).
         with gr.Tab("Ask", id="ask"):
             with gr.Row(equal_height=False):
                 with gr.Column(scale=5, min_width=360):
                     conversation = gr.HTML(
-                        conversation_html([]), js_on_load=_CONVERSATION_JS, elem_id="rq-conversation"
+                        conversation_html([]), js_on_load=scripts["conversation"], elem_id="rq-conversation"
                     )
-                    with gr.Row(equal_height=True):
+                    with gr.Row(equal_height=True, elem_id="rq-ask-row"):
                         question = gr.Textbox(
                             label="Question",
                             placeholder="Ask about the articles; follow up with “and what did Japan say?”",
                             scale=5,
+                            min_width=260,
                             lines=1,
                             max_lines=4,
                             autofocus=True,
@@ -237,17 +167,13 @@ def create_app(act: Actions) -> gr.Blocks:
                         gr.Examples(examples, inputs=question, label="Example questions about the bundled articles")
                     with gr.Accordion("This answer as JSON (as the /ask API returns it)", open=False):
                         answer_json = gr.JSON(label="Answer", show_label=False)
-                with gr.Column(scale=4, min_width=340):
+                with gr.Column(scale=4, min_width=300):
                     gr.Markdown("### Cited passages")
-                    passages = gr.HTML(passages_html(None), js_on_load=_PASSAGES_JS, elem_id="rq-passages")
+                    passages = gr.HTML(passages_html(None), js_on_load=scripts["passages"], elem_id="rq-passages")
                     gr.Markdown("### Full article")
-                    article_panel = gr.HTML(
-                        '<div class="rq-muted">Open a cited passage to read the whole article around it.</div>',
-                        js_on_load=_ARTICLE_JS,
-                        elem_id="rq-article",
-                    )
+                    article_panel = gr.HTML(ARTICLE_EMPTY, js_on_load=scripts["article"], elem_id="rq-article")
         with gr.Tab("Documents", id="documents"):
-            documents = gr.HTML(js_on_load=None, elem_id="rq-documents")
+            documents = gr.HTML(js_on_load=scripts["documents"], elem_id="rq-documents")
             with gr.Row(equal_height=False):
                 with gr.Column():
                     gr.Markdown(
@@ -268,9 +194,23 @@ def create_app(act: Actions) -> gr.Blocks:
                     )
                     url_btn = gr.Button("Fetch and index", variant="primary")
                 with gr.Column():
-                    gr.Markdown("### Remove an article\nDeletes the file from the corpus folder and updates the index.")
-                    doc_choice = gr.Dropdown(label="Document", choices=[], value=None, allow_custom_value=True)
-                    remove_btn = gr.Button("Remove", variant="stop")
+                    gr.Markdown(
+                        "### Remove an article\nMoves the file (and its metadata) out of the corpus folder into the "
+                        "trash and updates the index; *Undo* or *Restore* brings it back."
+                    )
+                    doc_choice = gr.Dropdown(
+                        label="Document", choices=[], value=None, allow_custom_value=True, elem_id="rq-doc-choice"
+                    )
+                    remove_btn = gr.Button("Remove…", variant="stop", elem_id="rq-remove")
+                    with gr.Group(visible=False, elem_id="rq-confirm") as confirm_box:
+                        confirm_text = gr.HTML(js_on_load=None)
+                        with gr.Row():
+                            confirm_btn = gr.Button("Move to the trash", variant="stop", elem_id="rq-confirm-remove")
+                            cancel_btn = gr.Button("Cancel", variant="secondary", elem_id="rq-cancel-remove")
+                    undo_btn = gr.Button("Undo the removal", visible=False, elem_id="rq-undo")
+                    with gr.Accordion("Removed articles (the trash)", open=False):
+                        trash_choice = gr.Dropdown(label="Removed document", choices=[], value=None)
+                        restore_btn = gr.Button("Restore", elem_id="rq-restore")
                     gr.Markdown(
                         "### Rebuild the index\nPicks up files added to or changed in the corpus folder directly; "
                         "only new or changed documents are embedded."
@@ -290,33 +230,62 @@ def create_app(act: Actions) -> gr.Blocks:
         chat_args: dict[str, Any] = {
             "fn": chat,
             "inputs": [question, turns],
-            "outputs": [conversation, passages, turns, question, answer_json],
+            "outputs": [conversation, passages, article_panel, turns, question, answer_json],
             "api_visibility": "private",
             "concurrency_limit": 2,
         }
         question.submit(**chat_args)
         ask_btn.click(**chat_args)
         new_btn.click(
-            new_conversation, None, [conversation, passages, turns, question, answer_json], api_visibility="private"
+            new_conversation,
+            None,
+            [conversation, passages, article_panel, turns, question, answer_json],
+            api_visibility="private",
         )
-        conversation.click(show_turn, turns, passages, api_visibility="private")
+        conversation.click(show_turn, turns, [passages, article_panel], api_visibility="private")
         passages.click(open_article, None, article_panel, api_visibility="private")
 
         corpus_events: dict[str, Any] = {"concurrency_id": "corpus", "concurrency_limit": 1}
-        outputs_refresh = [status_bar, documents, doc_choice]
-        upload_btn.click(upload, [files, overwrite], message, api_name="upload", **corpus_events).success(
-            lambda: None, None, files, api_visibility="private"
-        ).then(refresh, None, outputs_refresh, api_visibility="private")
-        url_btn.click(add_url, [urls, overwrite], message, api_name="add_url", **corpus_events).success(
-            lambda: "", None, urls, api_visibility="private"
-        ).then(refresh, None, outputs_refresh, api_visibility="private")
-        remove_btn.click(remove, doc_choice, message, api_name="remove", **corpus_events).then(
-            refresh, None, outputs_refresh, api_visibility="private"
+        outputs_refresh = [status_bar, documents, doc_choice, trash_choice]
+        private: dict[str, Any] = {"api_visibility": "private"}
+
+        def corpus_action(event: Any, after: tuple[Any, Any, Any] | None = None) -> None:
+            """After a corpus action: on success ``after`` (fn, inputs, outputs), on failure its
+            reason in the result box; then the table, the choices and the status bar again."""
+            done = event.success(*after, **private) if after else event.success(lambda: None, None, None, **private)
+            done.then(page.refresh, None, outputs_refresh, **private)
+            event.failure(page.last_error, None, message, **private).then(
+                page.refresh, None, outputs_refresh, **private
+            )
+
+        corpus_action(
+            upload_btn.click(page.upload, [files, overwrite], message, api_name="upload", **corpus_events),
+            (lambda: None, None, files),
         )
-        rebuild_btn.click(rebuild, None, message, api_name="rebuild", **corpus_events).then(
-            refresh, None, outputs_refresh, api_visibility="private"
+        corpus_action(
+            url_btn.click(page.add_url, [urls, overwrite], message, api_name="add_url", **corpus_events),
+            (lambda: "", None, urls),
         )
-        app.load(refresh, None, outputs_refresh, api_visibility="private")
+        remove_btn.click(page.ask_remove, doc_choice, [confirm_box, confirm_text, message], **private).failure(
+            page.last_error, None, message, **private
+        )
+        cancel_btn.click(lambda: gr.update(visible=False), None, confirm_box, **private)
+        doc_choice.change(lambda: gr.update(visible=False), None, confirm_box, **private)  # Asked about another.
+        confirm_btn.click(lambda: gr.update(visible=False), None, confirm_box, **private)
+        corpus_action(
+            confirm_btn.click(page.remove, doc_choice, message, api_name="remove", **corpus_events),
+            (lambda doc: (doc, gr.update(visible=True)), doc_choice, [removed, undo_btn]),
+        )
+        corpus_action(
+            undo_btn.click(page.restore, removed, message, **corpus_events, **private),
+            (lambda: (None, gr.update(visible=False)), None, [removed, undo_btn]),
+        )
+        corpus_action(
+            restore_btn.click(page.restore, trash_choice, message, api_name="restore", **corpus_events),
+            (lambda: (None, gr.update(visible=False)), None, [removed, undo_btn]),
+        )
+        corpus_action(rebuild_btn.click(page.rebuild, None, message, api_name="rebuild", **corpus_events))
+        app.load(page.refresh, None, outputs_refresh, api_visibility="private")
         if engine.watching:  # The watcher rebuilds behind the page's back: follow it.
             gr.Timer(3.0).tick(follow, None, [status_bar, documents], api_visibility="private")
     return app

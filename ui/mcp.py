@@ -90,7 +90,8 @@ def add_tools(actions: Actions) -> None:
 
     @guard
     def remove(doc: str) -> str:
-        """Remove one article from the collection and the index. Returns a one-paragraph report.
+        """Remove one article from the collection and the index (its file is moved to the trash, from
+        which a person can restore it). Returns a one-paragraph report.
 
         Args:
             doc: The document name, as "doc" in `list_documents`.

@@ -12,25 +12,34 @@ from collections.abc import Sequence
 
 from rag import (
     UNCERTAIN_NOTE,
+    UNKNOWN,
     Answer,
     CitedPassage,
     DocumentMeta,
     DocumentState,
     IndexStatus,
     answer_markdown,
+    byline,
     missing_note,
+    quoted,
     safe_url,
     scope_note,
+    status_label,
 )
 
+from .plain import is_markdown, plain_markdown
+
 __all__ = [
+    "ARTICLE_EMPTY",
     "STATE_LABELS",
     "answer_html",
     "article_html",
     "conversation_html",
+    "document_choices",
     "documents_html",
     "esc",
     "passages_html",
+    "remove_prompt",
     "safe_url",
     "status_html",
 ]
@@ -41,7 +50,7 @@ STATE_LABELS = {
     "deleted": "deleted from the folder: rebuild",
 }
 """How the page (and the ``/list`` endpoint) names each document state."""
-"""A document as listed on the page: its name, its metadata, and its state (indexed or not yet)."""
+ARTICLE_EMPTY = '<div class="rq-muted">The article of the passage you open appears here.</div>'
 
 
 def esc(text: object) -> str:
@@ -51,7 +60,16 @@ def esc(text: object) -> str:
 
 
 def _byline(meta: DocumentMeta) -> str:
-    return " · ".join(esc(x) for x in (meta.publisher, meta.author, meta.date) if x)
+    return " · ".join(esc(x) for x in byline(meta))
+
+
+def _shown(doc: str, text: str, spans: Sequence[tuple[int, int]]) -> tuple[str, list[tuple[int, int]]]:
+    """What the page shows of ``text`` (a Markdown document's without its markup characters) and
+    ``spans`` (offsets in ``text``) as offsets in that."""
+    if not is_markdown(doc):
+        return text, list(spans)
+    shown = plain_markdown(text)
+    return shown.text, [shown.span(s, e) for s, e in spans]
 
 
 def _with_marks(text: str, spans: Sequence[tuple[int, int]], css: str = "rq-hl") -> str:
@@ -73,13 +91,14 @@ def answer_html(answer: Answer) -> str:
     """The answer: each quote as a quotation with its citation marker, or the abstention."""
     scope = scope_note(answer)
     scoped = f'<div class="rq-scope" role="note">{esc(scope)}</div>' if scope else ""
+    label = f'<div class="rq-verdict rq-verdict-{answer.status}" role="status">{esc(status_label(answer))}</div>'
     if answer.abstained:
         return (
-            f'{scoped}<div class="rq-abstain" role="status"><strong>No answer in the articles.</strong> '
-            f"{esc(answer.answer)} Nothing is quoted rather than something loosely related.</div>"
+            f'{label}{scoped}<div class="rq-abstain">{esc(answer.answer)} '
+            "Nothing is quoted rather than something loosely related.</div>"
         )
     quotes = "".join(
-        f'<blockquote class="rq-quote"><span class="rq-qtext">“{esc(q.text)}”</span> '
+        f'<blockquote class="rq-quote"><span class="rq-qtext">{esc(quoted(q.text))}</span> '
         f'<button class="rq-cite" data-n="{q.n}" title="{esc(q.title)}">[{q.n}]</button></blockquote>'
         for q in answer.quotes
     )
@@ -92,9 +111,9 @@ def answer_html(answer: Answer) -> str:
         "Copy as Markdown</button>"
     )
     if answer.status == "uncertain":
-        note = f'<div class="rq-uncertain" role="status"><strong>Uncertain.</strong> {esc(UNCERTAIN_NOTE)}</div>'
-        return f'<div class="rq-answer rq-answer-uncertain">{scoped}{note}{quotes}{copy}</div>'
-    return f'<div class="rq-answer">{scoped}{quotes}{copy}</div>'
+        note = f'<div class="rq-uncertain">{esc(UNCERTAIN_NOTE)}</div>'
+        return f'<div class="rq-answer rq-answer-uncertain">{label}{scoped}{note}{quotes}{copy}</div>'
+    return f'<div class="rq-answer">{label}{scoped}{quotes}{copy}</div>'
 
 
 def conversation_html(turns: Sequence[Answer]) -> str:
@@ -122,15 +141,15 @@ def _passage_card(p: CitedPassage, focus: bool) -> str:
         if url
         else '<span class="rq-muted">no URL known</span>'
     )
-    byline = _byline(p.meta)
+    text, spans = _shown(p.doc, p.text, p.quote_spans)
     return (
         f'<article class="rq-passage{" rq-focus" if focus else ""}" id="rq-passage-{p.n}" data-n="{p.n}">'
         f'<header><span class="rq-num">[{p.n}]</span> <span class="rq-title">{esc(p.title)}</span></header>'
-        + (f'<div class="rq-byline">{byline}</div>' if byline else "")
-        + f'<div class="rq-where">{link} <span class="rq-muted">{esc(p.doc)}'
+        f'<div class="rq-byline">{_byline(p.meta)}</div>'
+        f'<div class="rq-where">{link} <span class="rq-muted">{esc(p.doc)}'
         + (f", p. {p.page}" if p.page is not None else "")
         + f", characters {p.start}–{p.end}</span></div>"
-        f'<p class="rq-ptext">{_with_marks(p.text, p.quote_spans)}</p>'
+        f'<p class="rq-ptext">{_with_marks(text, spans)}</p>'
         f'<button class="rq-open" data-doc="{esc(p.doc)}" data-start="{p.start}" data-end="{p.end}" '
         f'data-quotes="{",".join(f"{p.start + s}-{p.start + e}" for s, e in p.quote_spans)}">'
         "Open the full article at this passage</button></article>"
@@ -154,10 +173,9 @@ def article_html(
     the quoted sentences in it (``quotes``, offsets in ``text``) marked more strongly."""
     start, end = max(0, min(start, len(text))), max(0, min(end, len(text)))
     url = safe_url(meta.url)
-    byline = _byline(meta)
     head = (
-        f'<header class="rq-article-head"><div class="rq-title">{esc(meta.title or doc)}</div>'
-        + (f'<div class="rq-byline">{byline}</div>' if byline else "")
+        f'<header class="rq-article-head"><div class="rq-title">{esc(meta.display_name(doc))}</div>'
+        f'<div class="rq-byline">{_byline(meta)}</div>'
         + (
             f'<a class="rq-source" href="{esc(url)}" target="_blank" rel="noopener noreferrer">{esc(url)}</a>'
             if url
@@ -165,6 +183,10 @@ def article_html(
         )
         + f'<div class="rq-muted">{esc(doc)} · highlighted: characters {start}–{end}</div></header>'
     )
+    if is_markdown(doc):  # Offsets stay the file's; what is shown has no markup characters.
+        shown = plain_markdown(text)
+        text, (start, end) = shown.text, shown.span(start, end)
+        quotes = [shown.span(s, e) for s, e in quotes]
     if end > start:
         inner = [(max(s, start) - start, min(e, end) - start) for s, e in quotes if s < end and e > start]
         body = (
@@ -176,19 +198,65 @@ def article_html(
     return f'<div class="rq-article">{head}<div class="rq-article-text">{body}</div></div>'
 
 
+_DOC_COLUMNS = ("Title", "Publisher", "Author", "Date", "URL", "Index")
+_UNKNOWN_CELL = f'<span class="rq-unknown">{UNKNOWN}</span>'
+
+
+def _document_row(r: DocumentState) -> str:
+    m = r.meta
+    url = safe_url(m.url)
+    link = f'<a href="{esc(url)}" target="_blank" rel="noopener noreferrer">{esc(url)}</a>' if url else None
+    state = f'<span class="{"" if r.state == "indexed" else "rq-warn"}">{esc(STATE_LABELS[r.state])}</span>'
+    untitled = "" if m.title else f' <span class="rq-unknown">(title {UNKNOWN})</span>'
+    cells = [
+        (f'<span class="rq-docname">{esc(r.name)}</span>{untitled}<code class="rq-file">{esc(r.doc)}</code>', r.name),
+        *((esc(v) if v else None, v or "") for v in (m.publisher, m.author, m.date)),
+        (link, url or ""),
+        (state, r.state),
+    ]
+    return (
+        "<tr>"
+        + "".join(
+            f'<td data-label="{label}" data-sort="{esc(key)}">{shown or _UNKNOWN_CELL}</td>'
+            for label, (shown, key) in zip(_DOC_COLUMNS, cells)
+        )
+        + "</tr>"
+    )
+
+
 def documents_html(rows: Sequence[DocumentState]) -> str:
-    """The documents table: name, title, publisher, date, and whether the index holds it."""
+    """The documents table: title (else the display name, the title said to be unknown) and file,
+    publisher, author, date, URL (unknown ones said to be unknown), and whether the index holds it;
+    a filter box and sortable columns (the page's script does both, in the browser)."""
     if not rows:
         return '<div class="rq-muted">The corpus folder holds no documents.</div>'
-    body = "".join(
-        f"<tr><td><code>{esc(r.doc)}</code></td><td>{esc(r.meta.title or '')}</td>"
-        f"<td>{esc(r.meta.publisher or '')}</td><td>{esc(r.meta.date or '')}</td>"
-        f'<td class="{"" if r.state == "indexed" else "rq-warn"}">{esc(STATE_LABELS[r.state])}</td></tr>'
-        for r in rows
+    head = "".join(
+        f'<th aria-sort="none"><button class="rq-sort" data-col="{i}" title="Sort">{name}</button></th>'
+        for i, name in enumerate(_DOC_COLUMNS)
     )
     return (
-        '<table class="rq-docs"><thead><tr><th>Document</th><th>Title</th><th>Publisher</th><th>Date</th>'
-        f"<th>Index</th></tr></thead><tbody>{body}</tbody></table>"
+        '<div class="rq-docs-tools"><input type="search" class="rq-filter" aria-label="Filter the documents" '
+        'placeholder="Filter by any column"> '
+        f'<span class="rq-count rq-muted">{len(rows)} documents</span></div>'
+        f'<table class="rq-docs"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(_document_row(r) for r in rows)}</tbody></table>"
+    )
+
+
+def document_choices(rows: Sequence[DocumentState]) -> list[tuple[str, str]]:
+    """(display name, document) for each document in the folder, to pick one by its name; a name
+    two documents share is told apart by the file."""
+    present = [r for r in rows if r.state != "deleted"]
+    names = [r.name for r in present]
+    return sorted(((n if names.count(n) == 1 else f"{n} ({r.doc})", r.doc) for n, r in zip(names, present)))
+
+
+def remove_prompt(doc: str, name: str) -> str:
+    """The question the page asks before it removes a document."""
+    return (
+        f'<div class="rq-confirm" role="alertdialog">Move <b>{esc(name)}</b> (<code>{esc(doc)}</code>) out of '
+        "the corpus into the trash? The index forgets it; <em>Undo</em> or <code>rag restore</code> brings it "
+        "back.</div>"
     )
 
 

@@ -264,8 +264,20 @@ def create_api(actions: Actions) -> FastAPI:
 
     @api.delete(f"{API_PREFIX}/documents/{{doc:path}}", responses=_responses(404, 409), tags=["documents"])
     def remove_document(doc: str) -> dict[str, Any]:
-        """Delete a document from the corpus folder and update the index; returns the build report."""
+        """Move a document (and its sidecar) from the corpus folder to the trash and update the
+        index; returns the build report. `POST /api/trash/{doc}` brings it back."""
         return engine.remove([doc]).to_dict()
+
+    @api.get(f"{API_PREFIX}/trash", tags=["documents"])
+    def trash() -> list[str]:
+        """The removed documents that can be restored, most recently removed first."""
+        return engine.trash()
+
+    @api.post(f"{API_PREFIX}/trash/{{doc:path}}", responses=_responses(400, 404, 409), tags=["documents"])
+    def restore_document(doc: str) -> dict[str, Any]:
+        """Move a removed document back from the trash into the corpus folder and update the index;
+        returns the build report (400 when a document of that name is in the corpus again)."""
+        return engine.restore([doc]).to_dict()
 
     @api.post(f"{API_PREFIX}/rebuild", responses=_responses(409), tags=["index"])
     def rebuild() -> dict[str, Any]:

@@ -1,7 +1,8 @@
 """Corpus management: add files to the corpus folder and remove them, safely.
 
 Names are sanitised (no folders, no ``..``, no hidden files), types and sizes checked, and an
-existing document is never overwritten unless asked. Used by ``rag add``/``rag remove`` and the UI.
+existing document is never overwritten unless asked. Used by ``rag add``/``rag remove`` (through
+:mod:`rag.ingest.trash`) and the UI.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pathlib import Path
 from ..errors import CorpusError, DocumentNotFoundError, DocumentTooLargeError
 from .load import MAX_FILE_BYTES, SUPPORTED_SUFFIXES, sidecar_path
 
-__all__ = ["add_files", "remove_documents", "resolve_document", "safe_name"]
+__all__ = ["add_files", "resolve_document", "safe_name"]
 
 
 def safe_name(name: str) -> str:
@@ -117,12 +118,3 @@ def resolve_document(corpus_dir: Path, doc: str) -> Path:
     if not given.is_file():
         raise DocumentNotFoundError(f"{doc!r} is not in the corpus {corpus_dir}; `rag status` lists the documents")
     return folder / given.name  # A symbolic link itself, not what it points to.
-
-
-def remove_documents(corpus_dir: Path, docs: Iterable[str]) -> list[str]:
-    """Delete documents (and their ``.meta.json`` sidecars) from the corpus folder."""
-    paths = [(doc, resolve_document(corpus_dir, doc)) for doc in docs]
-    for _, path in paths:
-        path.unlink()
-        sidecar_path(path).unlink(missing_ok=True)
-    return [doc for doc, _ in paths]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from ..records import Answer
-from .text import missing_note, safe_url, scope_note
+from .text import missing_note, safe_url, scope_note, status_label
 
 __all__ = ["answer_markdown", "md_text"]
 
@@ -26,7 +26,7 @@ def answer_markdown(answer: Answer) -> str:
     reference ``[^n]`` (``n``: the citation number of its passage), and one footnote per cited
     passage with title, publisher, author, date, URL, document and the quotes' character offsets.
     An abstention gives the question and the abstention message."""
-    lines = [f"**Question:** {md_text(answer.question)}", ""]
+    lines = [f"**Question:** {md_text(answer.question)}", "", f"**Status:** {md_text(status_label(answer))}", ""]
     scope = scope_note(answer)
     if scope:
         lines += [f"*{md_text(scope)}*", ""]

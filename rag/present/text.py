@@ -11,9 +11,29 @@ import textwrap
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..records import STATUSES, UNCERTAIN_NOTE, Answer, BuildReport, EvalReport, IndexStatus
+from ..records import STATUSES, UNCERTAIN_NOTE, Answer, BuildReport, DocumentMeta, EvalReport, IndexStatus
 
-__all__ = ["answer_text", "missing_note", "report_text", "safe_url", "scope_note", "status_text", "to_json"]
+__all__ = [
+    "STATUS_WORDS",
+    "UNKNOWN",
+    "answer_text",
+    "byline",
+    "missing_note",
+    "quoted",
+    "report_text",
+    "safe_url",
+    "scope_note",
+    "status_label",
+    "status_text",
+    "to_json",
+]
+
+STATUS_WORDS = {"answered": "Answered", "uncertain": "May not answer", "abstained": "No answer in the articles"}
+"""How every door that shows an answer to a person names its status."""
+UNKNOWN = "unknown"
+"""What a person is shown for a publisher or date the document does not give."""
+_OPENING_MARKS = '"“„«‹‘‚「『'
+_CLOSING_MARKS = '"”»」』'  # Not ’ or ': those also close a possessive.
 
 
 def to_json(obj: Any) -> str:
@@ -38,15 +58,44 @@ def missing_note(answer: Answer) -> str | None:
     return f"Not in {which}: " + "; ".join(m.text for m in answer.missing) + "."
 
 
+def status_label(answer: Answer) -> str:
+    """The answer's status in words, with its confidence as a number where it has one:
+    "Answered · 0.83", "May not answer · 0.31", "No answer in the articles"."""
+    words = STATUS_WORDS[answer.status or "answered"]
+    if answer.status == "abstained" or answer.confidence is None:
+        return words
+    return f"{words} · {answer.confidence:.2f}"
+
+
+def quoted(text: str) -> str:
+    """``text`` between quotation marks, unless it opens or closes with one already (a sentence
+    that starts a quotation is not wrapped again, which would double its marks)."""
+    text = " ".join(text.split())
+    if text[:1] in _OPENING_MARKS or text.rstrip(".,;:!?…)")[-1:] in _CLOSING_MARKS:
+        return text
+    return f"“{text}”"
+
+
+def byline(meta: DocumentMeta) -> list[str]:
+    """Publisher, author (when known) and date of a document, for a person: an unknown publisher
+    or date is said to be unknown rather than left out."""
+    return [
+        meta.publisher or f"publisher {UNKNOWN}",
+        *([meta.author] if meta.author else []),
+        meta.date or f"date {UNKNOWN}",
+    ]
+
+
 def answer_text(answer: Answer, width: int = 100) -> str:
     scope = scope_note(answer)
-    lines = [f"Q: {answer.question}", ""] + ([textwrap.fill(scope, width), ""] if scope else [])
+    lines = [f"Q: {answer.question}", status_label(answer), ""]
+    lines += [textwrap.fill(scope, width), ""] if scope else []
     if answer.abstained:
         return "\n".join([*lines, answer.answer]) + "\n"
     if answer.status == "uncertain":
         lines += [textwrap.fill(UNCERTAIN_NOTE, width), ""]
     for quote in answer.quotes:
-        body = textwrap.fill(f"“{' '.join(quote.text.split())}” [{quote.n}]", width, subsequent_indent="  ")
+        body = textwrap.fill(f"{quoted(quote.text)} [{quote.n}]", width, subsequent_indent="  ")
         lines.append(body)
     lines.append("")
     missing = missing_note(answer)
@@ -54,10 +103,9 @@ def answer_text(answer: Answer, width: int = 100) -> str:
         lines += [textwrap.fill(missing, width), ""]
     for passage in answer.passages:
         meta = passage.meta
-        source = ", ".join(x for x in (meta.publisher, meta.author, meta.date) if x)
         page = f", p. {passage.page}" if passage.page is not None else ""
         where = f"{passage.doc}{page}, characters {passage.start}-{passage.end}"
-        lines.append(f"[{passage.n}] {passage.title}" + (f" ({source})" if source else ""))
+        lines.append(f"[{passage.n}] {passage.title} ({', '.join(byline(meta))})")
         lines.append(f"    {where}" + (f"  {meta.url}" if meta.url else ""))
     return "\n".join(lines) + "\n"
 

@@ -15,8 +15,9 @@ import pytest
 
 from rag import Engine, Settings
 from rag.errors import CorpusError
-from rag.ingest.corpus import add_files, remove_documents, safe_name
+from rag.ingest.corpus import add_files, safe_name
 from rag.ingest.load import read_document
+from rag.ingest.trash import move_to_trash
 
 from .. import hostile
 from ..fakes import FakeEmbedder
@@ -88,8 +89,9 @@ def test_removing_a_symbolic_link_removes_the_link_never_its_target(tmp_path: Pa
     corpus.mkdir()
     (corpus / "real.txt").write_text("A sentence to keep.\n", encoding="utf-8")
     (corpus / "alias.txt").symlink_to(corpus / "real.txt")
-    assert remove_documents(corpus, ["alias.txt"]) == ["alias.txt"]
+    assert move_to_trash(corpus, tmp_path / "trash", ["alias.txt"]) == ["alias.txt"]
     assert not (corpus / "alias.txt").is_symlink() and (corpus / "real.txt").read_text(encoding="utf-8")
+    assert not (tmp_path / "trash").exists()  # A link is unlinked, never kept in the trash.
 
 
 def test_a_link_through_a_folder_outside_the_corpus_is_not_removed(tmp_path: Path):
@@ -100,7 +102,7 @@ def test_a_link_through_a_folder_outside_the_corpus_is_not_removed(tmp_path: Pat
     (corpus / "out").symlink_to(outside)
     (outside / "back.txt").symlink_to(corpus / "real.txt")
     with pytest.raises(CorpusError, match="not inside the corpus"):
-        remove_documents(corpus, ["out/back.txt"])
+        move_to_trash(corpus, tmp_path / "trash", ["out/back.txt"])
     assert (outside / "back.txt").is_symlink() and (corpus / "real.txt").exists()
 
 

@@ -142,6 +142,12 @@ def test_upload_answer_remove(server: Running):
     assert again.status_code == 400 and "already in the corpus" in again.json()["error"]
     assert api(server, "DELETE", "documents/lumora.md").json()["removed"] == ["lumora.md"]
     assert not (server.corpus_dir / "lumora.md").exists()
+    assert api(server, "GET", "trash").json()[0] == "lumora.md"
+    restored = api(server, "POST", "trash/lumora.md")
+    assert restored.status_code == 200 and restored.json()["added"] == ["lumora.md"]
+    assert (server.corpus_dir / "lumora.md").read_text(encoding="utf-8") == NEW_ARTICLE
+    assert api(server, "POST", "trash/lumora.md").status_code == 404  # Already back.
+    assert api(server, "DELETE", "documents/lumora.md").json()["removed"] == ["lumora.md"]
 
 
 def test_bad_uploads_are_refused_and_change_nothing(server: Running):

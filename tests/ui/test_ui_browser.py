@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from rag import Engine
+from rag import Engine, quoted
 
 from ..uiserver import Running, private_engine, running_app
 
@@ -81,7 +81,7 @@ def test_question_gets_a_quoted_answer_with_highlighted_passage(page, server: Ru
     latest = page.locator(".rq-turn.rq-latest")
     quotes = latest.locator("blockquote.rq-quote")
     assert quotes.count() == len(expected.quotes)
-    assert quotes.first.inner_text().startswith(f"“{expected.quotes[0].text}”")
+    assert quotes.first.inner_text().startswith(quoted(expected.quotes[0].text))
     assert latest.locator(".rq-cite").first.inner_text() == "[1]"
 
     cards = page.locator("#rq-passages .rq-passage")
@@ -109,7 +109,7 @@ def test_follow_up_in_the_same_conversation(page, server: Running):
     expected = server.engine.ask("And what did Japan say?", previous=previous)
     assert page.locator(".rq-turn").count() >= 2
     latest = page.locator(".rq-turn.rq-latest blockquote.rq-quote")
-    assert latest.first.inner_text().startswith(f"“{expected.quotes[0].text}”")
+    assert latest.first.inner_text().startswith(quoted(expected.quotes[0].text))
 
     # A citation marker of the earlier answer brings back that answer's passages, focused.
     earlier = server.engine.ask(previous)
