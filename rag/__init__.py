@@ -33,6 +33,7 @@ from .errors import (
 from .fetch import parse_urls
 from .load import MAX_FILE_BYTES, SUPPORTED_SUFFIXES
 from .present import answer_markdown, answer_text, report_text, safe_url, scope_note, status_text, to_json
+from .present_views import by_source_markdown, by_source_text, find_csv, find_markdown, find_text
 from .records import (
     STATUSES,
     UNCERTAIN_NOTE,
@@ -47,7 +48,9 @@ from .records import (
     Notice,
     Quote,
     Skipped,
+    SourceGroup,
 )
+from .records_find import FindResult, Mention, MentionGroup, Place
 from .retrieve import Feature
 
 __all__ = [
@@ -71,12 +74,16 @@ __all__ = [
     "Feature",
     "FetchError",
     "FetchSettings",
+    "FindResult",
     "IndexCorruptError",
     "IndexLockedError",
     "IndexMissingError",
     "IndexStatus",
+    "Mention",
+    "MentionGroup",
     "ModelError",
     "Notice",
+    "Place",
     "QuestionError",
     "Quote",
     "RagError",
@@ -84,10 +91,16 @@ __all__ = [
     "ServeSettings",
     "Settings",
     "Skipped",
+    "SourceGroup",
     "WatchSettings",
     "__version__",
     "answer_markdown",
     "answer_text",
+    "by_source_markdown",
+    "by_source_text",
+    "find_csv",
+    "find_markdown",
+    "find_text",
     "parse_urls",
     "report_text",
     "safe_url",

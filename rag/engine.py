@@ -11,7 +11,7 @@ from __future__ import annotations
 import tempfile
 import threading
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -30,9 +30,10 @@ from .load import scan_corpus
 from .quote import answer_from_candidates
 from .read import Reader, Reading
 from .read_features import ReaderRows, reader_rows
-from .records import Answer, BuildReport, DocumentMeta, DocumentState, IndexStatus, Status
+from .records import Answer, BuildReport, CandidateFeatures, DocumentMeta, DocumentState, IndexStatus, Status
 from .retrieve import FEATURES, Candidate, candidate_features, prepare_question, retrieve
 from .scope import conversation_scope
+from .views import AnalystViews
 
 if TYPE_CHECKING:
     from .watch import WatchEvent
@@ -40,23 +41,11 @@ if TYPE_CHECKING:
 __all__ = ["CandidateFeatures", "Engine"]
 
 
-@dataclass(frozen=True, kw_only=True)
-class CandidateFeatures:
-    """The candidate sentences for one question (for evaluation and benchmarks): where each
-    stands (``doc``, ``start``, ``end``) and its features, one column per
-    :class:`~rag.retrieve.Feature`."""
-
-    doc: tuple[str, ...]
-    start: np.ndarray
-    end: np.ndarray
-    features: np.ndarray
-
-
 def _confidence(reading: Reading) -> float:
     return -1.0 if reading.confidence is None else reading.confidence
 
 
-class Engine:
+class Engine(AnalystViews):
     def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
         self.settings = settings
         self.embedder: Embedder = embedder or OnnxEmbedder.from_settings(settings)
@@ -106,9 +95,16 @@ class Engine:
         return self.embedder.encode([question])[0]
 
     def ask(
-        self, question: str, k: int = 3, previous: str | None = None, *, vector: np.ndarray | None = None
+        self,
+        question: str,
+        k: int = 3,
+        previous: str | None = None,
+        *,
+        vector: np.ndarray | None = None,
+        by_source: bool = False,
     ) -> Answer:
-        """Quotes that answer ``question`` (at most ``k``, best first), or an abstention.
+        """Quotes that answer ``question`` (at most ``k``, best first), or an abstention; with
+        ``by_source`` (or when it names several sources) also grouped per document (:mod:`rag.views`).
 
         ``previous`` is the question asked before in the same conversation: a follow-up ("which
         official did he meet?") is read with it, its own words counting at least as much as the
@@ -126,7 +122,7 @@ class Engine:
         scope, asked, context = conversation_scope(index, cleaned, context)
         within = scope.sentences if scope else None
         reading = self._read(index, asked, context, vector if asked == cleaned else None, within)
-        return answer_from_candidates(
+        answer = answer_from_candidates(
             index,
             cleaned,
             list(reading.candidates),
@@ -137,6 +133,7 @@ class Engine:
             span_ends=reading.span_ends,
             sources=scope.names if scope else (),
         )
+        return self._by_source(index, answer, scope, asked, context, reading, k, asked_for=by_source)
 
     def _rank(self, index: StoredIndex, question: str, vector: np.ndarray, within: np.ndarray | None) -> Reading:
         """One retrieval query's candidates, best first: scored by the trained reader, or by the

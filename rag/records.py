@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from typing import Any, ClassVar, Literal, get_args
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, get_args
+
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = [
     "STATUSES",
     "UNCERTAIN_NOTE",
     "Answer",
     "BuildReport",
+    "CandidateFeatures",
     "Chunks",
     "CitedPassage",
     "Document",
@@ -22,6 +26,8 @@ __all__ = [
     "Quote",
     "Record",
     "Skipped",
+    "SourceGroup",
+    "SourceStatus",
     "Status",
 ]
 
@@ -42,6 +48,8 @@ class Record:
 
     json_fields: ClassVar[tuple[str, ...] | None] = None
     json_round: ClassVar[int | None] = None
+    json_unless_none: ClassVar[tuple[str, ...]] = ()
+    """Fields the JSON leaves out while they are ``None`` (what was not asked for)."""
 
     def to_dict(self) -> dict[str, Any]:
         names = self.json_fields or tuple(f.name for f in fields(self))  # type: ignore[arg-type]
@@ -49,6 +57,8 @@ class Record:
         out: dict[str, Any] = {}
         for name in names:
             value = getattr(self, name)
+            if value is None and name in self.json_unless_none:
+                continue
             out[name] = round(value, digits) if digits is not None and isinstance(value, float) else _plain(value)
         return out
 
@@ -113,6 +123,10 @@ class Quote(Record):
     page: int | None = None
     """1-based page of a PDF the quote starts on; ``None`` for other formats."""
     score: float
+    date: str | None = None
+    """The document's date (ISO), when its metadata gives one."""
+    dates: tuple[str, ...] = ()
+    """The dates the sentence states, ISO, relative ones resolved against ``date`` (:mod:`rag.dates`)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -138,6 +152,23 @@ class CitedPassage(Record):
         return self.meta.url
 
 
+SourceStatus = Literal["answered", "uncertain", "nothing relevant"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class SourceGroup(Record):
+    """One document's part of an answer by source: its metadata, whether it answers, its own best quotes."""
+
+    doc: str
+    title: str
+    publisher: str | None = None
+    author: str | None = None
+    date: str | None = None
+    url: str | None = None
+    status: SourceStatus
+    quotes: tuple[Quote, ...] = ()
+
+
 Status = Literal["answered", "uncertain", "abstained"]
 STATUSES: tuple[Status, ...] = get_args(Status)
 """Every :data:`Status`, in order: the best first."""
@@ -150,8 +181,19 @@ UNCERTAIN_NOTE = "The articles may not answer this directly; these are the close
 class Answer(Record):
     """The JSON contract of ``rag ask --json`` and the ``/ask`` API endpoint is its ``to_dict``."""
 
-    json_fields = ("question", "abstained", "status", "confidence", "sources", "answer", "quotes", "passages")
+    json_fields = (
+        "question",
+        "abstained",
+        "status",
+        "confidence",
+        "sources",
+        "answer",
+        "quotes",
+        "passages",
+        "by_source",
+    )
     json_round = 4
+    json_unless_none = ("by_source",)
 
     question: str
     abstained: bool
@@ -168,6 +210,9 @@ class Answer(Record):
     """The sources the question asked to hear from ("According to Chatham House, …"), as their
     documents' metadata names them: the quotes come from these only (:mod:`rag.scope`). Empty
     when it named none."""
+    by_source: tuple[SourceGroup, ...] | None = None
+    """The answer grouped per document (``rag ask --by-source``, or a question naming several
+    sources), ordered by the document's date; ``None`` (and not in the JSON) when not asked."""
 
     def __post_init__(self) -> None:
         if not self.status:
@@ -300,3 +345,15 @@ class EvalReport(Record):
     latency_p95_ms: float
 
     json_round = 4
+
+
+@dataclass(frozen=True, kw_only=True)
+class CandidateFeatures:
+    """The candidate sentences for one question (for evaluation and benchmarks): where each
+    stands (``doc``, ``start``, ``end``) and its features, one column per
+    :class:`~rag.retrieve.Feature`."""
+
+    doc: tuple[str, ...]
+    start: np.ndarray
+    end: np.ndarray
+    features: np.ndarray

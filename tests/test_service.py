@@ -242,7 +242,7 @@ async def mcp_call(url: str, tool: str | None, arguments: dict[str, Any], header
 
 def test_mcp_ask_returns_verbatim_quotes_with_citations(server: Running):
     names, result = asyncio.run(mcp_call(server.url, "ask", {"question": SEED_QUESTION}))
-    assert names == ["article", "ask", "list_documents", "status"]  # No write tools without --mcp-write.
+    assert names == ["article", "ask", "find", "list_documents", "status"]  # No write tools without --mcp-write.
     assert not result.isError
     answer = json.loads(result.content[0].text)
     assert answer == server.engine.ask(SEED_QUESTION).to_dict()
@@ -274,7 +274,7 @@ def test_mcp_write_tools_need_the_flag(server: Running, guarded: Running):
     assert result.isError and "remove" in result.content[0].text  # Not a tool here: nothing removed.
     assert sorted(p.name for p in server.corpus_dir.iterdir()) == before
     names, _ = asyncio.run(mcp_call(guarded.url, None, {}, {"Authorization": f"Bearer {TOKEN}"}))
-    assert names == ["add_url", "article", "ask", "list_documents", "rebuild", "remove", "status"]
+    assert names == ["add_url", "article", "ask", "find", "list_documents", "rebuild", "remove", "status"]
 
 
 def test_mcp_write_tools_work_behind_the_login(guarded: Running, site: str):

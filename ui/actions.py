@@ -12,7 +12,7 @@ from typing import Any
 
 import gradio as gr
 
-from rag import SUPPORTED_SUFFIXES, Answer, BuildReport, Engine, RagError, parse_urls, report_text
+from rag import SUPPORTED_SUFFIXES, Answer, BuildReport, Engine, FindResult, RagError, parse_urls, report_text
 
 from .render import STATE_LABELS, article_html
 
@@ -52,9 +52,14 @@ class Actions:
 
     # -- reading ---------------------------------------------------------------------------
 
-    def answer(self, question: str, previous: str | None = None, k: int = 3) -> Answer:
+    def answer(self, question: str, previous: str | None = None, k: int = 3, *, by_source: bool = False) -> Answer:
         """Blocks the calling thread until a thread of ``ask_pool`` has answered."""
-        return self.ask_pool.submit(self.engine.ask, question or "", k, previous or None).result()
+        call = functools.partial(self.engine.ask, question or "", k, previous or None, by_source=by_source)
+        return self.ask_pool.submit(call).result()
+
+    def find(self, query: str, by: str = "doc") -> FindResult:
+        """Every mention of ``query`` (:meth:`rag.Engine.find`)."""
+        return self.engine.find(query or "", by=by or "doc")
 
     def document_list(self) -> list[dict[str, Any]]:
         """Every document and its state as JSON objects: ``doc``, the metadata fields, ``state``."""

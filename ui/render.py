@@ -32,6 +32,7 @@ __all__ = [
     "passages_html",
     "safe_url",
     "status_html",
+    "with_marks",
 ]
 
 STATE_LABELS = {
@@ -68,6 +69,10 @@ def _with_marks(text: str, spans: Sequence[tuple[int, int]], css: str = "rq-hl")
     return "".join(out)
 
 
+with_marks = _with_marks
+"""``text`` escaped with its spans marked (the Find tab's mentions too)."""
+
+
 def answer_html(answer: Answer) -> str:
     """The answer: each quote as a quotation with its citation marker, or the abstention."""
     scope = scope_note(answer)
@@ -100,13 +105,15 @@ def conversation_html(turns: Sequence[Answer]) -> str:
             '<div class="rq-empty">Ask a question about the articles. Answers are made only of '
             "sentences that stand in them, word for word, each with a numbered citation.</div>"
         )
+    from .find_tab import by_source_html  # Here: find_tab builds on this module.
+
     parts = []
     for i, answer in enumerate(turns):
         latest = " rq-latest" if i == len(turns) - 1 else ""
         parts.append(
             f'<div class="rq-turn{latest}" data-turn="{i}">'
             f'<div class="rq-question"><span class="rq-label">Question</span> {esc(answer.question)}</div>'
-            f"{answer_html(answer)}</div>"
+            f"{answer_html(answer)}{by_source_html(answer)}</div>"
         )
     return f'<div class="rq-conversation">{"".join(parts)}</div>'
 
