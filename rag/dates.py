@@ -2,7 +2,8 @@
 
 "January 9, 2025" is ``2025-01-09``, "August 2023" ``2023-08``, "in 2023" ``2023``. A relative
 date is resolved against the date of the document that says it: "last August" in an article of
-July 2024 is ``2023-08``, "last year" ``2023``, "two years ago" ``2022``, "next month" ``2024-08``;
+July 2024 is ``2023-08``, "last year" ``2023``, "two years ago" ``2022``, "next month" ``2024-08``,
+"this fall" ``2024``; a span of years ("2017-21") gives both;
 without a document date it is left out rather than guessed. A month named without a year ("in
 August", "on August 18") is taken in the document's year.
 
@@ -35,7 +36,9 @@ _NUMBERS = dict(
     )
 ) | {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50}
 _SEASON = r"(?i:spring|summer|autumn|fall|winter)"
-_PREPOSITION = r"(?i:in|on|since|until|till|by|from|through|during|before|after|of|early|late|mid|end of|beginning of)"
+_PREPOSITION = (
+    r"(?i:in|on|since|until|till|by|from|through|during|before|after|of|early|late|mid|end of|beginning of|the)"
+)
 
 _RELATIVE_PERIOD = r"(?i:last|this|next|previous|coming)\s+(?i:year|month)|(?i:earlier|later)\s+this\s+(?i:year|month)"
 _NOT_DATED = rf"(?!,?\s+(?:of\s+)?(?:{_YEAR}|{_DAY}\b))"
@@ -53,7 +56,9 @@ _EXPRESSION = re.compile(
   | (?<![\w-])(?P<dm>{_DAY}\s+{_MONTH})
   | (?P<prepmonth>(?<![\w-]){_PREPOSITION}[\s-]+(?:(?i:early|late|mid)[\s-]+)?){_MONTH}{_NOT_DATED}
   | (?<![\w-])(?P<relperiod>{_RELATIVE_PERIOD})(?![\w-])
-  | (?<![\w-])(?P<ago>{_NUMBER}\s+(?i:years?|months?)\s+ago)(?![\w-])
+  | (?<![\w-])(?P<ago>{_NUMBER}\s+(?i:years?|months?|decades?)\s+ago)(?![\w-])
+  | (?<![\w-])(?P<thisseason>(?i:this)\s+{_SEASON})(?![\w-])
+  | (?<![\w$£€.,-])(?P<years>{_YEAR}[–-](?:{_YEAR}|\d\d))(?![\w%-])
   | (?<![\w-])(?P<day>(?i:yesterday|today))(?![\w-])
   | (?<![\w$£€.,-])(?P<year>{_YEAR})(?![\w%-]|[.,]\d)
     """,
@@ -135,6 +140,9 @@ def _resolve(found: re.Match[str], base: tuple[date, int] | None) -> str | None:
         return str(year) if kind == "season" else f"{year}-{_month_in(text):02d}"
     if kind == "year":
         return text
+    if kind == "years":
+        first, last = re.split("[–-]", text)
+        return f"{first} {first[: 4 - len(last)]}{last}"  # Two dates: split by the caller.
     if base is None:
         return None  # Relative to a date the document does not give.
     on, precision = base
@@ -160,9 +168,11 @@ def _resolve(found: re.Match[str], base: tuple[date, int] | None) -> str | None:
     if kind == "ago":
         count, unit = lowered.split()[:2]
         n = int(count) if count.isdigit() else _NUMBERS[count]
-        if unit.startswith("year"):
-            return str(on.year - n)
+        if unit.startswith(("year", "decade")):
+            return str(on.year - n * (10 if unit.startswith("decade") else 1))
         return _iso(_shift(on, months=-n), 2) if precision >= 2 else None
+    if kind == "thisseason":
+        return str(on.year)
     if kind == "day" and precision == 3:
         return _iso(_shift(on, days=-1 if lowered == "yesterday" else 0), 3)
     return None
@@ -174,7 +184,6 @@ def stated_dates(sentence: str, doc_date: str | None = None) -> tuple[str, ...]:
     base = _base(doc_date)
     out: dict[str, None] = {}
     for found in _EXPRESSION.finditer(sentence):
-        resolved = _resolve(found, base)
-        if resolved:
+        for resolved in (_resolve(found, base) or "").split():
             out[resolved] = None
     return tuple(out)

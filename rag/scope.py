@@ -185,16 +185,14 @@ def attributed(question: str, start: int, end: int, spans: list[tuple[int, int]]
     """Whether the name at ``question[start:end]`` attributes (:func:`attributes`), alone or as
     one of a list of names (``spans``: every name found) that does: "What do KEI and the Asia
     Society say", "How do Chatham House and 360info differ", "Compare Chatham House and 360info"."""
-    if attributes(question, start, end):
-        return True
     for first, last in _chains(question, spans):
-        if first <= start and end <= last:
+        if first <= start and end <= last:  # Judged as a list: "supporters of X and Y believe" does not.
             return (
                 attributes(question, first, last)
                 or bool(_CONTRAST_AFTER.match(question[last:]))
                 or bool(_CONTRAST_BEFORE.search(question[:first]))
             )
-    return False
+    return attributes(question, start, end)
 
 
 def _phrase(text: str, flags: int) -> re.Pattern[str]:
