@@ -56,7 +56,7 @@ def prepare_query(query: object) -> str:
         raise QuestionError("the query must be text")
     cleaned = " ".join(query.split())
     if not cleaned or not _WORD.search(cleaned):
-        raise QuestionError("the query is empty: give a name or a phrase to find, e.g. rag find 'Camp David'")
+        raise QuestionError("the query is empty: give a name or a phrase to find, such as Camp David")
     if len(cleaned) > MAX_QUERY_CHARS:
         raise QuestionError(
             f"the query has {len(cleaned)} characters, at most {MAX_QUERY_CHARS}: give a name or a short phrase"

@@ -147,6 +147,12 @@ _ANSWER: dict[str, Any] = {
                                 **{k: {"type": "integer"} for k in ("n", "start", "end")},
                                 "page": {"type": ["integer", "null"]},
                                 "score": {"type": "number"},
+                                "date": {"type": ["string", "null"], "description": "The document's date (ISO)."},
+                                "dates": {
+                                    "type": "array",
+                                    "items": {"type": "string"},
+                                    "description": "The dates the quote states (ISO), relative ones resolved.",
+                                },
                             },
                         },
                     },
