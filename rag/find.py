@@ -9,7 +9,8 @@ apart from the surname, and the surname stands alone in a document holding the f
 as often as the full name in the collection.
 
 Only the sentences that hold every indexed term of the query are read (the lexical index's
-postings), so a query reads a few hundred sentences, not the collection. Mentions are grouped by
+postings), so a query reads a few hundred sentences, not the collection; a query of stop words
+only ("with") reads an index of every stem, built on the first such query. Mentions are grouped by
 document (ordered by the document's date, undated last); the same sentence standing in several
 places (an article quoting another, a repeated paragraph) is listed once, with its other places.
 Each mention carries the document's date and the dates the sentence states (:mod:`rag.dates`).
@@ -99,6 +100,29 @@ class _Collection:
         self.dates: dict[int, tuple[str, ...]] = {}
         self.doc_dates = [document_date(d.meta.date) for d in index.documents]
         self.stop_stems = {self.stems(w) for w in index.lexical.stopwords}
+        self._postings: dict[str, list[int]] | None = None
+        self._lock = threading.Lock()
+        self._tokens: dict[int, tuple[list[tuple[int, int, str]], list[str]]] = {}
+
+    def tokens(self, index: StoredIndex, sid: int) -> tuple[list[tuple[int, int, str]], list[str]]:
+        """Sentence ``sid``'s words (:func:`words`) and their stems, kept once read."""
+        found = self._tokens.get(sid)
+        if found is None:
+            tokens = words(index.sentence_text(sid))
+            found = self._tokens[sid] = (tokens, [self.stems(w) for _, _, w in tokens])
+        return found
+
+    def postings(self, index: StoredIndex) -> dict[str, list[int]]:
+        """Every stem's sentences (stop words and one-letter words too), built on the first query
+        the lexical index cannot narrow ("with", "U.S."), then kept."""
+        with self._lock:
+            if self._postings is None:
+                built: dict[str, list[int]] = {}
+                for sid in range(len(index.sentence_doc)):
+                    for stem in set(self.tokens(index, sid)[1]):
+                        built.setdefault(stem, []).append(sid)
+                self._postings = built
+            return self._postings
 
 
 _COLLECTIONS: weakref.WeakKeyDictionary[StoredIndex, _Collection] = weakref.WeakKeyDictionary()
@@ -114,25 +138,28 @@ def _collection(index: StoredIndex) -> _Collection:
 
 
 def _candidates(index: StoredIndex, form: str, known: _Collection) -> np.ndarray:
-    """The sentences that may mention ``form``: those holding each of its indexed terms (every
-    sentence when the index is not stemmed as find reads it, or the form has no such term)."""
+    """The sentences that may mention ``form``: those holding each of its terms in the lexical
+    index, or, where it has none there (stop words only, an index not stemmed as find reads),
+    those holding each of its stems (:meth:`_Collection.postings`)."""
     lexical = index.lexical
-    everything = np.arange(len(index.sentence_doc))
-    if lexical.stemmer != "english":
-        return everything
     holding: np.ndarray | None = None
-    for term in dict.fromkeys(lexical.terms(form)):
+    for term in dict.fromkeys(lexical.terms(form)) if lexical.stemmer == "english" else ():
         if term in known.stop_stems:
             continue  # A sentence's stop word is not indexed, yet may share this stem.
         rows = lexical.sentences_with(term)
         holding = rows if holding is None else np.intersect1d(holding, rows, assume_unique=True)
-    return everything if holding is None else holding
+    if holding is not None:
+        return holding
+    postings = known.postings(index)
+    for stem in {known.stems(w) for _, _, w in words(form)}:
+        rows = np.asarray(postings.get(stem, ()), dtype=np.int64)
+        holding = rows if holding is None else np.intersect1d(holding, rows, assume_unique=True)
+    return np.zeros(0, dtype=np.int64) if holding is None else holding
 
 
-def _spans(text: str, phrase: Sequence[str], stems: _Stems) -> list[tuple[int, int]]:
-    """Where ``text`` holds the stemmed ``phrase``, as offsets inside ``text``."""
-    tokens = words(text)
-    stemmed = [stems(w) for _, _, w in tokens]
+def _spans(tokens: list[tuple[int, int, str]], stemmed: list[str], phrase: Sequence[str]) -> list[tuple[int, int]]:
+    """Where a sentence (its ``tokens`` and their ``stemmed`` forms) holds the stemmed ``phrase``,
+    as offsets inside the sentence."""
     n = len(phrase)
     return [
         (tokens[i][0], tokens[i + n - 1][1])
@@ -148,7 +175,7 @@ def _matches(
     ids = _candidates(index, form, known) if within is None else within
     found = {}
     for sid in ids:
-        spans = _spans(index.sentence_text(int(sid)), phrase, known.stems)
+        spans = _spans(*known.tokens(index, int(sid)), phrase)
         if spans:
             found[int(sid)] = spans
     return found
@@ -164,6 +191,8 @@ def _surname(index: StoredIndex, query: str, full: dict[int, list[tuple[int, int
     names = query.split()
     if not 2 <= len(names) <= 3 or not all(w[:1].isupper() and w.isalpha() for w in names) or len(names[-1]) < 3:
         return None
+    if any(w.lower() in index.lexical.stopwords for w in names):
+        return None  # "The Hague", "In Washington": not a given name and a surname.
     if _is_author(index, query):
         return names[-1]
     if not full:
@@ -186,20 +215,16 @@ def _dates(index: StoredIndex, sid: int, known: _Collection) -> tuple[str, ...]:
     return found
 
 
-def _key(text: str) -> str:
-    """A sentence's words, lower-cased: the same sentence however it is punctuated or spaced."""
-    return " ".join(w for _, _, w in words(text))
-
-
 def _shingles(key: str) -> set[str]:
     tokens = key.split()
     return {" ".join(tokens[i : i + 3]) for i in range(max(1, len(tokens) - 2))}
 
 
-def _collapse(sids: list[int], index: StoredIndex) -> dict[int, list[int]]:
-    """Each kept sentence and the near-duplicates collapsed into it (word 3-shingles with a Jaccard
-    similarity of 0.8 or more), ``sids`` in order: the first of a set is kept."""
-    keys = {sid: _key(index.sentence_text(sid)) for sid in sids}
+def _collapse(sids: list[int], index: StoredIndex, known: _Collection) -> dict[int, list[int]]:
+    """Each kept sentence and the near-duplicates collapsed into it (the same words, lower-cased,
+    however punctuated or spaced; or word 3-shingles with a Jaccard similarity of 0.8 or more),
+    ``sids`` in order: the first of a set is kept."""
+    keys = {sid: " ".join(w for _, _, w in known.tokens(index, sid)[0]) for sid in sids}
     shingles = {sid: _shingles(keys[sid]) for sid in sids}
     frequency = Counter(s for sid in sids for s in shingles[sid])
     limit = max(20, len(sids) // 10)
@@ -254,7 +279,7 @@ def find_mentions(index: StoredIndex, query: str, by: str = "doc") -> FindResult
         key=lambda s: (*_date_order(known.doc_dates[int(index.sentence_doc[s])]), int(index.sentence_doc[s]), s),
     )
     groups: dict[int, list[Mention]] = {}
-    for sid, others in _collapse(order, index).items():
+    for sid, others in _collapse(order, index, known).items():
         record = index.documents[int(index.sentence_doc[sid])]
         start, end = int(index.sentence_start[sid]), int(index.sentence_end[sid])
         places = []
