@@ -159,7 +159,7 @@ _JOIN = re.compile(r"\s*(?:,\s*(?:(?:and|or)\s+)?|\s(?:and|or|&|vs\.?|versus)\s+
 """What stands between two names of a list ("X, Y and the Z")."""
 _CONTRAST_AFTER = re.compile(r"^\s*(?:differ|compare|contrast|disagree|agree|diverge)\w*\b", re.I)
 _CONTRAST_BEFORE = re.compile(
-    r"\b(?:compare|comparing|contrast|contrasting|between|do|does|did)\s+(?:the\s+)?(?:views?\s+of\s+)?(?:the\s+)?$",
+    r"\b(?:compare|comparing|contrast|contrasting|between)\s+(?:the\s+)?(?:views?\s+of\s+)?(?:the\s+)?$",
     re.I,
 )
 

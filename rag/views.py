@@ -4,7 +4,8 @@
 An answer by source (``Engine.ask(..., by_source=True)``, and every question that names two or
 more sources) keeps today's answer and adds one group per document: its title, publisher, author
 and date, whether it answers (``answered``, ``uncertain``, ``nothing relevant``) and its own best
-quotes, read by the same reader with the question asked of that document alone. A question that
+quotes, read by the same reader with the question asked of that document alone (and ``uncertain``
+rather than nothing where the document is among the question's best candidates, :data:`NEAR_TOP`). A question that
 named its sources is read in each named document; any other in each document among the best
 candidates of the whole collection, every other document being named as saying nothing relevant.
 Groups that answer come first, each set ordered by the document's date (undated last).
@@ -29,12 +30,18 @@ if TYPE_CHECKING:
     from .read import Reading
     from .scope import Scope
 
-__all__ = ["CANDIDATE_POOL", "MAX_READ_DOCUMENTS", "AnalystViews", "with_dates"]
+__all__ = ["CANDIDATE_POOL", "MAX_READ_DOCUMENTS", "NEAR_TOP", "AnalystViews", "with_dates"]
 
 CANDIDATE_POOL = 30
 """A question not naming its sources is read in each document among its best this many candidates…"""
 MAX_READ_DOCUMENTS = 8
 """…at most this many documents (each read costs one pass of the reader)."""
+NEAR_TOP = 5
+"""A document whose own reading would abstain still has something relevant (``uncertain``) when
+one of its sentences is among the best this many candidates of a question not naming its sources
+(the whole collection's reading): the reader's confidence
+is that its first quote answers the whole question, which a question asking what several
+articles say is rarely answered by one document."""
 
 
 def with_dates(index: StoredIndex, quotes: tuple[Quote, ...]) -> tuple[Quote, ...]:
@@ -105,6 +112,9 @@ class AnalystViews:
             listed = [d.id for d in index.documents]
         vector = self.encode_question(asked)
         rs = self.settings.retrieval
+        near = (
+            {int(index.sentence_doc[c.sentence_id]) for c in reading.candidates[:NEAR_TOP]} if scope is None else set()
+        )
         groups: list[SourceGroup] = []
         for doc_id in listed:
             record = index.documents[doc_id]
@@ -114,13 +124,14 @@ class AnalystViews:
                 within_doc = index.sentence_doc == doc_id
                 within = np.flatnonzero(within_doc if allowed is None else within_doc & allowed)
                 own = self._read(index, asked, context, vector, within)
+                judged = "uncertain" if own.status == "abstained" and doc_id in near else own.status
                 part = answer_from_candidates(
                     index,
                     asked,
                     list(own.candidates),
                     k,
                     rs,
-                    status=own.status,
+                    status=judged,
                     confidence=own.confidence,
                     span_ends=own.span_ends,
                 )
