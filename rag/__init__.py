@@ -48,6 +48,7 @@ from .present.text import (
     status_text,
     to_json,
 )
+from .present.views import by_source_markdown, by_source_text, find_csv, find_markdown, find_text
 from .records import (
     STATUSES,
     UNCERTAIN_NOTE,
@@ -63,8 +64,10 @@ from .records import (
     Notice,
     Quote,
     Skipped,
+    SourceGroup,
 )
 from .retrieve import Feature
+from .views.records import FindResult, Mention, MentionGroup, Place
 
 __all__ = [
     "MAX_FILE_BYTES",
@@ -89,13 +92,17 @@ __all__ = [
     "Feature",
     "FetchError",
     "FetchSettings",
+    "FindResult",
     "IndexCorruptError",
     "IndexLockedError",
     "IndexMissingError",
     "IndexStatus",
+    "Mention",
+    "MentionGroup",
     "Missing",
     "ModelError",
     "Notice",
+    "Place",
     "QuestionError",
     "Quote",
     "RagError",
@@ -103,11 +110,17 @@ __all__ = [
     "ServeSettings",
     "Settings",
     "Skipped",
+    "SourceGroup",
     "WatchSettings",
     "__version__",
     "answer_markdown",
     "answer_text",
+    "by_source_markdown",
+    "by_source_text",
     "byline",
+    "find_csv",
+    "find_markdown",
+    "find_text",
     "missing_note",
     "parse_urls",
     "quoted",

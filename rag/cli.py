@@ -6,69 +6,26 @@ Every command takes ``--corpus DIR`` and ``--index DIR`` (defaults: ``RAG_CORPUS
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
+from .cli_common import engine_for as _engine
+from .cli_common import folders as _folders
+from .cli_common import friendly as _friendly
+from .cli_find import ORDER_OPTION
+from .cli_find import find as find_command
 from .config import Settings
 from .errors import CorpusError, QuestionError, RagError
 from .present.progress import ProgressBars
+from .views.find import check_order
 
 __all__ = ["main"]
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _folders(func: F) -> F:
-    func = click.option(
-        "--index",
-        "index_dir",
-        type=click.Path(file_okay=False, path_type=Path),
-        help="Index folder [env RAG_INDEX_DIR; default: index/].",
-    )(func)
-    func = click.option(
-        "--corpus",
-        "corpus_dir",
-        type=click.Path(file_okay=False, path_type=Path),
-        help="Corpus folder [env RAG_CORPUS_DIR; default: corpus/].",
-    )(func)
-    return func
-
-
-def _engine(
-    corpus_dir: Path | None, index_dir: Path | None, *, ray: bool = False, ray_address: str | None = None
-) -> Any:
-    from .engine import Engine
-
-    settings = Settings.from_env().with_dirs(corpus_dir, index_dir)
-    if ray:
-        from .embed.ray_actors import RayEmbedder
-
-        return Engine(settings, RayEmbedder(settings, address=ray_address))
-    return Engine(settings)
-
-
-def _friendly(func: F) -> F:
-    """Turn the project's errors into one line on stderr and exit status 1."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except RagError as err:
-            click.echo(f"error: {err}", err=True)
-            sys.exit(1)
-        except KeyboardInterrupt:
-            click.echo("interrupted", err=True)
-            sys.exit(130)
-
-    return wrapper  # type: ignore[return-value]
 
 
 def _run_build(action: Callable[[Callable[[str, int, int], None]], Any], as_json: bool, quiet: bool) -> None:
@@ -159,6 +116,8 @@ def _stdin_request(line: str) -> tuple[str, str | None]:
     help="text for people, json (one object), or markdown (blockquotes with numbered footnotes).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
+@click.option("--by-source", is_flag=True, help="Also group the answer per document, each with its own quotes.")
+@ORDER_OPTION
 @_friendly
 def ask(
     question: str | None,
@@ -168,18 +127,22 @@ def ask(
     previous: str | None,
     fmt: str,
     as_json: bool,
+    by_source: bool,
+    by: str,
 ) -> None:
     """Answer QUESTION with quotes. Without QUESTION, read questions from stdin, one per line, and
     print one JSON object per line (or, with --format markdown, one Markdown answer each); a line
     may also be a JSON object {"question": ..., "previous": ...} to ask a follow-up."""
     from .present.markdown import answer_markdown
     from .present.text import answer_text, to_json
+    from .present.views import answer_views
 
-    fmt = "json" if as_json else fmt
+    fmt, by = "json" if as_json else fmt, check_order(by)
     render = {"json": to_json, "markdown": answer_markdown, "text": answer_text}[fmt]
     engine = _engine(corpus_dir, index_dir)
     if question is not None:
-        click.echo(render(engine.ask(question, k=k, previous=previous)), nl=fmt == "json")
+        answer = engine.ask(question, k=k, previous=previous, by_source=by_source)
+        click.echo(answer_views(answer, fmt, by) or render(answer), nl=fmt == "json")
         return
     if previous is not None:
         raise click.UsageError('--previous goes with a QUESTION; on stdin, send {"question": ..., "previous": ...}')
@@ -193,7 +156,7 @@ def ask(
             continue
         try:
             text, before = _stdin_request(line)
-            click.echo(render(engine.ask(text, k=k, previous=before)), nl=fmt != "markdown")
+            click.echo(render(engine.ask(text, k=k, previous=before, by_source=by_source)), nl=fmt != "markdown")
         except QuestionError as err:
             click.echo(json.dumps({"question": line, "error": str(err)}, ensure_ascii=False))
         sys.stdout.flush()
@@ -392,6 +355,8 @@ def watch(corpus_dir: Path | None, index_dir: Path | None) -> None:
     finally:
         stop.set()
 
+
+main.add_command(find_command)
 
 if __name__ == "__main__":
     main()

@@ -33,6 +33,7 @@ from .read.conversation import Conversation
 from .read.reader import Reader, Reading
 from .records import Answer, BuildReport, DocumentMeta, DocumentState, IndexStatus
 from .retrieve import gather, retrieve
+from .views.by_source import AnalystViews
 
 if TYPE_CHECKING:
     from .ingest.watch import WatchEvent
@@ -40,7 +41,7 @@ if TYPE_CHECKING:
 __all__ = ["Engine"]
 
 
-class Engine:
+class Engine(AnalystViews):
     def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
         self.settings = settings
         self.embedder: Embedder = embedder or OnnxEmbedder.from_settings(settings)
@@ -92,9 +93,16 @@ class Engine:
         return self.embedder.encode([question])[0]
 
     def ask(
-        self, question: str, k: int = 3, previous: str | None = None, *, vector: np.ndarray | None = None
+        self,
+        question: str,
+        k: int = 3,
+        previous: str | None = None,
+        *,
+        vector: np.ndarray | None = None,
+        by_source: bool = False,
     ) -> Answer:
-        """Quotes that answer ``question`` (at most ``k``, best first), or an abstention.
+        """Quotes that answer ``question`` (at most ``k``, best first), or an abstention; with
+        ``by_source`` (or when it names several sources) also grouped per document (:mod:`rag.views.by_source`).
 
         ``previous`` is the question asked before in the same conversation: a follow-up ("which
         official did he meet?") is read with it, its own words counting at least as much as the
@@ -106,7 +114,7 @@ class Engine:
         parsed, index = parse_question(question, previous, rs.max_question_chars, lambda: self._live(will_encode=True))
         vector = vector if parsed.asked == parsed.cleaned else None
         reading = self._conversation.read(index, parsed.asked, parsed.previous, vector, parsed.within)
-        return answer_from_candidates(
+        answer = answer_from_candidates(
             index,
             parsed.cleaned,
             list(reading.candidates),
@@ -118,6 +126,7 @@ class Engine:
             sources=parsed.scope.names if parsed.scope else (),
             asked=parsed.asked,
         )
+        return self._by_source(index, answer, parsed, reading, k, asked_for=by_source)
 
     def _rank(self, index: StoredIndex, question: str, vector: np.ndarray, within: np.ndarray | None) -> Reading:
         """One retrieval query's candidates, best first: scored by the trained reader, or by the

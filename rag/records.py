@@ -24,6 +24,8 @@ __all__ = [
     "Quote",
     "Record",
     "Skipped",
+    "SourceGroup",
+    "SourceStatus",
     "Status",
 ]
 
@@ -44,6 +46,8 @@ class Record:
 
     json_fields: ClassVar[tuple[str, ...] | None] = None
     json_round: ClassVar[int | None] = None
+    json_unless_none: ClassVar[tuple[str, ...]] = ()
+    """Fields the JSON leaves out while they are ``None`` (what was not asked for)."""
 
     def to_dict(self) -> dict[str, Any]:
         names = self.json_fields or tuple(f.name for f in fields(self))  # type: ignore[arg-type]
@@ -51,6 +55,8 @@ class Record:
         out: dict[str, Any] = {}
         for name in names:
             value = getattr(self, name)
+            if value is None and name in self.json_unless_none:
+                continue
             out[name] = round(value, digits) if digits is not None and isinstance(value, float) else _plain(value)
         return out
 
@@ -126,6 +132,10 @@ class Quote(Record):
     page: int | None = None
     """1-based page of a PDF the quote starts on; ``None`` for other formats."""
     score: float
+    date: str | None = None
+    """The document's date (ISO), when its metadata gives one."""
+    dates: tuple[str, ...] = ()
+    """The dates the sentence states, ISO, relative ones resolved against ``date`` (:mod:`rag.views.dates`)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -172,6 +182,23 @@ class Missing(Record):
         return f"{self.term} (the text says {self.text_says})" if self.text_says else self.term
 
 
+SourceStatus = Literal["answered", "uncertain", "nothing relevant"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class SourceGroup(Record):
+    """One document's part of an answer by source: its metadata, whether it answers, its own best quotes."""
+
+    doc: str
+    title: str
+    publisher: str | None = None
+    author: str | None = None
+    date: str | None = None
+    url: str | None = None
+    status: SourceStatus
+    quotes: tuple[Quote, ...] = ()
+
+
 Status = Literal["answered", "uncertain", "abstained"]
 STATUSES: tuple[Status, ...] = get_args(Status)
 """Every :data:`Status`, in order: the best first."""
@@ -195,8 +222,10 @@ class Answer(Record):
         "passages",
         "missing",
         "missing_detail",
+        "by_source",
     )
     json_round = 4
+    json_unless_none = ("by_source",)
 
     question: str
     abstained: bool
@@ -218,6 +247,9 @@ class Answer(Record):
     heading and its document's title) does not hold, when the status is ``"uncertain"``
     (:mod:`rag.read.missing`); empty otherwise. Its JSON is a list of strings ("George V Bridge (the
     text says George IV Bridge)"), and ``"missing_detail"`` the same as objects."""
+    by_source: tuple[SourceGroup, ...] | None = None
+    """The answer grouped per document (``rag ask --by-source``, or a question naming several
+    sources), ordered by the document's date; ``None`` (and not in the JSON) when not asked."""
 
     @property
     def missing_detail(self) -> tuple[Missing, ...]:

@@ -69,7 +69,7 @@ def test_ask_json_contract(built: Settings):
     assert answer["missing"] == [] and answer["missing_detail"] == []  # Nothing missing from an answer.
     for quote in answer["quotes"]:
         assert quote["page"] is None  # Not a PDF.
-        assert set(quote) == {"n", "text", "doc", "title", "start", "end", "page", "score"}
+        assert set(quote) == {"n", "text", "doc", "title", "start", "end", "page", "score", "date", "dates"}
         text = (built.corpus_dir / quote["doc"]).read_text(encoding="utf-8")
         assert text[quote["start"] : quote["end"]] == quote["text"]
     for passage in answer["passages"]:

@@ -4,6 +4,7 @@ without the page (the page and MCP turn errors into ``gr.Error`` with :func:`ui.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from concurrent.futures import Executor
@@ -17,6 +18,7 @@ from rag import (
     CorpusError,
     DocumentNotFoundError,
     Engine,
+    FindResult,
     QuestionError,
     RagError,
     parse_urls,
@@ -75,10 +77,17 @@ class Actions:
 
     # -- reading ---------------------------------------------------------------------------
 
-    def answer(self, question: str, previous: str | None = None, k: int = 3) -> Answer:
+    def answer(self, question: str, previous: str | None = None, k: int = 3, *, by_source: bool = False) -> Answer:
         """Blocks the calling thread until a thread of ``ask_pool`` has answered."""
         k = whole_number(k, "k (the number of quotes)", 1, MAX_K)
-        return self.ask_pool.submit(self.engine.ask, str(question or ""), k, str(previous or "") or None).result()
+        call = functools.partial(
+            self.engine.ask, str(question or ""), k, str(previous or "") or None, by_source=by_source
+        )
+        return self.ask_pool.submit(call).result()
+
+    def find(self, query: str, by: str = "doc") -> FindResult:
+        """Every mention of ``query`` (:meth:`rag.Engine.find`)."""
+        return self.engine.find(str(query or ""), by=str(by or "doc"))
 
     def document_list(self) -> list[dict[str, Any]]:
         """Every document and its state as JSON objects: ``doc``, ``name`` (its display name), the

@@ -30,6 +30,7 @@ from rag import MAX_FILE_BYTES, Answer, Engine
 
 from .actions import UPLOAD_TYPES, Actions
 from .corpus_page import CorpusPage
+from .find_tab import add_find_tab
 from .guard import guard
 from .mcp import add_tools
 from .render import (
@@ -103,9 +104,11 @@ def create_app(act: Actions) -> gr.Blocks:
     # -- page handlers ---------------------------------------------------------------------
 
     @guard
-    def chat(question: str, turns: list[Answer]) -> tuple[str, str, str, list[Answer], str, dict[str, Any]]:
+    def chat(
+        question: str, turns: list[Answer], by_source: bool = False
+    ) -> tuple[str, str, str, list[Answer], str, dict[str, Any]]:
         previous = turns[-1].question if turns else None
-        answer = act.answer(question, previous)
+        answer = act.answer(question, previous, by_source=bool(by_source))
         turns = [*turns, answer]
         shown = conversation_html(turns), passages_html(answer), act.cited_article(answer)
         return *shown, turns, "", answer.to_dict()
@@ -163,6 +166,7 @@ def create_app(act: Actions) -> gr.Blocks:
                         ask_btn = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="rq-ask")
                     with gr.Row():
                         new_btn = gr.Button("New conversation", size="sm", variant="secondary")
+                        by_source = gr.Checkbox(label="By source", value=False, elem_id="rq-by-source")
                     if examples:
                         gr.Examples(examples, inputs=question, label="Example questions about the bundled articles")
                     with gr.Accordion("This answer as JSON (as the /ask API returns it)", open=False):
@@ -172,6 +176,7 @@ def create_app(act: Actions) -> gr.Blocks:
                     passages = gr.HTML(passages_html(None), js_on_load=scripts["passages"], elem_id="rq-passages")
                     gr.Markdown("### Full article")
                     article_panel = gr.HTML(ARTICLE_EMPTY, js_on_load=scripts["article"], elem_id="rq-article")
+        add_find_tab(act)
         with gr.Tab("Documents", id="documents"):
             documents = gr.HTML(js_on_load=scripts["documents"], elem_id="rq-documents")
             with gr.Row(equal_height=False):
@@ -229,7 +234,7 @@ def create_app(act: Actions) -> gr.Blocks:
         # The page.
         chat_args: dict[str, Any] = {
             "fn": chat,
-            "inputs": [question, turns],
+            "inputs": [question, turns, by_source],
             "outputs": [conversation, passages, article_panel, turns, question, answer_json],
             "api_visibility": "private",
             "concurrency_limit": 2,

@@ -20,7 +20,7 @@ from .guard import guard
 
 __all__ = ["READ_TOOLS", "TOOL_ENDPOINTS", "WRITE_TOOLS", "add_tools"]
 
-READ_TOOLS = ("ask", "list_documents", "status", "article")
+READ_TOOLS = ("ask", "find", "list_documents", "status", "article")
 WRITE_TOOLS = ("add_url", "remove", "rebuild")
 TOOL_ENDPOINTS = {name: f"/mcp_{name}" for name in READ_TOOLS + WRITE_TOOLS}
 """Each tool's endpoint."""
@@ -31,7 +31,7 @@ def add_tools(actions: Actions) -> None:
     engine = actions.engine
 
     @guard
-    def ask(question: str, previous: str = "", k: int = 3) -> str:
+    def ask(question: str, previous: str = "", k: int = 3, by_source: bool = False) -> str:
         """Answer a question about the articles with verbatim quotes only, each with its citation.
 
         Returns JSON: "status" ("answered"; "uncertain": the quotes are related but may not answer
@@ -50,8 +50,27 @@ def add_tools(actions: Actions) -> None:
             question: The question, in plain words (any language).
             previous: The question asked just before, when this one is a follow-up ("and Japan?"); else empty.
             k: At most this many quotes (1-100, default 3).
+            by_source: Also return "by_source": one group per document ("doc", "title", "publisher",
+                "author", "date", "status": "answered", "uncertain" or "nothing relevant", and its own
+                "quotes", each with "date" and the "dates" it states), to compare what each source says.
         """
-        return to_json(actions.answer(question, previous, int(k)))
+        return to_json(actions.answer(question, previous, int(k), by_source=bool(by_source)))
+
+    @guard
+    def find(query: str, by: str = "doc") -> str:
+        """List every sentence of the articles that mentions a name or phrase (case and word endings
+        do not matter; a person is also found by surname), to count or cite every mention.
+
+        Returns JSON: "total" and "documents" (ordered by date), each with "doc", "title", "date",
+        "count" and "mentions" ("text" word for word at "start".."end" of the document, "dates" it
+        states, "also": other places the same sentence stands). With by "date", "timeline" lists
+        every mention ordered by the date it states.
+
+        Args:
+            query: A name or short phrase, e.g. "Camp David" or "tariffs".
+            by: "doc" (grouped by document, default) or "date" (also a timeline).
+        """
+        return to_json(actions.find(query, by))
 
     @guard
     def list_documents() -> str:
@@ -107,5 +126,5 @@ def add_tools(actions: Actions) -> None:
     # Not queued: Gradio's MCP server calls such endpoints in-process; a queued one it calls over
     # HTTP through a client of its own, which carries no credentials. Builds wait for each other
     # in the engine, so writes still happen one at a time.
-    for fn in (ask, list_documents, status, article, add_url, remove, rebuild):
+    for fn in (ask, find, list_documents, status, article, add_url, remove, rebuild):
         gr.api(fn, api_name=TOOL_ENDPOINTS[fn.__name__].lstrip("/"), queue=False)

@@ -19,6 +19,7 @@ from rag import (
     DocumentState,
     IndexStatus,
     answer_markdown,
+    by_source_markdown,
     byline,
     missing_note,
     quoted,
@@ -34,6 +35,7 @@ __all__ = [
     "STATE_LABELS",
     "answer_html",
     "article_html",
+    "by_source_html",
     "conversation_html",
     "document_choices",
     "documents_html",
@@ -42,6 +44,7 @@ __all__ = [
     "remove_prompt",
     "safe_url",
     "status_html",
+    "with_marks",
 ]
 
 STATE_LABELS = {
@@ -87,6 +90,10 @@ def _with_marks(text: str, spans: Sequence[tuple[int, int]], css: str = "rq-hl")
     return "".join(out)
 
 
+with_marks = _with_marks
+"""``text`` escaped with its spans marked (the Find tab's mentions too)."""
+
+
 def answer_html(answer: Answer) -> str:
     """The answer: each quote as a quotation with its citation marker, or the abstention."""
     scope = scope_note(answer)
@@ -116,6 +123,34 @@ def answer_html(answer: Answer) -> str:
     return f'<div class="rq-answer">{label}{scoped}{quotes}{copy}</div>'
 
 
+def by_source_html(answer: Answer) -> str:
+    """The answer by source under the answer: one block per document that answers (its title,
+    byline, status and own quotes with the dates they state), then those with nothing relevant."""
+    if answer.by_source is None:
+        return ""
+    parts = []
+    silent = []
+    for group in answer.by_source:
+        if group.status == "nothing relevant":
+            silent.append(esc(group.title))
+            continue
+        byline = " · ".join(esc(x) for x in (group.publisher, group.author, group.date) if x)
+        quotes = "".join(
+            f'<blockquote class="rq-quote">{esc(quoted(q.text))}'
+            + (f' <span class="rq-dates">states {esc(", ".join(q.dates))}</span>' if q.dates else "")
+            + "</blockquote>"
+            for q in group.quotes
+        )
+        parts.append(
+            f'<div class="rq-group" data-doc="{esc(group.doc)}"><div class="rq-title">{esc(group.title)}</div>'
+            + (f'<div class="rq-byline">{byline}</div>' if byline else "")
+            + f'<div class="rq-gstatus rq-{group.status}">{esc(group.status)}</div>{quotes}</div>'
+        )
+    nothing = f'<div class="rq-nothing">Nothing relevant in: {"; ".join(silent)}.</div>' if silent else ""
+    copy = f'<button class="rq-copy" data-md="{esc(by_source_markdown(answer))}">Copy as Markdown</button>'
+    return f'<section class="rq-bysource"><h4>By source</h4>{"".join(parts)}{nothing}{copy}</section>'
+
+
 def conversation_html(turns: Sequence[Answer]) -> str:
     """The conversation so far: each question, then its answer."""
     if not turns:
@@ -129,7 +164,7 @@ def conversation_html(turns: Sequence[Answer]) -> str:
         parts.append(
             f'<div class="rq-turn{latest}" data-turn="{i}">'
             f'<div class="rq-question"><span class="rq-label">Question</span> {esc(answer.question)}</div>'
-            f"{answer_html(answer)}</div>"
+            f"{answer_html(answer)}{by_source_html(answer)}</div>"
         )
     return f'<div class="rq-conversation">{"".join(parts)}</div>'
 

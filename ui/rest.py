@@ -17,7 +17,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi_offline import FastAPIOffline
@@ -57,6 +57,11 @@ class AskRequest(BaseModel):
         None, description="The question asked before it in the same conversation (for a short follow-up), or null."
     )
     k: int = Field(3, ge=1, le=100, description="At most this many quotes, best first.")
+    by_source: bool = Field(
+        False,
+        description="Also group the answer per document (`by_source`: each document's title, publisher, author, "
+        "date, status and own quotes, by date); a question naming several sources is always grouped.",
+    )
 
 
 class UrlRequest(BaseModel):
@@ -106,7 +111,7 @@ _ANSWER: dict[str, Any] = {
         "application/json": {
             "schema": {
                 "type": "object",
-                "required": list(Answer.json_fields or ()),
+                "required": [f for f in Answer.json_fields or () if f not in Answer.json_unless_none],
                 "properties": {
                     "question": {"type": "string"},
                     "abstained": {"type": "boolean"},
@@ -123,6 +128,25 @@ _ANSWER: dict[str, Any] = {
                                 **{k: {"type": "integer"} for k in ("n", "start", "end")},
                                 "page": {"type": ["integer", "null"]},
                                 "score": {"type": "number"},
+                                "date": {"type": ["string", "null"], "description": "The document's date (ISO)."},
+                                "dates": {
+                                    "type": "array",
+                                    "items": {"type": "string"},
+                                    "description": "The dates the quote states (ISO), relative ones resolved.",
+                                },
+                            },
+                        },
+                    },
+                    "by_source": {
+                        "type": "array",
+                        "description": "Only with by_source (or several sources named): one group per document.",
+                        "items": {
+                            "type": "object",
+                            "properties": {
+                                **{k: {"type": ["string", "null"]} for k in ("publisher", "author", "date", "url")},
+                                **{k: {"type": "string"} for k in ("doc", "title")},
+                                "status": {"type": "string", "enum": ["answered", "uncertain", "nothing relevant"]},
+                                "quotes": {"type": "array", "items": {"type": "object"}},
                             },
                         },
                     },
@@ -190,9 +214,18 @@ def create_api(actions: Actions) -> FastAPI:
     async def ask(body: AskRequest) -> Response:
         """Answer a question with verbatim quotes: exactly the JSON object of `rag ask --json`
         (question, abstained, answer, quotes with doc/start/end, cited passages)."""
-        call = functools.partial(engine.ask, body.question, k=body.k, previous=body.previous)
+        call = functools.partial(engine.ask, body.question, k=body.k, previous=body.previous, by_source=body.by_source)
         answer = await asyncio.get_running_loop().run_in_executor(actions.ask_pool, call)
         return Response(to_json(answer), media_type="application/json")  # As `rag ask --json` writes it.
+
+    @api.get(f"{API_PREFIX}/find", responses=_responses(400, 503), tags=["answers"])
+    def find(
+        q: str = Query(description="A name or phrase (case and word endings do not matter; a person also by surname)."),
+        by: str = Query("doc", description="`doc`: by document, ordered by its date; `date`: also a `timeline`."),
+    ) -> Response:
+        """Every sentence that mentions `q`, grouped by document with a count each, ordered by date:
+        exactly the JSON object of `rag find --json` (query, total, documents with their mentions)."""
+        return Response(to_json(engine.find(q, by=by)), media_type="application/json")
 
     @api.get(f"{API_PREFIX}/status", tags=["index"])
     def status() -> dict[str, Any]:

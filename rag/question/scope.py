@@ -30,7 +30,7 @@ from ..records import DocumentMeta
 from ..text import FUNCTION_WORDS
 from .followup import leans_on_previous
 
-__all__ = ["Scope", "SourceName", "attributes", "conversation_scope", "named_scope", "source_names"]
+__all__ = ["Scope", "SourceName", "attributed", "attributes", "conversation_scope", "named_scope", "source_names"]
 
 
 @dataclass(frozen=True, kw_only=True, eq=False)
@@ -78,6 +78,9 @@ def source_names(meta: DocumentMeta) -> list[SourceName]:
         words = text.split()
         if person and len(words) >= 2 and len(words[-1]) >= 3:
             names.append(SourceName(words[-1], text, person))
+        short = _GENERIC_TAIL.sub("", text)
+        if not person and short != text and len(short.split()) >= 2:
+            names.append(SourceName(short, text, person))  # "Asia Society" for "Asia Society Policy Institute"
 
     def add_parts(text: str, person: bool, *, inner: bool) -> None:
         found = _PARENTHESIS.match(text)
@@ -110,6 +113,7 @@ def source_names(meta: DocumentMeta) -> list[SourceName]:
 
 
 _SEPARATOR = re.compile(r"\s+[|–—-]\s+")
+_GENERIC_TAIL = re.compile(r"(?:\s+(?:Policy|Research|Institute|Center|Centre|Foundation|Program|Programme))+$")
 
 
 def _initials(name: str) -> list[str]:
@@ -149,6 +153,46 @@ def attributes(question: str, start: int, end: int) -> bool:
     if _BEFORE.search(before) or _NOUN_AFTER.match(after):
         return True
     return bool(_VERB_AFTER.match(after)) and not _PREPOSITION_BEFORE.search(before)
+
+
+_JOIN = re.compile(r"\s*(?:,\s*(?:(?:and|or)\s+)?|\s(?:and|or|&|vs\.?|versus)\s+)(?:the\s+)?", re.I)
+"""What stands between two names of a list ("X, Y and the Z")."""
+_CONTRAST_AFTER = re.compile(r"^\s*(?:differ|compare|contrast|disagree|agree|diverge)\w*\b", re.I)
+_CONTRAST_BEFORE = re.compile(
+    r"\b(?:compare|comparing|contrast|contrasting|between)\s+(?:the\s+)?(?:views?\s+of\s+)?(?:the\s+)?$",
+    re.I,
+)
+
+
+def _chains(question: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The lists of two or more names in ``question`` ("Chatham House and 360info"), each as the
+    span from its first name's start to its last name's end."""
+    chains: list[tuple[int, int]] = []
+    run: list[tuple[int, int]] = []
+    for start, end in _outermost(spans):
+        if run and _JOIN.fullmatch(question, run[-1][1], start):
+            run.append((start, end))
+            continue
+        if len(run) > 1:
+            chains.append((run[0][0], run[-1][1]))
+        run = [(start, end)]
+    if len(run) > 1:
+        chains.append((run[0][0], run[-1][1]))
+    return chains
+
+
+def attributed(question: str, start: int, end: int, spans: list[tuple[int, int]]) -> bool:
+    """Whether the name at ``question[start:end]`` attributes (:func:`attributes`), alone or as
+    one of a list of names (``spans``: every name found) that does: "What do KEI and the Asia
+    Society say", "How do Chatham House and 360info differ", "Compare Chatham House and 360info"."""
+    for first, last in _chains(question, spans):
+        if first <= start and end <= last:  # Judged as a list: "supporters of X and Y believe" does not.
+            return (
+                attributes(question, first, last)
+                or bool(_CONTRAST_AFTER.match(question[last:]))
+                or bool(_CONTRAST_BEFORE.search(question[:first]))
+            )
+    return attributes(question, start, end)
 
 
 def _phrase(text: str, flags: int) -> re.Pattern[str]:
@@ -255,7 +299,8 @@ def named_scope(index: StoredIndex, question: str) -> Scope | None:
     kept = [
         (found, name, record)
         for (start, end), (found, named) in owners.items()
-        if attributes(question, start, end) and _named(index, found, named[0][0].text, {r.id for _, r in named})
+        if attributed(question, start, end, list(owners))
+        and _named(index, found, named[0][0].text, {r.id for _, r in named})
         for name, record in named
     ]
     if not kept:
@@ -268,7 +313,8 @@ def named_scope(index: StoredIndex, question: str) -> Scope | None:
             in_doc &= (index.sentence_start >= section[0]) & (index.sentence_start < section[1])
         allowed |= in_doc
     retrieval = question
-    for start, end in reversed(_outermost([m.span() for m, _, _ in kept])):
+    spans = [m.span() for m, _, _ in kept]
+    for start, end in reversed(_outermost(spans + _chains(question, spans))):
         retrieval = retrieval[:start] + re.sub(r"^['’]s?", "", retrieval[end:])
     retrieval = _tidy(retrieval) or question
     names = tuple(dict.fromkeys(n.shown for _, n, _ in sorted(kept, key=lambda k: k[0].start())))

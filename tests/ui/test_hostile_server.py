@@ -127,8 +127,8 @@ def test_a_malformed_file_in_the_corpus_does_not_stop_a_rebuild(server: Running)
     [
         ("article", ["001_e9bcd94228df86bd.txt", "abc", 10], "start must be a whole number"),
         ("article", ["001_e9bcd94228df86bd.txt", 0, [1]], "end must be a whole number"),
-        ("mcp_ask", ["Who is expected to serve as secretary of state?", "", 10**9], "from 1 to 100"),
-        ("mcp_ask", ["Who is expected to serve as secretary of state?", "", 0], "from 1 to 100"),
+        ("mcp_ask", ["Who is expected to serve as secretary of state?", "", 10**9, False], "from 1 to 100"),
+        ("mcp_ask", ["Who is expected to serve as secretary of state?", "", 0, False], "from 1 to 100"),
         ("mcp_article", [42], "not in the index"),
         ("mcp_remove", [["a", "b"]], "no document chosen"),
         ("mcp_add_url", [{"url": "x"}, False], "no link given"),

@@ -222,9 +222,11 @@ def test_openapi_and_offline_docs(server: Running):
 def test_the_answer_schema_names_every_field_of_a_real_answer(server: Running):
     spec = api(server, "GET", "openapi.json").json()
     schema = spec["paths"]["/api/ask"]["post"]["responses"]["200"]["content"]["application/json"]["schema"]
-    answer = api(server, "POST", "ask", json={"question": SEED_QUESTION}).json()
+    answer = api(server, "POST", "ask", json={"question": SEED_QUESTION, "by_source": True}).json()
     assert set(schema["properties"]) == set(answer)
-    for part in ("quotes", "passages"):
+    plain = api(server, "POST", "ask", json={"question": SEED_QUESTION}).json()
+    assert set(schema["required"]) == set(plain)  # "by_source" only when asked for.
+    for part in ("quotes", "passages", "by_source"):
         assert set(schema["properties"][part]["items"]["properties"]) == set(answer[part][0]), part
 
 
@@ -248,7 +250,7 @@ async def mcp_call(url: str, tool: str | None, arguments: dict[str, Any], header
 
 def test_mcp_ask_returns_verbatim_quotes_with_citations(server: Running):
     names, result = asyncio.run(mcp_call(server.url, "ask", {"question": SEED_QUESTION}))
-    assert names == ["article", "ask", "list_documents", "status"]  # No write tools without --mcp-write.
+    assert names == ["article", "ask", "find", "list_documents", "status"]  # No write tools without --mcp-write.
     assert not result.isError
     answer = json.loads(result.content[0].text)
     assert answer == server.engine.ask(SEED_QUESTION).to_dict()
@@ -270,8 +272,19 @@ def test_mcp_tools_describe_themselves(server: Running):
     ask = tools_by_name["ask"]
     assert "verbatim" in ask.description and "abstained" in ask.description
     parameters = ask.inputSchema["properties"]
-    assert set(parameters) == {"question", "previous", "k"}
+    assert set(parameters) == {"question", "previous", "k", "by_source"}
     assert "follow-up" in parameters["previous"]["description"]
+    assert set(tools_by_name["find"].inputSchema["properties"]) == {"query", "by"}
+
+
+def test_mcp_find_and_ask_by_source(server: Running):
+    _, found = asyncio.run(mcp_call(server.url, "find", {"query": "Camp David"}))
+    assert json.loads(found.content[0].text) == server.engine.find("Camp David").to_dict()
+    _, bad = asyncio.run(mcp_call(server.url, "find", {"query": ""}))
+    assert bad.isError and "empty" in bad.content[0].text
+    _, asked = asyncio.run(mcp_call(server.url, "ask", {"question": SEED_QUESTION, "by_source": True}))
+    groups = json.loads(asked.content[0].text)["by_source"]
+    assert sorted(g["doc"] for g in groups) == sorted(server.engine.status().docs)
 
 
 def test_mcp_write_tools_need_the_flag(server: Running, guarded: Running):
@@ -280,7 +293,7 @@ def test_mcp_write_tools_need_the_flag(server: Running, guarded: Running):
     assert result.isError and "remove" in result.content[0].text  # Not a tool here: nothing removed.
     assert sorted(p.name for p in server.corpus_dir.iterdir()) == before
     names, _ = asyncio.run(mcp_call(guarded.url, None, {}, {"Authorization": f"Bearer {TOKEN}"}))
-    assert names == ["add_url", "article", "ask", "list_documents", "rebuild", "remove", "status"]
+    assert names == ["add_url", "article", "ask", "find", "list_documents", "rebuild", "remove", "status"]
 
 
 def test_mcp_write_tools_work_behind_the_login(guarded: Running, site: str):
