@@ -61,7 +61,7 @@ class RetrievalSettings:
     """How candidate sentences are gathered, scored and cut off.
 
     The weights were fitted, and the abstention threshold calibrated, on the tuning part of the
-    SQuAD evaluation set with ``benchmarks/quality.py`` (README, "Answer quality")."""
+    SQuAD evaluation set with ``benchmarks/quality.py`` (docs/answer-quality.md)."""
 
     candidates: int = 100
     """Sentences taken from each retriever (dense, lexical, passage) before scoring."""

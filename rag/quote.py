@@ -3,7 +3,7 @@
 - If no candidate is close enough to the question, the answer is an abstention: the evidence is
   the best sentence similarity plus a small weight times the best share of the question's terms
   found in one passage (see :func:`evidence`), and the cut-off ``abstain_below`` is calibrated
-  on data (README, "Answer quality").
+  on data (docs/answer-quality.md).
 - With the trained reader (:mod:`rag.read.reader`), its :class:`~rag.read.reader.Reading` decides instead: the
   status (``"abstained"`` quotes nothing), the confidence, and which quotes span a lead-in
   sentence and the next one (one verbatim span, from the first sentence's start to the second's

@@ -29,7 +29,7 @@ into a tuning part (even articles) and a check part (odd articles).
    the tuning part with first quotes at most 1.2x the mean sentence.
 
 Writes ``models/reader.txt`` (LightGBM text format), ``models/reader.json`` and a JSON report, and
-prints the tables of the README's "Answer quality" section.
+prints the tables of docs/answer-quality.md.
 """
 
 from __future__ import annotations

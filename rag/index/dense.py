@@ -1,6 +1,6 @@
 """Dense search backend: FAISS, inner product over unit vectors (= cosine similarity).
 
-The index type follows the size (figures from ``benchmarks/run.py``, README "Performance"):
+The index type follows the size (figures from ``benchmarks/run.py``, docs/performance.md):
 
 - up to :data:`EXACT_LIMIT` vectors, exact search (``IndexFlatIP``): nothing to train, nothing
   missed, and a single-query scan of 50k x 384 floats stays under about 10 ms (measured 3 ms at

@@ -25,7 +25,7 @@ pull the first quote back to the previous answer. A fused candidate keeps the la
 of its two similarities and term coverages, so a terse follow-up ("And under Yoon?") is judged
 answerable on the words of the conversation, not on its own three.
 
-The choices were measured on the tuning halves only (README, "Follow-up questions").
+The choices were measured on the tuning halves only (docs/answer-quality.md, "Follow-up questions").
 """
 
 from __future__ import annotations
