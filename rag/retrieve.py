@@ -17,8 +17,9 @@ features (:class:`Feature`), and its score is their weighted sum:
   a year or date, how many → a number, who → a name not in the question), else 0.
 
 The weights live in :class:`~rag.config.RetrievalSettings`; ``benchmarks/quality.py`` measures
-each feature and fits the weights on the tuning part of the evaluation set (docs/answer-quality.md). The passage's summed BM25 and the similarity of the neighbouring sentences were
-measured too and left out: they did not help.
+each feature and fits the weights on the tuning part of the evaluation set (docs/answer-quality.md).
+The passage's summed BM25 and the similarity of the neighbouring sentences were measured too and
+left out: they did not help.
 """
 
 from __future__ import annotations
