@@ -24,7 +24,8 @@ vectors and search indexes agree with each other; :meth:`StoredIndex.verify` (``
 raises :class:`~rag.errors.IndexCorruptError` naming the one command that fixes it.
 
 Files by job: :mod:`.generations` (the ``CURRENT`` pointer, the lock, leftovers),
-:mod:`.writer` (a new generation), :mod:`.reader` (opening one, with its checks).
+:mod:`.writer` (a new generation), :mod:`.reader` (opening one, with its checks),
+:mod:`.per_index` (what a stage derives from an open index once).
 """
 
 from __future__ import annotations

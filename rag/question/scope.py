@@ -17,8 +17,6 @@ articles). A person is also named by the last word of their name ("Matsuo").
 from __future__ import annotations
 
 import re
-import threading
-import weakref
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -26,6 +24,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..index import DocRecord, StoredIndex
+from ..index.per_index import PerIndex
 from ..records import DocumentMeta
 from ..text import FUNCTION_WORDS
 from .followup import leans_on_previous
@@ -272,17 +271,8 @@ class SourceNameTable:
 
 
 _WORDS = re.compile(r"\w+")
-_TABLES: weakref.WeakKeyDictionary[StoredIndex, SourceNameTable] = weakref.WeakKeyDictionary()
+_table: PerIndex[SourceNameTable] = PerIndex(lambda index: SourceNameTable(index.documents))
 """Each open index's name table, built on its first question and dropped with the index."""
-_TABLES_LOCK = threading.Lock()
-
-
-def _table(index: StoredIndex) -> SourceNameTable:
-    with _TABLES_LOCK:
-        table = _TABLES.get(index)
-        if table is None:
-            table = _TABLES[index] = SourceNameTable(index.documents)
-        return table
 
 
 def named_scope(index: StoredIndex, question: str) -> Scope | None:

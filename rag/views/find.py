@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import re
 import threading
-import weakref
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
@@ -28,6 +27,7 @@ import numpy as np
 
 from ..errors import QuestionError
 from ..index import DocRecord, StoredIndex
+from ..index.per_index import PerIndex
 from ..ingest.formats import page_at
 from ..question.scope import source_names
 from .dates import document_date, stated_dates
@@ -125,16 +125,8 @@ class _Collection:
             return self._postings
 
 
-_COLLECTIONS: weakref.WeakKeyDictionary[StoredIndex, _Collection] = weakref.WeakKeyDictionary()
-_LOCK = threading.Lock()
-
-
-def _collection(index: StoredIndex) -> _Collection:
-    with _LOCK:
-        found = _COLLECTIONS.get(index)
-        if found is None:
-            found = _COLLECTIONS[index] = _Collection(index)
-        return found
+_collection: PerIndex[_Collection] = PerIndex(_Collection)
+"""Each open index's words and stems, read on its first query and dropped with the index."""
 
 
 def _candidates(index: StoredIndex, form: str, known: _Collection) -> np.ndarray:
