@@ -28,7 +28,7 @@ import gradio as gr
 
 from rag import MAX_FILE_BYTES, Answer, Engine
 
-from .actions import UPLOAD_TYPES, Actions
+from .actions import Actions
 from .corpus_page import CorpusPage
 from .find_tab import add_find_tab
 from .guard import guard
@@ -45,7 +45,6 @@ from .server import Credentials, Running, ask_pool, start
 __all__ = ["create_app", "exposure_warning", "launch"]
 
 ASSETS = Path(__file__).resolve().parent / "assets"
-_TYPES_TEXT = ", ".join(f"`{t}`" for t in UPLOAD_TYPES)
 
 _SCRIPTS = ("conversation", "passages", "article", "documents")
 """Scripts of the page's HTML components (``ui/assets/NAME.js``): clicks on citation markers and
@@ -145,7 +144,6 @@ def create_app(act: Actions) -> gr.Blocks:
             )
         status_bar = gr.HTML(js_on_load=None, elem_id="rq-status")
         turns = gr.State([])
-        removed = gr.State(None)  # The document the last removal on this page moved to the trash (for Undo).
         with gr.Tab("Ask", id="ask"):
             with gr.Row(equal_height=False):
                 with gr.Column(scale=5, min_width=360):
@@ -177,51 +175,7 @@ def create_app(act: Actions) -> gr.Blocks:
                     gr.Markdown("### Full article")
                     article_panel = gr.HTML(ARTICLE_EMPTY, js_on_load=scripts["article"], elem_id="rq-article")
         add_find_tab(act)
-        with gr.Tab("Documents", id="documents"):
-            documents = gr.HTML(js_on_load=scripts["documents"], elem_id="rq-documents")
-            with gr.Row(equal_height=False):
-                with gr.Column():
-                    gr.Markdown(
-                        f"### Add articles\n{_TYPES_TEXT}, up to {MAX_FILE_BYTES // 2**20} MiB each. "
-                        "They are copied into the corpus folder and indexed right away."
-                    )
-                    files = gr.File(
-                        label="Files", file_count="multiple", file_types=UPLOAD_TYPES, type="filepath", height=140
-                    )
-                    overwrite = gr.Checkbox(label="Replace a document of the same name", value=False)
-                    upload_btn = gr.Button("Upload and index", variant="primary")
-                    gr.Markdown(
-                        "### Add by link\nWeb pages or PDFs, one URL per line: each is downloaded into the corpus "
-                        "folder (its quotes cite the URL) and indexed right away."
-                    )
-                    urls = gr.Textbox(
-                        label="Links", placeholder="https://news.example/article.html", lines=2, elem_id="rq-urls"
-                    )
-                    url_btn = gr.Button("Fetch and index", variant="primary")
-                with gr.Column():
-                    gr.Markdown(
-                        "### Remove an article\nMoves the file (and its metadata) out of the corpus folder into the "
-                        "trash and updates the index; *Undo* or *Restore* brings it back."
-                    )
-                    doc_choice = gr.Dropdown(
-                        label="Document", choices=[], value=None, allow_custom_value=True, elem_id="rq-doc-choice"
-                    )
-                    remove_btn = gr.Button("Remove…", variant="stop", elem_id="rq-remove")
-                    with gr.Group(visible=False, elem_id="rq-confirm") as confirm_box:
-                        confirm_text = gr.HTML(js_on_load=None)
-                        with gr.Row():
-                            confirm_btn = gr.Button("Move to the trash", variant="stop", elem_id="rq-confirm-remove")
-                            cancel_btn = gr.Button("Cancel", variant="secondary", elem_id="rq-cancel-remove")
-                    undo_btn = gr.Button("Undo the removal", visible=False, elem_id="rq-undo")
-                    with gr.Accordion("Removed articles (the trash)", open=False):
-                        trash_choice = gr.Dropdown(label="Removed document", choices=[], value=None)
-                        restore_btn = gr.Button("Restore", elem_id="rq-restore")
-                    gr.Markdown(
-                        "### Rebuild the index\nPicks up files added to or changed in the corpus folder directly; "
-                        "only new or changed documents are embedded."
-                    )
-                    rebuild_btn = gr.Button("Rebuild index")
-            message = gr.Textbox(label="Result", interactive=False, lines=3, elem_id="rq-message")
+        outputs_refresh = page.add_tab(status_bar, scripts["documents"])
 
         # Data endpoints for API clients.
         # Not queued: they answer at once (MCP then calls them in-process, not over HTTP).
@@ -250,49 +204,9 @@ def create_app(act: Actions) -> gr.Blocks:
         conversation.click(show_turn, turns, [passages, article_panel], api_visibility="private")
         passages.click(open_article, None, article_panel, api_visibility="private")
 
-        corpus_events: dict[str, Any] = {"concurrency_id": "corpus", "concurrency_limit": 1}
-        outputs_refresh = [status_bar, documents, doc_choice, trash_choice]
-        private: dict[str, Any] = {"api_visibility": "private"}
-
-        def corpus_action(event: Any, after: tuple[Any, Any, Any] | None = None) -> None:
-            """After a corpus action: on success ``after`` (fn, inputs, outputs), on failure its
-            reason in the result box; then the table, the choices and the status bar again."""
-            done = event.success(*after, **private) if after else event.success(lambda: None, None, None, **private)
-            done.then(page.refresh, None, outputs_refresh, **private)
-            event.failure(page.last_error, None, message, **private).then(
-                page.refresh, None, outputs_refresh, **private
-            )
-
-        corpus_action(
-            upload_btn.click(page.upload, [files, overwrite], message, api_name="upload", **corpus_events),
-            (lambda: None, None, files),
-        )
-        corpus_action(
-            url_btn.click(page.add_url, [urls, overwrite], message, api_name="add_url", **corpus_events),
-            (lambda: "", None, urls),
-        )
-        remove_btn.click(page.ask_remove, doc_choice, [confirm_box, confirm_text, message], **private).failure(
-            page.last_error, None, message, **private
-        )
-        cancel_btn.click(lambda: gr.update(visible=False), None, confirm_box, **private)
-        doc_choice.change(lambda: gr.update(visible=False), None, confirm_box, **private)  # Asked about another.
-        confirm_btn.click(lambda: gr.update(visible=False), None, confirm_box, **private)
-        corpus_action(
-            confirm_btn.click(page.remove, doc_choice, message, api_name="remove", **corpus_events),
-            (lambda doc: (doc, gr.update(visible=True)), doc_choice, [removed, undo_btn]),
-        )
-        corpus_action(
-            undo_btn.click(page.restore, removed, message, **corpus_events, **private),
-            (lambda: (None, gr.update(visible=False)), None, [removed, undo_btn]),
-        )
-        corpus_action(
-            restore_btn.click(page.restore, trash_choice, message, api_name="restore", **corpus_events),
-            (lambda: (None, gr.update(visible=False)), None, [removed, undo_btn]),
-        )
-        corpus_action(rebuild_btn.click(page.rebuild, None, message, api_name="rebuild", **corpus_events))
         app.load(page.refresh, None, outputs_refresh, api_visibility="private")
         if engine.watching:  # The watcher rebuilds behind the page's back: follow it.
-            gr.Timer(3.0).tick(follow, None, [status_bar, documents], api_visibility="private")
+            gr.Timer(3.0).tick(follow, None, outputs_refresh[:2], api_visibility="private")
     return app
 
 
