@@ -94,6 +94,11 @@ class RetrievalSettings:
     ``reader_dir`` (:mod:`rag.read.cross_encoder`) when its best two are close: the right first quote
     more often, for about 30 ms on the questions it runs on (a third of SQuAD's on the tuning
     part). ``False``: the reader's scores alone."""
+    missing_caps: bool = True
+    """Whether a first quote that lacks what the question asks (a name, number, date or qualifier
+    that neither the quote nor its context holds: :mod:`rag.read.missing`) is at most
+    ``"uncertain"``: a question that almost matches a sentence (another name, another year, a
+    negation) is not answered as if it matched. ``False``: the reader's confidence alone decides."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -21,12 +21,12 @@ from typing import TypeVar
 from .config import RetrievalSettings
 from .index import DocRecord, StoredIndex
 from .ingest.formats import page_at
-from .read.missing import missing_terms
-from .records import Answer, CitedPassage, Missing, Quote, Status
+from .read.missing import missing_from
+from .records import Answer, CitedPassage, Quote, Status
 from .retrieve import Candidate
 from .text import normalize_text
 
-__all__ = ["ABSTENTION", "abstention", "answer_from_candidates", "combine_evidence", "evidence", "missing_from"]
+__all__ = ["ABSTENTION", "abstention", "answer_from_candidates", "combine_evidence", "evidence"]
 
 T = TypeVar("T")
 
@@ -170,17 +170,3 @@ def answer_from_candidates(
         if status == "uncertain"
         else (),
     )
-
-
-def missing_from(index: StoredIndex, question: str, first: int, last: int) -> tuple[Missing, ...]:
-    """What ``question`` asks that the quote of sentences ``first`` to ``last`` does not hold, read
-    with its context: its passage up to the quote (a heading, the sentences before), the sentence
-    before it and its document's title, publisher and author (:func:`rag.read.missing.missing_terms`)."""
-    doc_id = int(index.sentence_doc[first])
-    text = index.document_text(doc_id)
-    start, end = int(index.sentence_start[first]), int(index.sentence_end[last])
-    passage_start = int(index.passage_start[int(index.sentence_passage[first])])
-    before = index.sentence_text(first - 1) if first and int(index.sentence_doc[first - 1]) == doc_id else ""
-    meta = index.documents[doc_id].meta
-    context = (meta.title or "", meta.publisher or "", meta.author or "", text[passage_start:start], before)
-    return missing_terms(question, text[start:end], context)

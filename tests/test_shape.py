@@ -165,6 +165,7 @@ def test_the_stored_index_stays_private():
         "rag.read.reader",
         "rag.read.features",
         "rag.read.conversation",
+        "rag.read.missing",
         "rag.evaluate.probes",
         "rag.views.find",
         "rag.views.by_source",

@@ -27,6 +27,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from ..index import StoredIndex
 from ..records import Missing, MissingKind
 from .missing_words import (
     CONNECTORS,
@@ -46,7 +47,7 @@ from .missing_words import (
     tokens,
 )
 
-__all__ = ["Missing", "missing_terms"]
+__all__ = ["Missing", "missing_from", "missing_terms"]
 
 _ROMAN = re.compile(r"^[IVXLC]+$")
 
@@ -283,6 +284,39 @@ _AUXILIARIES = frozenset(
 )
 
 
+_CAPITALS = {
+    "washington": "america us usa american",
+    "beijing": "china chinese prc",
+    "tokyo": "japan japanese",
+    "seoul": "korea korean rok",
+    "pyongyang": "korea korean dprk",
+    "moscow": "russia russian",
+    "kremlin": "russia russian",
+    "london": "britain british uk",
+    "paris": "france french",
+    "berlin": "germany german",
+    "kyiv": "ukraine ukrainian",
+    "taipei": "taiwan taiwanese",
+    "delhi": "india indian",
+    "tehran": "iran iranian",
+}
+"""Capitals that news writes for their countries' governments ("Seoul and Tokyo", "Pyongyang's
+missiles"), with the words that name the country."""
+_PLACE_WORDS = frozenset("in at to from near into outside inside visit visited visiting visits held".split())
+"""Words before a capital that make it the city, not its country ("took place in Tokyo")."""
+
+
+def _capital_for_country(q_toks: Sequence[Token], i: int, j: int, text: Sequence[Token]) -> bool:
+    """Whether the question's name ``q_toks[i:j]`` is a capital standing for its country (not
+    after "in", "at", "to" ...) and the text names that country."""
+    if j - i != 1 or q_toks[i].low.removesuffix("'s") not in _CAPITALS:
+        return False
+    if i and q_toks[i - 1].low in _PLACE_WORDS:
+        return False
+    country = _CAPITALS[q_toks[i].low.removesuffix("'s")].split()
+    return any(t.low in country for t in text)
+
+
 def missing_terms(question: str, quote: str, context: Sequence[str] = ()) -> tuple[Missing, ...]:
     """What ``question`` asks that ``quote`` and its ``context`` (the sentence before it, its
     passage's heading, its document's title) do not hold, in the question's order; see the
@@ -301,7 +335,7 @@ def missing_terms(question: str, quote: str, context: Sequence[str] = ()) -> tup
         name = q_toks[i:j]
         if all(len(t.low) < 2 or t.low in _TITLES for t in _content(name)):
             continue  # "U", "Emperor": too little to name.
-        if not _find(name, text):
+        if not _find(name, text) and not _capital_for_country(q_toks, i, j, text):
             term = join(name)
             says = _name_variant(name, q_toks, (i, j), text) or None
             found.append((i, Missing(term=term, text_says=says, kind="name")))
@@ -345,3 +379,17 @@ def missing_terms(question: str, quote: str, context: Sequence[str] = ()) -> tup
             seen.add(item.term.lower())
             out.append(item)
     return tuple(out)
+
+
+def missing_from(index: StoredIndex, question: str, first: int, last: int) -> tuple[Missing, ...]:
+    """What ``question`` asks that the quote of sentences ``first`` to ``last`` does not hold, read
+    with its context: its passage up to the quote (a heading, the sentences before), the sentence
+    before it and its document's title, publisher and author (:func:`missing_terms`)."""
+    doc_id = int(index.sentence_doc[first])
+    text = index.document_text(doc_id)
+    start, end = int(index.sentence_start[first]), int(index.sentence_end[last])
+    passage_start = int(index.passage_start[int(index.sentence_passage[first])])
+    before = index.sentence_text(first - 1) if first and int(index.sentence_doc[first - 1]) == doc_id else ""
+    meta = index.documents[doc_id].meta
+    context = (meta.title or "", meta.publisher or "", meta.author or "", text[passage_start:start], before)
+    return missing_terms(question, text[start:end], context)

@@ -45,6 +45,7 @@ from ..records import Status
 from ..retrieve import Candidate, Feature, Retrieved, ranked
 from .cross_encoder import CrossEncoder, lead_in_first
 from .features import COLUMN, READER_FEATURES, in_same_passage, reader_features
+from .missing import missing_from
 from .trees import TreeEnsemble
 
 __all__ = [
@@ -345,7 +346,12 @@ class Reader:
         named_absent = bool(len(top)) and bool(
             unknown_names(index, question, [int(d) for d in index.sentence_doc[top[:3]]])
         )
-        capped = kind_absent or named_absent
+        lacking = (
+            settings.missing_caps
+            and bool(len(top))
+            and bool(missing_from(index, question, int(top[0]), int(end if end is not None else top[0])))
+        )
+        capped = kind_absent or named_absent or lacking
         return Reading(
             candidates=candidates,
             confidence=confidence,

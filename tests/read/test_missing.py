@@ -11,8 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rag import Answer, Engine, Missing, answer_markdown, answer_text, missing_note, to_json
-from rag.quote import missing_from
-from rag.read.missing import missing_terms
+from rag.read.missing import missing_from, missing_terms
 from ui.render import answer_html
 
 from ..present.test_markdown import render
@@ -311,9 +310,9 @@ def test_the_engine_reads_a_quote_with_its_context(
     [
         # ... the passage's heading ("Trump's Tariffs: A Uniting Factor for Tokyo and Seoul") ...
         (
-            "Which summit let Tokyo and Seoul reinforce their economic cooperation?",
+            "Which summit let Tokyo and Seoul reinforce their economic cooperation in the face of Trump's Tariffs?",
             "The Lee-Ishiba summit provided a valuable opportunity",
-            ["Tokyo", "Seoul"],
+            ["Trump's Tariffs"],
         ),
         # ... and the sentence before ("... shortly after the US presidential election, ...").
         ("What did Yoon tell the press after the US presidential election?", "Yoon later told the press", ["US"]),
@@ -354,3 +353,23 @@ def test_any_text_gives_terms_that_stand_in_the_question_and_variants_in_the_tex
         assert " ".join(item.term.split()) in " ".join(question.split())
         if item.text_says:
             assert " ".join(item.text_says.split()) in " ".join(f"{quote} {quote[::-1]}".split())
+
+
+@pytest.mark.parametrize(
+    ("question", "quote", "expected"),
+    [
+        # A capital written for its country's government is held by the country's name ...
+        ("How do Seoul and Tokyo view Beijing?", "South Korea and Japan both distrust China.", []),
+        ("What did Pyongyang test?", "North Korea tested a missile.", []),
+        # ... but a capital as a place is the city: "in Tokyo" is not held by "Japan".
+        (
+            "Which meeting took place in Tokyo?",
+            "The meeting between Japan and Korea took place in Washington.",
+            ["Tokyo"],
+        ),
+        # ... and a capital is never held by another country's name.
+        ("How does Seoul view Beijing?", "South Korea distrusts Russia.", ["Beijing"]),
+    ],
+)
+def test_a_capital_standing_for_its_country(question: str, quote: str, expected: list[str]):
+    assert [m.term for m in missing_terms(question, quote)] == expected
