@@ -52,6 +52,7 @@ __all__ = [
     "Part",
     "Question",
     "Scored",
+    "auroc",
     "calibration_error",
     "evaluate",
     "first_hit",
@@ -287,18 +288,18 @@ def summarize(
         latency_p95_ms=1000 * percentile(latencies, 0.95),
         impossible_questions=len(impossible),
         impossible_statuses=_counts(impossible) if impossible else {},
-        confidence_auroc=_auroc(scored, impossible),
+        confidence_auroc=auroc(
+            [s.confidence for s in scored if s.sentence_rank == 1 and s.confidence is not None],
+            [s.confidence for s in impossible if s.confidence is not None],
+        ),
     )
 
 
-def _auroc(scored: Sequence[Scored], impossible: Sequence[Scored]) -> float | None:
-    """How often an answerable question quoted right first has a higher confidence than an
-    impossible one (ties count half)."""
-    right = [s.confidence for s in scored if s.sentence_rank == 1 and s.confidence is not None]
-    wrong = [s.confidence for s in impossible if s.confidence is not None]
-    if not right or not wrong:
+def auroc(positive: Sequence[float], negative: Sequence[float]) -> float | None:
+    """P(a random ``positive`` scores above a random ``negative``), ties half; ``None`` if either is empty."""
+    if not positive or not negative:
         return None
-    p, n = np.asarray(right)[:, None], np.asarray(wrong)[None, :]
+    p, n = np.asarray(positive, dtype=float)[:, None], np.asarray(negative, dtype=float)[None, :]
     return float(((p > n).sum() + 0.5 * (p == n).sum()) / (p.size * n.size))
 
 
