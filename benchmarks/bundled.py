@@ -212,18 +212,24 @@ def report_text(report: BundledReport) -> str:
     return "\n".join(f"{name:<{width}}  {value}" for name, value in rows)
 
 
+def bundled_engine() -> Engine:
+    """An engine on a copy of the bundled corpus in ``benchmarks/results/work/bundled/`` (indexed
+    there once, later runs reuse the index), with the settings ``rag`` reads from the environment."""
+    work = RESULTS / "work" / "bundled"
+    shutil.rmtree(work / "corpus", ignore_errors=True)
+    shutil.copytree(ROOT / "corpus", work / "corpus")
+    engine = Engine(Settings.from_env().with_dirs(work / "corpus", work / "index"))
+    engine.build()
+    return engine
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--half", choices=[*HALVES, "all"], default="tuning")
     parser.add_argument("--k", type=int, default=3)
     parser.add_argument("--json", type=Path, help="Also write the report here as JSON.")
     args = parser.parse_args()
-    work = RESULTS / "work" / "bundled"
-    shutil.rmtree(work / "corpus", ignore_errors=True)
-    shutil.copytree(ROOT / "corpus", work / "corpus")
-    engine = Engine(Settings.from_env().with_dirs(work / "corpus", work / "index"))
-    engine.build()
-    report = measure(engine, load_sets(args.half), half=args.half, k=args.k)
+    report = measure(bundled_engine(), load_sets(args.half), half=args.half, k=args.k)
     print(report_text(report))
     if args.json:
         args.json.write_text(json.dumps(report.to_dict(), indent=1) + "\n", encoding="utf-8")

@@ -377,10 +377,9 @@ class EvalReport(Record):
     out_of_corpus_refused: float | None
     """Share of questions about articles not in the corpus that were refused."""
     follow_up_questions: int
-    """Follow-up pairs made from the indexed articles (:mod:`rag.evaluate.followup_pairs`)."""
     follow_up_mrr: float
     follow_up_recall_at_1: float
-    """Sentence MRR and R@1 of the follow-ups, each asked after its first question."""
+    """Follow-up pairs (:mod:`rag.evaluate.followup_pairs`), each asked after its first question: sentence MRR, R@1."""
     statuses: dict[str, int]
     """How many answerable questions were ``answered``, ``uncertain``, ``abstained``."""
     out_of_corpus_statuses: dict[str, int]
@@ -388,11 +387,14 @@ class EvalReport(Record):
     """ECE of the confidence against "the first quote holds the answer" over all questions
     asked (``None`` without the trained reader)."""
     mean_quote_words: float
-    """Mean length of the first quote, in words."""
     mean_sentence_words: float
-    """Mean length of the corpus's sentences, in words."""
+    """Mean length of the first quote and of the corpus's sentences, in words."""
     build_seconds: float
     latency_p50_ms: float
     latency_p95_ms: float
+    impossible_questions: int = 0
+    impossible_statuses: dict[str, int] = field(default_factory=dict)
+    confidence_auroc: float | None = None
+    """SQuAD 2.0 questions without an answer, counted apart; AUROC: right first vs them (:mod:`rag.evaluate.squad`)."""
 
     json_round = 4

@@ -6,6 +6,9 @@
 2. The articles are split by position into a tuning part (even positions) and a check part (odd
    positions); the part evaluated is indexed with :meth:`Engine.build` and every question of it is
    asked with :meth:`Engine.ask`.
+   SQuAD 2.0 questions without an answer ("impossible") are asked too and counted apart: their
+   statuses, and how well the confidence tells them from answerable questions quoted right first
+   (AUROC).
 3. Questions whose article is not in the corpus (the other part, or ``--unanswerable OTHER.json``)
    are asked too: a correct refusal is an abstention.
 4. Follow-ups: pairs of questions on one paragraph, the second's subject replaced by a pronoun
@@ -49,6 +52,7 @@ __all__ = [
     "Part",
     "Question",
     "Scored",
+    "auroc",
     "calibration_error",
     "evaluate",
     "first_hit",
@@ -247,9 +251,10 @@ def summarize(
     build_seconds: float = 0.0,
     latencies: Sequence[float] = (),
     follow_ups: Sequence[Scored] = (),
+    impossible: Sequence[Scored] = (),
 ) -> EvalReport:
-    """The report for answerable outcomes ``scored``, out-of-corpus outcomes ``refused`` and
-    follow-up outcomes ``follow_ups``."""
+    """The report for answerable outcomes ``scored``, out-of-corpus outcomes ``refused``,
+    follow-up outcomes ``follow_ups`` and outcomes of impossible questions ``impossible``."""
     ranks = [s.sentence_rank for s in scored]
     follow_ranks = [s.sentence_rank for s in follow_ups]
     passage_ranks = [s.passage_rank for s in scored]
@@ -272,7 +277,7 @@ def summarize(
         out_of_corpus_refused=sum(o.abstained for o in refused) / len(refused) if refused else None,
         statuses=_counts(scored),
         out_of_corpus_statuses=_counts(refused),
-        calibration_error=_ece(scored, refused),
+        calibration_error=_ece(scored, [*refused, *impossible]),
         follow_up_questions=len(follow_ups),
         follow_up_mrr=_mrr(follow_ranks),
         follow_up_recall_at_1=_recall(follow_ranks, 1),
@@ -281,7 +286,21 @@ def summarize(
         build_seconds=build_seconds,
         latency_p50_ms=1000 * percentile(latencies, 0.50),
         latency_p95_ms=1000 * percentile(latencies, 0.95),
+        impossible_questions=len(impossible),
+        impossible_statuses=_counts(impossible) if impossible else {},
+        confidence_auroc=auroc(
+            [s.confidence for s in scored if s.sentence_rank == 1 and s.confidence is not None],
+            [s.confidence for s in impossible if s.confidence is not None],
+        ),
     )
+
+
+def auroc(positive: Sequence[float], negative: Sequence[float]) -> float | None:
+    """P(a random ``positive`` scores above a random ``negative``), ties half; ``None`` if either is empty."""
+    if not positive or not negative:
+        return None
+    p, n = np.asarray(positive, dtype=float)[:, None], np.asarray(negative, dtype=float)[None, :]
+    return float(((p > n).sum() + 0.5 * (p == n).sum()) / (p.size * n.size))
 
 
 def _counts(outcomes: Sequence[Scored]) -> dict[str, int]:
@@ -334,10 +353,11 @@ def evaluate(
         write_corpus(indexed, root / "corpus")
         engine = engine_factory(settings.with_dirs(root / "corpus", root / "index"))
         report = engine.build()
-        answerable = [(a.doc, q) for a in chosen for q in a.questions]
+        answerable = [(a.doc, q) for a in chosen for q in a.questions if q.answer_starts]
+        impossible = [q for a in chosen for q in a.questions if not q.answer_starts]
         out_of_corpus = [q for a in others for q in a.questions]
         pairs = [(a.doc, pair, q) for a in chosen for pair, q in follow_up_pairs(a)]
-        total = len(answerable) + len(out_of_corpus) + len(pairs)
+        total = len(answerable) + len(out_of_corpus) + len(pairs) + len(impossible)
         scored: list[Scored] = []
         latencies: list[float] = []
         for i, (doc, question) in enumerate(answerable):
@@ -358,6 +378,11 @@ def evaluate(
             follow_ups.append(score_answer(answer, doc, question.answer_starts))
             if progress:
                 progress(len(answerable) + len(out_of_corpus) + i + 1, total)
+        not_answerable = []
+        for i, question in enumerate(impossible):
+            not_answerable.append(score_answer(engine.ask(question.text, k=k), "", ()))
+            if progress:
+                progress(total - len(impossible) + i + 1, total)
         sentence_words = mean_sentence_words(engine)
     return summarize(
         scored,
@@ -370,4 +395,5 @@ def evaluate(
         build_seconds=report.seconds,
         latencies=latencies,
         follow_ups=follow_ups,
+        impossible=not_answerable,
     )

@@ -182,6 +182,20 @@ def _eval_text(report: EvalReport) -> str:
             "confidence calibration error (ECE)",
             "n/a (no trained reader)" if report.calibration_error is None else f"{report.calibration_error:.3f}",
         ),
+        *(
+            [
+                (
+                    "impossible (SQuAD 2.0): answered / uncertain / abstained",
+                    f"{_status_line(report.impossible_statuses)} (of {report.impossible_questions})",
+                ),
+                (
+                    "confidence AUROC: right first vs impossible",
+                    "n/a" if report.confidence_auroc is None else f"{report.confidence_auroc:.3f}",
+                ),
+            ]
+            if report.impossible_questions
+            else []
+        ),
         ("first quote / corpus sentence", f"{report.mean_quote_words:.1f} / {report.mean_sentence_words:.1f} words"),
         ("build", f"{report.build_seconds:.1f} s"),
         ("latency p50 / p95", f"{report.latency_p50_ms:.1f} / {report.latency_p95_ms:.1f} ms"),

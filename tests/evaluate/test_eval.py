@@ -12,11 +12,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from rag import Answer, CitedPassage, Engine, Quote, Settings
+from rag import Answer, CitedPassage, Engine, Quote, Settings, report_text
 from rag.cli import main
 from rag.embed.onnx import OnnxEmbedder
 from rag.evaluate.squad import (
     Scored,
+    calibration_error,
     evaluate,
     first_hit,
     load_squad,
@@ -168,3 +169,36 @@ def test_eval_command_refuses_a_file_that_is_not_squad(tmp_path: Path):
     result = CliRunner().invoke(main, ["eval", str(bad), "--json"])
     assert result.exit_code == 1
     assert "bad.json is not a SQuAD v1.1 file" in result.output
+
+
+def test_impossible_questions_are_counted_apart_with_the_auroc_of_the_confidence():
+    """SQuAD 2.0 questions the articles do not answer: their statuses apart from the answerable
+    ones', in the ECE as wrong, and how often a right first quote is more confident than they are."""
+
+    def outcome(status: str, confidence: float, rank: int | None = None) -> Scored:
+        words = 3 if status != "abstained" else None
+        return Scored(
+            abstained=status == "abstained",
+            sentence_rank=rank,
+            passage_rank=rank,
+            first_quote_words=words,
+            status=status,  # type: ignore[arg-type]
+            confidence=confidence,
+        )
+
+    scored = [outcome("answered", 0.9, 1), outcome("uncertain", 0.4, 1), outcome("answered", 0.8, 2)]
+    impossible = [outcome("answered", 0.5), outcome("uncertain", 0.2), outcome("abstained", 0.4)]
+    kwargs = {"dataset": "x", "part": "all", "articles": 1, "k": 10, "mean_sentence_words": 3.0}
+    report = summarize(scored, [], impossible=impossible, **kwargs)  # type: ignore[arg-type]
+    assert report.questions == 3 and report.impossible_questions == 3
+    assert report.impossible_statuses == {"answered": 1, "uncertain": 1, "abstained": 1}
+    # Right first: 0.9 beats all three; 0.4 beats 0.2 and ties 0.4 (half): 4.5 of 6 pairs.
+    assert report.confidence_auroc == pytest.approx(4.5 / 6)
+    right = [True, True, False, False, False, False]
+    ece = calibration_error([0.9, 0.4, 0.8, 0.5, 0.2, 0.4], right)[0]
+    assert report.calibration_error == pytest.approx(ece) and ece > 0
+    assert "impossible (SQuAD 2.0)" in report_text(report)
+    plain = summarize(scored, [], **kwargs)  # type: ignore[arg-type]
+    assert plain.impossible_questions == 0 and plain.confidence_auroc is None
+    assert plain.calibration_error != pytest.approx(report.calibration_error)
+    assert "impossible" not in report_text(plain)

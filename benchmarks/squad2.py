@@ -1,0 +1,128 @@
+"""SQuAD 2.0 figures: how the answer's status and confidence tell answers from near misses.
+
+    python -m benchmarks.squad2 [--part check|tuning] [--k 3] [--v2 squad-v2.0-dev-a10.json]
+        [--squad squad-v1.1-dev-a.json] [--json OUT]
+
+``squad-v2.0-dev-a10.json`` (``../shared/eval``, CC BY-SA 4.0) holds 10 of the SQuAD v1.1 articles
+with their answerable questions and "impossible" ones, written to look answerable from the same
+paragraph. Its articles are split as :mod:`rag.evaluate.squad` splits the v1.1 file (by the position of
+the same title there), so ``--part check`` reads only articles no model was trained or calibrated
+on. The part's articles are indexed together and every question is asked through
+:meth:`Engine.ask`. Prints, for answerable and impossible questions, the share of each status;
+the share of answerable questions right first and ``answered``; the AUROC of ``confidence``
+between answerable questions right first and impossible ones; and its calibration error (ECE)
+against "the first quote holds the answer". (``rag eval`` on the v2.0 file gives the same kinds of
+figure, with the other part's questions asked as out of corpus.) Settings come from the environment as ``rag`` reads
+them (``RAG_READER_DIR=DIR`` measures another reader folder).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from benchmarks.corpora import SQUAD_PATH
+from rag import STATUSES, Engine, Settings
+from rag.evaluate.squad import (
+    auroc,
+    calibration_error,
+    first_hit,
+    load_squad,
+    percentile,
+    split_articles,
+    write_corpus,
+)
+
+V2_DEV = SQUAD_PATH.with_name("squad-v2.0-dev-a10.json")
+"""The SQuAD 2.0 file of ``../shared/eval`` beside the checkout."""
+
+
+def measure(v2: Path, squad: Path, part: str, k: int, settings: Settings) -> dict[str, Any]:
+    tuning, check = split_articles(load_squad(squad))
+    titles = {a.title for a in (check if part == "check" else tuning)}
+    articles = [a for a in load_squad(v2) if a.title in titles]
+    rows: list[dict[str, Any]] = []
+    latencies: list[float] = []
+    with tempfile.TemporaryDirectory(prefix="rag-squad2-") as tmp:
+        write_corpus(articles, Path(tmp) / "corpus")
+        engine = Engine(settings.with_dirs(Path(tmp) / "corpus", Path(tmp) / "index"))
+        engine.build()
+        for article in articles:
+            for q in article.questions:
+                started = time.perf_counter()
+                answer = engine.ask(q.text, k=k)
+                latencies.append(time.perf_counter() - started)
+                spans = [(x.start, x.end) if x.doc == article.doc else (0, 0) for x in answer.quotes]
+                rank = first_hit(spans, q.answer_starts) if q.answer_starts else None
+                rows.append(
+                    {
+                        "impossible": not q.answer_starts,
+                        "status": "abstained" if answer.abstained else (answer.status or "answered"),
+                        "confidence": float(answer.confidence or 0.0),
+                        "right_first": rank == 1,
+                        "quotes": len(answer.quotes),
+                    }
+                )
+    ans = [r for r in rows if not r["impossible"]]
+    imp = [r for r in rows if r["impossible"]]
+
+    def shares(group: list[dict[str, Any]]) -> dict[str, float]:
+        return {s: float(np.mean([r["status"] == s for r in group])) if group else 0.0 for s in STATUSES}
+
+    ece, _ = calibration_error(
+        [r["confidence"] for r in rows], [bool(r["right_first"]) and not r["impossible"] for r in rows]
+    )
+    return {
+        "part": part,
+        "articles": len(articles),
+        "answerable": len(ans),
+        "impossible": len(imp),
+        "answerable_status": shares(ans),
+        "impossible_status": shares(imp),
+        "answerable_right_first": float(np.mean([r["right_first"] for r in ans])) if ans else 0.0,
+        "answerable_right_and_answered": float(np.mean([r["right_first"] and r["status"] == "answered" for r in ans]))
+        if ans
+        else 0.0,
+        "impossible_not_answered": float(np.mean([r["status"] != "answered" for r in imp])) if imp else 0.0,
+        "auroc": auroc([r["confidence"] for r in ans if r["right_first"]], [r["confidence"] for r in imp]),
+        "ece": ece,
+        "mean_quotes_answerable": float(np.mean([r["quotes"] for r in ans])) if ans else 0.0,
+        "ask_p50_ms": 1000 * percentile(latencies, 0.5),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--part", choices=("check", "tuning"), default="check")
+    parser.add_argument("--k", type=int, default=3)
+    parser.add_argument("--v2", type=Path, default=V2_DEV, help="SQuAD 2.0 file (default: ../shared/eval's).")
+    parser.add_argument("--squad", type=Path, default=SQUAD_PATH, help="SQuAD v1.1 file that splits the articles.")
+    parser.add_argument("--json", type=Path, default=None)
+    args = parser.parse_args()
+    found = measure(args.v2, args.squad, args.part, args.k, Settings.from_env())
+    print(f"SQuAD 2.0 dev, {args.part} part: {found['articles']} articles indexed together, k = {args.k}")
+    print(f"{'questions':<12} {'n':>5} {'answered':>9} {'uncertain':>10} {'abstained':>10}")
+    for name in ("answerable", "impossible"):
+        st = found[f"{name}_status"]
+        print(f"{name:<12} {found[name]:>5} {st['answered']:>9.1%} {st['uncertain']:>10.1%} {st['abstained']:>10.1%}")
+    print(
+        f"answerable right first {found['answerable_right_first']:.1%}, right and answered "
+        f"{found['answerable_right_and_answered']:.1%}; impossible not answered {found['impossible_not_answered']:.1%}"
+    )
+    area = "n/a" if found["auroc"] is None else f"{found['auroc']:.3f}"
+    print(
+        f"AUROC of confidence (right first vs impossible) {area}; ECE {found['ece']:.3f}; "
+        f"quotes per answerable answer {found['mean_quotes_answerable']:.2f}; ask p50 {found['ask_p50_ms']:.0f} ms"
+    )
+    if args.json:
+        args.json.write_text(json.dumps(found, indent=1), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
