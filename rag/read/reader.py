@@ -351,6 +351,9 @@ class Reader:
             and bool(len(top))
             and bool(missing_from(index, question, int(top[0]), int(end if end is not None else top[0])))
         )
+        if lacking:  # Evidence against the quote: the confidence says so before the status is decided.
+            odds = np.log(np.clip(confidence, 1e-6, 1 - 1e-6) / np.clip(1.0 - confidence, 1e-6, 1.0))
+            confidence = float(1.0 / (1.0 + np.exp(-(odds + settings.missing_logit_shift))))
         capped = kind_absent or named_absent or lacking
         return Reading(
             candidates=candidates,
