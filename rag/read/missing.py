@@ -308,13 +308,18 @@ _PLACE_WORDS = frozenset("in at to from near into outside inside visit visited v
 
 def _capital_for_country(q_toks: Sequence[Token], i: int, j: int, text: Sequence[Token]) -> bool:
     """Whether the question's name ``q_toks[i:j]`` is a capital standing for its country (not
-    after "in", "at", "to" ...) and the text names that country."""
-    if j - i != 1 or q_toks[i].low.removesuffix("'s") not in _CAPITALS:
+    after "in", "at", "to" ...) and the text names that country, or is a country whose capital the
+    text names ("Japan" asked, "visited Tokyo" in the text)."""
+    word = q_toks[i].low.removesuffix("'s")
+    if j - i != 1:
         return False
-    if i and q_toks[i - 1].low in _PLACE_WORDS:
-        return False
-    country = _CAPITALS[q_toks[i].low.removesuffix("'s")].split()
-    return any(t.low in country for t in text)
+    if word in _CAPITALS:
+        if i and q_toks[i - 1].low in _PLACE_WORDS:
+            return False
+        country = _CAPITALS[word].split()
+        return any(t.low in country for t in text)
+    capitals = {city for city, names in _CAPITALS.items() if word in names.split()}
+    return bool(capitals) and any(t.low.removesuffix("'s") in capitals for t in text)
 
 
 def missing_terms(question: str, quote: str, context: Sequence[str] = ()) -> tuple[Missing, ...]:

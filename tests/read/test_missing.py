@@ -373,3 +373,8 @@ def test_any_text_gives_terms_that_stand_in_the_question_and_variants_in_the_tex
 )
 def test_a_capital_standing_for_its_country(question: str, quote: str, expected: list[str]):
     assert [m.term for m in missing_terms(question, quote)] == expected
+
+
+def test_a_country_is_held_by_its_capital():
+    assert missing_terms("What did Japan sign?", "Tokyo signed the accord.") == ()
+    assert [m.term for m in missing_terms("What did Japan sign?", "Seoul signed the accord.")] == ["Japan"]

@@ -319,9 +319,14 @@ def test_a_doubted_question_about_the_articles_keeps_its_quotes(seed_engine: Eng
     answer = seed_engine.ask("What will the Trump administration press Japan to pay more for?")
     assert answer.confidence is not None and answer.confidence < t["abstain_below"]
     assert answer.status == "uncertain" and answer.quotes and not answer.abstained
-    far = seed_engine.ask("What does Australia export?")
+    # The far rule alone (no quote holds "Australia", which by itself lowers the confidence further).
+    rs = seed_engine.settings.retrieval
+    alone = Engine(replace(seed_engine.settings, retrieval=replace(rs, missing_caps=False)), seed_engine.embedder)
+    far = alone.ask("What does Australia export?")
     assert far.confidence is not None and t["abstain_below"] <= far.confidence < t["far_abstain_below"]
     assert far.status == "abstained" and far.quotes == ()
+    lacking = seed_engine.ask("What does Australia export?")
+    assert lacking.status == "abstained" and lacking.confidence is not None and lacking.confidence < far.confidence
 
 
 def test_in_same_passage_reads_both_neighbours_and_the_ends():
