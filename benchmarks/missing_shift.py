@@ -13,16 +13,15 @@ something when its answer names what is missing (it is then ``uncertain``).
 from __future__ import annotations
 
 import argparse
-import tempfile
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
 from benchmarks.corpora import SQUAD_PATH
-from benchmarks.squad2 import V2_DEV
-from rag import Engine, Settings
-from rag.evaluate.squad import auroc, first_hit, load_squad, split_articles, write_corpus
+from benchmarks.squad2 import V2_DEV, asked, part_articles
+from rag import Settings
+from rag.evaluate.squad import auroc
 
 __all__ = ["SHIFTS", "collect", "table"]
 
@@ -31,22 +30,11 @@ SHIFTS = (0.0, -0.5, -1.0, -1.5, -2.0, -2.5, -3.0, -3.5, -4.0, -5.0)
 
 def collect(v2: Path, squad: Path, part: str, settings: Settings) -> list[tuple[float, bool, bool, bool]]:
     """(confidence with no shift, lacks something, right first, impossible) for every question."""
-    tuning, check = split_articles(load_squad(squad))
-    titles = {a.title for a in (tuning if part == "tuning" else check)}
-    articles = [a for a in load_squad(v2) if a.title in titles]
     unshifted = replace(settings, retrieval=replace(settings.retrieval, missing_logit_shift=0.0))
-    rows = []
-    with tempfile.TemporaryDirectory(prefix="rag-shift-") as tmp:
-        write_corpus(articles, Path(tmp) / "corpus")
-        engine = Engine(unshifted.with_dirs(Path(tmp) / "corpus", Path(tmp) / "index"))
-        engine.build()
-        for article in articles:
-            for q in article.questions:
-                answer = engine.ask(q.text, k=3)
-                spans = [(x.start, x.end) if x.doc == article.doc else (0, 0) for x in answer.quotes]
-                right = bool(q.answer_starts) and first_hit(spans, q.answer_starts) == 1
-                rows.append((float(answer.confidence or 0.0), bool(answer.missing), right, not q.answer_starts))
-    return rows
+    return [
+        (float(answer.confidence or 0.0), bool(answer.missing), right, not q.answer_starts)
+        for q, answer, right, _ in asked(part_articles(v2, squad, part), 3, unshifted)
+    ]
 
 
 def table(rows: list[tuple[float, bool, bool, bool]]) -> list[tuple[float, float, float | None]]:

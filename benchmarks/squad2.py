@@ -22,14 +22,17 @@ import argparse
 import json
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from benchmarks.corpora import SQUAD_PATH
-from rag import STATUSES, Engine, Settings
+from rag import STATUSES, Answer, Engine, Settings
 from rag.evaluate.squad import (
+    Article,
+    Question,
     auroc,
     calibration_error,
     first_hit,
@@ -43,12 +46,16 @@ V2_DEV = SQUAD_PATH.with_name("squad-v2.0-dev-a10.json")
 """The SQuAD 2.0 file of ``../shared/eval`` beside the checkout."""
 
 
-def measure(v2: Path, squad: Path, part: str, k: int, settings: Settings) -> dict[str, Any]:
+def part_articles(v2: Path, squad: Path, part: str) -> list[Article]:
+    """The SQuAD 2.0 articles of ``part``, split as :mod:`rag.evaluate.squad` splits the v1.1 file."""
     tuning, check = split_articles(load_squad(squad))
     titles = {a.title for a in (check if part == "check" else tuning)}
-    articles = [a for a in load_squad(v2) if a.title in titles]
-    rows: list[dict[str, Any]] = []
-    latencies: list[float] = []
+    return [a for a in load_squad(v2) if a.title in titles]
+
+
+def asked(articles: list[Article], k: int, settings: Settings) -> Iterator[tuple[Question, Answer, bool, float]]:
+    """Every question of ``articles`` (indexed together in a temporary folder), asked through
+    :meth:`Engine.ask`: (question, answer, right first, seconds)."""
     with tempfile.TemporaryDirectory(prefix="rag-squad2-") as tmp:
         write_corpus(articles, Path(tmp) / "corpus")
         engine = Engine(settings.with_dirs(Path(tmp) / "corpus", Path(tmp) / "index"))
@@ -57,18 +64,27 @@ def measure(v2: Path, squad: Path, part: str, k: int, settings: Settings) -> dic
             for q in article.questions:
                 started = time.perf_counter()
                 answer = engine.ask(q.text, k=k)
-                latencies.append(time.perf_counter() - started)
+                seconds = time.perf_counter() - started
                 spans = [(x.start, x.end) if x.doc == article.doc else (0, 0) for x in answer.quotes]
-                rank = first_hit(spans, q.answer_starts) if q.answer_starts else None
-                rows.append(
-                    {
-                        "impossible": not q.answer_starts,
-                        "status": "abstained" if answer.abstained else (answer.status or "answered"),
-                        "confidence": float(answer.confidence or 0.0),
-                        "right_first": rank == 1,
-                        "quotes": len(answer.quotes),
-                    }
-                )
+                right = bool(q.answer_starts) and first_hit(spans, q.answer_starts) == 1
+                yield q, answer, right, seconds
+
+
+def measure(v2: Path, squad: Path, part: str, k: int, settings: Settings) -> dict[str, Any]:
+    articles = part_articles(v2, squad, part)
+    rows: list[dict[str, Any]] = []
+    latencies: list[float] = []
+    for q, answer, right, seconds in asked(articles, k, settings):
+        latencies.append(seconds)
+        rows.append(
+            {
+                "impossible": not q.answer_starts,
+                "status": "abstained" if answer.abstained else (answer.status or "answered"),
+                "confidence": float(answer.confidence or 0.0),
+                "right_first": right,
+                "quotes": len(answer.quotes),
+            }
+        )
     ans = [r for r in rows if not r["impossible"]]
     imp = [r for r in rows if r["impossible"]]
 
