@@ -33,7 +33,7 @@ from .read.conversation import Conversation
 from .read.reader import Reader, Reading
 from .records import Answer, BuildReport, DocumentMeta, DocumentState, IndexStatus
 from .retrieve import gather, retrieve
-from .views.by_source import AnalystViews
+from .views.by_source import AnalystViews, grouped
 
 if TYPE_CHECKING:
     from .ingest.watch import WatchEvent
@@ -113,6 +113,8 @@ class Engine(AnalystViews):
         rs = self.settings.retrieval
         parsed, index = parse_question(question, previous, rs.max_question_chars, lambda: self._live(will_encode=True))
         vector = vector if parsed.asked == parsed.cleaned else None
+        if vector is None and grouped(parsed, by_source):  # Read once more per source: encode it once.
+            vector = self.encode_question(parsed.asked)
         reading = self._conversation.read(index, parsed.asked, parsed.previous, vector, parsed.within)
         answer = answer_from_candidates(
             index,
@@ -126,7 +128,7 @@ class Engine(AnalystViews):
             sources=parsed.scope.names if parsed.scope else (),
             asked=parsed.asked,
         )
-        return self._by_source(index, answer, parsed, reading, k, asked_for=by_source)
+        return self._by_source(index, answer, parsed, reading, k, vector if grouped(parsed, by_source) else None)
 
     def _rank(self, index: StoredIndex, question: str, vector: np.ndarray, within: np.ndarray | None) -> Reading:
         """One retrieval query's candidates, best first: scored by the trained reader, or by the

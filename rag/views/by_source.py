@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from ..read.conversation import Conversation
     from ..read.reader import Reading
 
-__all__ = ["CANDIDATE_POOL", "MAX_READ_DOCUMENTS", "NEAR_TOP", "AnalystViews", "with_dates"]
+__all__ = ["CANDIDATE_POOL", "MAX_READ_DOCUMENTS", "NEAR_TOP", "AnalystViews", "grouped", "with_dates"]
 
 CANDIDATE_POOL = 30
 """A question not naming its sources is read in each document among its best this many candidates…"""
@@ -59,6 +59,11 @@ def _order(iso: str | None) -> tuple[int, str]:
     return (0, iso) if iso else (1, "")
 
 
+def grouped(question: Question, asked_for: bool) -> bool:
+    """Whether the answer to ``question`` is grouped by source: asked for, or several sources named."""
+    return asked_for or (question.scope is not None and len(question.scope.names) > 1)
+
+
 class AnalystViews:
     """``find`` and the answer by source; mixed into :class:`~rag.engine.Engine`."""
 
@@ -67,8 +72,6 @@ class AnalystViews:
         _conversation: Conversation
 
         def _live(self, *, will_encode: bool = False) -> StoredIndex: ...
-
-        def encode_question(self, question: str) -> np.ndarray: ...
 
     def find(self, query: str, by: str = "doc") -> FindResult:
         """Every sentence that mentions ``query`` (a name or phrase; case and inflection do not
@@ -84,14 +87,14 @@ class AnalystViews:
         question: Question,
         reading: Reading,
         k: int,
-        *,
-        asked_for: bool,
+        vector: np.ndarray | None,
     ) -> Answer:
-        """``answer`` with its quotes dated, and grouped by source when ``asked_for`` or when
-        the question named several sources (see the module's docstring)."""
+        """``answer`` with its quotes dated, and grouped by source when ``vector`` (the asked
+        question's, encoded once by the caller) is given: see :func:`grouped` and the module's
+        docstring."""
         answer = replace(answer, quotes=with_dates(index, answer.quotes))
         scope, asked = question.scope, question.asked
-        if not asked_for and not (scope and len(scope.names) > 1):
+        if vector is None:
             return answer
         allowed = None if scope is None else np.zeros(len(index.sentence_doc), dtype=bool)
         if scope is not None and allowed is not None:
@@ -102,7 +105,6 @@ class AnalystViews:
             ranked = [int(index.sentence_doc[c.sentence_id]) for c in reading.candidates[:CANDIDATE_POOL]]
             to_read = list(dict.fromkeys(ranked))[:MAX_READ_DOCUMENTS]
             listed = [d.id for d in index.documents]
-        vector = self.encode_question(asked)
         rs = self.settings.retrieval
         near = (
             {int(index.sentence_doc[c.sentence_id]) for c in reading.candidates[:NEAR_TOP]} if scope is None else set()
