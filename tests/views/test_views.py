@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 
 from benchmarks.run import RecordingEmbedder
 from rag import Engine, QuestionError, by_source_markdown, find_csv, find_markdown, to_json
+from rag.embed.onnx import OnnxEmbedder
 from rag.evaluate.probes import sentence_texts
 from rag.question.scope import attributed
 from rag.views.dates import stated_dates
@@ -240,10 +241,10 @@ def test_cli_find_formats_and_bad_input(seed_engine: Engine):
     assert RAG
 
 
-def test_an_answer_by_source_encodes_its_question_once(seed_engine: Engine):
+def test_an_answer_by_source_encodes_its_question_once(seed_engine: Engine, embedder: OnnxEmbedder):
     """The question is read once for the whole collection and once per source, from one vector."""
     question = "How do the articles describe the Camp David summit?"
-    recording = RecordingEmbedder(seed_engine.embedder)
+    recording = RecordingEmbedder(embedder)
     answer = Engine(seed_engine.settings, recording).ask(question, by_source=True)
     assert answer.by_source is not None and len([g for g in answer.by_source if g.quotes]) >= 2
     assert recording.texts.count(question) == 1
