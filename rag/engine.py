@@ -127,6 +127,7 @@ class Engine(AnalystViews):
             span_ends=reading.span_ends,
             sources=parsed.scope.names if parsed.scope else (),
             asked=parsed.asked,
+            lacks=reading.lacks,
         )
         return self._by_source(index, answer, parsed, reading, k, vector if grouped(parsed, by_source) else None)
 

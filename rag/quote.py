@@ -21,8 +21,8 @@ from typing import TypeVar
 from .config import RetrievalSettings
 from .index import DocRecord, StoredIndex
 from .ingest.formats import page_at
-from .read.missing import missing_from
-from .records import Answer, CitedPassage, Quote, Status
+from .read.missing import Lacks, missing_from
+from .records import Answer, CitedPassage, Missing, Quote, Status
 from .retrieve import Candidate
 from .text import normalize_text
 
@@ -77,6 +77,7 @@ def answer_from_candidates(
     span_ends: Mapping[int, int] | None = None,
     sources: tuple[str, ...] = (),
     asked: str | None = None,
+    lacks: Lacks | None = None,
 ) -> Answer:
     """The answer quoting the best of ``candidates`` (best first). ``status`` and ``confidence``
     come from the reader; without them the evidence rule decides between answering and
@@ -84,7 +85,8 @@ def answer_from_candidates(
     span is cut short where an earlier quote already holds the sentence it would take in.
     ``sources``: the sources the question named, the only ones the candidates come from.
     ``asked``: the question as retrieval read it (a named source taken out), whose terms an
-    ``"uncertain"`` answer says the first quote lacks (:func:`missing_from`)."""
+    ``"uncertain"`` answer says the first quote lacks (:func:`missing_from`; ``lacks``: what the
+    reader already found it lacks, when it judged the same quote)."""
     if status is None:
         status = (
             "abstained" if not candidates or evidence(candidates, settings) < settings.abstain_below else "answered"
@@ -157,6 +159,10 @@ def answer_from_candidates(
             )
         )
     answer = " ".join(f"{q.text} [{q.n}]" for q in quotes)
+    missing: tuple[Missing, ...] = ()
+    if status == "uncertain":
+        first, last, read_as = chosen[0][0].sentence_id, chosen[0][1], asked or question
+        missing = lacks.of(index, read_as, first, last) if lacks else missing_from(index, read_as, first, last)
     return Answer(
         question=question,
         abstained=False,
@@ -166,7 +172,5 @@ def answer_from_candidates(
         status=status,
         confidence=confidence,
         sources=sources,
-        missing=missing_from(index, asked or question, chosen[0][0].sentence_id, chosen[0][1])
-        if status == "uncertain"
-        else (),
+        missing=missing,
     )

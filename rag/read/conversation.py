@@ -181,6 +181,7 @@ class Conversation:
             span_ends={k: v for r in readings for k, v in r.span_ends.items()},
             best_dense=near,
             capped=judge.capped,
+            lacks=judge.lacks,
         )
 
     def _remember_first(

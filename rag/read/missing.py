@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from ..index import StoredIndex
 from ..records import Missing, MissingKind
@@ -39,6 +40,7 @@ from .missing_words import (
     WEEKDAYS,
     Number,
     Token,
+    capital_for_country,
     join,
     numbers,
     one_edit,
@@ -47,7 +49,7 @@ from .missing_words import (
     tokens,
 )
 
-__all__ = ["Missing", "missing_from", "missing_terms"]
+__all__ = ["Lacks", "Missing", "missing_from", "missing_terms"]
 
 _ROMAN = re.compile(r"^[IVXLC]+$")
 
@@ -284,44 +286,6 @@ _AUXILIARIES = frozenset(
 )
 
 
-_CAPITALS = {
-    "washington": "america us usa american",
-    "beijing": "china chinese prc",
-    "tokyo": "japan japanese",
-    "seoul": "korea korean rok",
-    "pyongyang": "korea korean dprk",
-    "moscow": "russia russian",
-    "kremlin": "russia russian",
-    "london": "britain british uk",
-    "paris": "france french",
-    "berlin": "germany german",
-    "kyiv": "ukraine ukrainian",
-    "taipei": "taiwan taiwanese",
-    "delhi": "india indian",
-    "tehran": "iran iranian",
-}
-"""Capitals that news writes for their countries' governments ("Seoul and Tokyo", "Pyongyang's
-missiles"), with the words that name the country."""
-_PLACE_WORDS = frozenset("in at to from near into outside inside visit visited visiting visits held".split())
-"""Words before a capital that make it the city, not its country ("took place in Tokyo")."""
-
-
-def _capital_for_country(q_toks: Sequence[Token], i: int, j: int, text: Sequence[Token]) -> bool:
-    """Whether the question's name ``q_toks[i:j]`` is a capital standing for its country (not
-    after "in", "at", "to" ...) and the text names that country, or is a country whose capital the
-    text names ("Japan" asked, "visited Tokyo" in the text)."""
-    word = q_toks[i].low.removesuffix("'s")
-    if j - i != 1:
-        return False
-    if word in _CAPITALS:
-        if i and q_toks[i - 1].low in _PLACE_WORDS:
-            return False
-        country = _CAPITALS[word].split()
-        return any(t.low in country for t in text)
-    capitals = {city for city, names in _CAPITALS.items() if word in names.split()}
-    return bool(capitals) and any(t.low.removesuffix("'s") in capitals for t in text)
-
-
 def missing_terms(question: str, quote: str, context: Sequence[str] = ()) -> tuple[Missing, ...]:
     """What ``question`` asks that ``quote`` and its ``context`` (the sentence before it, its
     passage's heading, its document's title) do not hold, in the question's order; see the
@@ -340,7 +304,7 @@ def missing_terms(question: str, quote: str, context: Sequence[str] = ()) -> tup
         name = q_toks[i:j]
         if all(len(t.low) < 2 or t.low in _TITLES for t in _content(name)):
             continue  # "U", "Emperor": too little to name.
-        if not _find(name, text) and not _capital_for_country(q_toks, i, j, text):
+        if not _find(name, text) and not capital_for_country(q_toks, i, j, text):
             term = join(name)
             says = _name_variant(name, q_toks, (i, j), text) or None
             found.append((i, Missing(term=term, text_says=says, kind="name")))
@@ -384,6 +348,19 @@ def missing_terms(question: str, quote: str, context: Sequence[str] = ()) -> tup
             seen.add(item.term.lower())
             out.append(item)
     return tuple(out)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Lacks:
+    """What the quote of sentences ``first`` to ``last`` lacks of the question it was read for."""
+
+    first: int
+    last: int
+    missing: tuple[Missing, ...]
+
+    def of(self, index: StoredIndex, question: str, first: int, last: int) -> tuple[Missing, ...]:
+        """``missing`` when the quote is this one, else read now (:func:`missing_from`)."""
+        return self.missing if (first, last) == (self.first, self.last) else missing_from(index, question, first, last)
 
 
 def missing_from(index: StoredIndex, question: str, first: int, last: int) -> tuple[Missing, ...]:

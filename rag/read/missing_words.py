@@ -20,6 +20,7 @@ __all__ = [
     "WEEKDAYS",
     "Number",
     "Token",
+    "capital_for_country",
     "join",
     "numbers",
     "one_edit",
@@ -355,3 +356,41 @@ def qualifier_group(toks: Sequence[Token], k: int, *, asked: bool = False) -> st
     if m:
         return "first" if m.group(1) == "1" else f"ord{int(m.group(1))}"
     return _GROUP.get(low)
+
+
+_CAPITALS = {
+    "washington": "america us usa american",
+    "beijing": "china chinese prc",
+    "tokyo": "japan japanese",
+    "seoul": "korea korean rok",
+    "pyongyang": "korea korean dprk",
+    "moscow": "russia russian",
+    "kremlin": "russia russian",
+    "london": "britain british uk",
+    "paris": "france french",
+    "berlin": "germany german",
+    "kyiv": "ukraine ukrainian",
+    "taipei": "taiwan taiwanese",
+    "delhi": "india indian",
+    "tehran": "iran iranian",
+}
+"""Capitals that news writes for their countries' governments ("Seoul and Tokyo", "Pyongyang's
+missiles"), with the words that name the country."""
+_PLACE_WORDS = frozenset("in at to from near into outside inside visit visited visiting visits held".split())
+"""Words before a capital that make it the city, not its country ("took place in Tokyo")."""
+
+
+def capital_for_country(q_toks: Sequence[Token], i: int, j: int, text: Sequence[Token]) -> bool:
+    """Whether the question's name ``q_toks[i:j]`` is a capital standing for its country (not
+    after "in", "at", "to" ...) and the text names that country, or is a country whose capital the
+    text names ("Japan" asked, "visited Tokyo" in the text)."""
+    word = q_toks[i].low.removesuffix("'s")
+    if j - i != 1:
+        return False
+    if word in _CAPITALS:
+        if i and q_toks[i - 1].low in _PLACE_WORDS:
+            return False
+        country = _CAPITALS[word].split()
+        return any(t.low in country for t in text)
+    capitals = {city for city, names in _CAPITALS.items() if word in names.split()}
+    return bool(capitals) and any(t.low.removesuffix("'s") in capitals for t in text)

@@ -45,7 +45,7 @@ from ..records import Status
 from ..retrieve import Candidate, Feature, Retrieved, ranked
 from .cross_encoder import CrossEncoder, lead_in_first
 from .features import COLUMN, READER_FEATURES, in_same_passage, reader_features
-from .missing import missing_from
+from .missing import Lacks, missing_from
 from .trees import TreeEnsemble
 
 __all__ = [
@@ -240,6 +240,9 @@ class Reading:
     """The question's best cosine similarity to an indexed sentence (how close it is to the articles)."""
     capped: bool = False
     """The status may not be ``"answered"`` whatever the confidence (:func:`statuses`)."""
+    lacks: Lacks | None = None
+    """What the first quote lacks of the question (:func:`~rag.read.missing.missing_from`), as
+    judged here, so the answer does not read it again; ``None``: not judged."""
 
 
 class Reader:
@@ -346,11 +349,11 @@ class Reader:
         named_absent = bool(len(top)) and bool(
             unknown_names(index, question, [int(d) for d in index.sentence_doc[top[:3]]])
         )
-        lacking = (
-            settings.missing_caps
-            and bool(len(top))
-            and bool(missing_from(index, question, int(top[0]), int(end if end is not None else top[0])))
-        )
+        lacks = None
+        if settings.missing_caps and len(top):
+            first, last = int(top[0]), int(end if end is not None else top[0])
+            lacks = Lacks(first=first, last=last, missing=missing_from(index, question, first, last))
+        lacking = lacks is not None and bool(lacks.missing)
         if lacking:  # Evidence against the quote: the confidence says so before the status is decided.
             odds = np.log(np.clip(confidence, 1e-6, 1 - 1e-6) / np.clip(1.0 - confidence, 1e-6, 1.0))
             confidence = float(1.0 / (1.0 + np.exp(-(odds + settings.missing_logit_shift))))
@@ -362,4 +365,5 @@ class Reader:
             span_ends=span_ends,
             best_dense=best_dense,
             capped=capped,
+            lacks=lacks,
         )

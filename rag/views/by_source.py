@@ -128,6 +128,7 @@ class AnalystViews:
                     status=judged,
                     confidence=own.confidence,
                     span_ends=own.span_ends,
+                    lacks=own.lacks,
                 )
                 if not part.abstained:
                     status = "uncertain" if part.status == "uncertain" else "answered"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 
 import pytest
 from hypothesis import given, settings
@@ -378,3 +379,21 @@ def test_a_capital_standing_for_its_country(question: str, quote: str, expected:
 def test_a_country_is_held_by_its_capital():
     assert missing_terms("What did Japan sign?", "Tokyo signed the accord.") == ()
     assert [m.term for m in missing_terms("What did Japan sign?", "Seoul signed the accord.")] == ["Japan"]
+
+
+def test_an_uncertain_answer_reads_what_its_quote_lacks_once(seed_engine: Engine, monkeypatch: pytest.MonkeyPatch):
+    """The reader judges what the first quote lacks (for its status); the answer shows that
+    judgement rather than reading the quote again."""
+    import rag.read.missing as module
+
+    calls: list[str] = []
+    real = module.missing_terms
+
+    def counted(question: str, quote: str, context: Sequence[str] = ()) -> tuple[Missing, ...]:
+        calls.append(quote)
+        return real(question, quote, context)
+
+    monkeypatch.setattr(module, "missing_terms", counted)
+    answer = seed_engine.ask("Who gave a speech that shocked European allies at the Paris Security Conference?")
+    assert answer.status == "uncertain" and answer.missing
+    assert len(calls) == 1
