@@ -75,7 +75,7 @@ def _shown(doc: str, text: str, spans: Sequence[tuple[int, int]]) -> tuple[str, 
     return shown.text, [shown.span(s, e) for s, e in spans]
 
 
-def _with_marks(text: str, spans: Sequence[tuple[int, int]], css: str = "rq-hl") -> str:
+def with_marks(text: str, spans: Sequence[tuple[int, int]], css: str = "rq-hl") -> str:
     """``text`` escaped, with each ``(start, end)`` span wrapped in ``<mark>``."""
     out: list[str] = []
     pos = 0
@@ -88,10 +88,6 @@ def _with_marks(text: str, spans: Sequence[tuple[int, int]], css: str = "rq-hl")
         pos = end
     out.append(esc(text[pos:]))
     return "".join(out)
-
-
-with_marks = _with_marks
-"""``text`` escaped with its spans marked (the Find tab's mentions too)."""
 
 
 def answer_html(answer: Answer) -> str:
@@ -184,7 +180,7 @@ def _passage_card(p: CitedPassage, focus: bool) -> str:
         f'<div class="rq-where">{link} <span class="rq-muted">{esc(p.doc)}'
         + (f", p. {p.page}" if p.page is not None else "")
         + f", characters {p.start}–{p.end}</span></div>"
-        f'<p class="rq-ptext">{_with_marks(text, spans)}</p>'
+        f'<p class="rq-ptext">{with_marks(text, spans)}</p>'
         f'<button class="rq-open" data-doc="{esc(p.doc)}" data-start="{p.start}" data-end="{p.end}" '
         f'data-quotes="{",".join(f"{p.start + s}-{p.start + e}" for s, e in p.quote_spans)}">'
         "Open the full article at this passage</button></article>"
@@ -225,7 +221,7 @@ def article_html(
     if end > start:
         inner = [(max(s, start) - start, min(e, end) - start) for s, e in quotes if s < end and e > start]
         body = (
-            f'{esc(text[:start])}<mark class="rq-hit" id="rq-hit">{_with_marks(text[start:end], inner)}</mark>'
+            f'{esc(text[:start])}<mark class="rq-hit" id="rq-hit">{with_marks(text[start:end], inner)}</mark>'
             f"{esc(text[end:])}"
         )
     else:
