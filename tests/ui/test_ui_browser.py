@@ -7,7 +7,8 @@ Screenshots of the answered page go to ``tests/artifacts/`` for a person to look
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -37,15 +38,24 @@ MARKUP_ARTICLE = (
 )
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory, seed_engine: Engine) -> Iterator[Running]:
+@contextmanager
+def chromium_app(seed_engine: Engine, folder: Path, articles: Sequence[Path] = ()) -> Iterator[Running]:
+    """The app on a private copy of the seed collection (plus ``articles``), for Chromium to drive;
+    the test is skipped where Debian's chromium is not installed."""
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian's chromium is not installed (make browser-deps)")
-    engine = private_engine(seed_engine, tmp_path_factory.mktemp("ui-browser"))
+    engine = private_engine(seed_engine, folder)
+    if articles:
+        engine.add([(path, path.name) for path in articles])
+    with running_app(engine) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, seed_engine: Engine) -> Iterator[Running]:
     markup = tmp_path_factory.mktemp("markup") / "harbour.txt"
     markup.write_text(MARKUP_ARTICLE, encoding="utf-8")
-    engine.add([(markup, markup.name)])
-    with running_app(engine) as running:
+    with chromium_app(seed_engine, tmp_path_factory.mktemp("ui-browser"), [markup]) as running:
         yield running
 
 

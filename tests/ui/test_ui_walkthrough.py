@@ -15,8 +15,8 @@ import pytest
 
 from rag import Engine, answer_text, quoted, status_label
 
-from ..uiserver import Running, private_engine, running_app
-from .test_ui_browser import ARGS, ARTIFACTS, CHROMIUM
+from ..uiserver import Running
+from .test_ui_browser import ARGS, ARTIFACTS, CHROMIUM, ask, chromium_app
 
 pytestmark = pytest.mark.browser
 
@@ -35,10 +35,7 @@ MARKDOWN = (
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, seed_engine: Engine) -> Iterator[Running]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed (make browser-deps)")
-    engine = private_engine(seed_engine, tmp_path_factory.mktemp("ui-walk"))
-    with running_app(engine) as running:
+    with chromium_app(seed_engine, tmp_path_factory.mktemp("ui-walk")) as running:
         yield running
 
 
@@ -65,14 +62,6 @@ def page(browser, server: Running) -> Iterator:
     page = open_page(browser, server)
     yield page
     page.context.close()
-
-
-def ask(page, question: str) -> None:
-    count = page.locator(".rq-turn").count()
-    box = page.locator("#rq-question textarea")
-    box.fill(question)
-    box.press("Enter")
-    page.wait_for_function(f"document.querySelectorAll('.rq-turn').length > {count}")
 
 
 def in_view(page, selector: str) -> bool:
