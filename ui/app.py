@@ -21,7 +21,6 @@ from __future__ import annotations
 import ipaddress
 import json
 import sys
-from pathlib import Path
 from typing import Any
 
 import gradio as gr
@@ -40,11 +39,11 @@ from .render import (
     passages_html,
     status_html,
 )
+from .scripts import ASSETS, script
 from .server import Credentials, Running, ask_pool, start
 
 __all__ = ["create_app", "exposure_warning", "launch"]
 
-ASSETS = Path(__file__).resolve().parent / "assets"
 
 _SCRIPTS = ("conversation", "passages", "article", "documents")
 """Scripts of the page's HTML components (``ui/assets/NAME.js``): clicks on citation markers and
@@ -53,7 +52,7 @@ view; the documents table filters and sorts."""
 
 
 def _scripts() -> dict[str, str]:
-    return {name: (ASSETS / f"{name}.js").read_text(encoding="utf-8") for name in _SCRIPTS}
+    return {name: script(name) for name in _SCRIPTS}
 
 
 def _examples() -> list[dict[str, str]]:

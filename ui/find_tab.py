@@ -15,43 +15,10 @@ from rag import FindResult, Mention, find_csv, find_markdown
 from .actions import Actions
 from .guard import guard
 from .render import esc, with_marks
+from .scripts import script
 
 __all__ = ["add_find_tab", "find_html"]
 
-_FIND_JS = """
-element.addEventListener('click', (e) => {
-  const copy = e.target.closest('.rq-find-copy');
-  if (copy) {
-    const text = copy.dataset.md;
-    if (navigator.clipboard && window.isSecureContext) {
-      navigator.clipboard.writeText(text);
-    } else {
-      const area = document.createElement('textarea');
-      area.value = text;
-      document.body.appendChild(area);
-      area.select();
-      document.execCommand('copy');
-      area.remove();
-    }
-    copy.textContent = 'Copied';
-    setTimeout(() => { copy.textContent = 'Copy as Markdown'; }, 1500);
-    return;
-  }
-  const save = e.target.closest('.rq-find-download');
-  if (save) {
-    const blob = new Blob([save.dataset.csv], {type: 'text/csv;charset=utf-8'});
-    const link = document.createElement('a');
-    link.href = URL.createObjectURL(blob);
-    link.download = save.dataset.name;
-    document.body.appendChild(link);
-    link.click();
-    link.remove();
-    return;
-  }
-  const open = e.target.closest('.rq-find-open');
-  if (open) trigger('click', {doc: open.dataset.doc, start: Number(open.dataset.start), end: Number(open.dataset.end)});
-});
-"""
 _ARTICLE_JS = """
 watch('value', () => {
   const hit = element.querySelector('#rq-hit');
@@ -151,7 +118,7 @@ def add_find_tab(act: Actions) -> None:
             go = gr.Button("Find", variant="primary", scale=1, min_width=80, elem_id="rq-find-go")
         with gr.Row(equal_height=False):
             with gr.Column(scale=5, min_width=360):
-                results = gr.HTML(_EMPTY, js_on_load=_FIND_JS, elem_id="rq-find-results")
+                results = gr.HTML(_EMPTY, js_on_load=script("find"), elem_id="rq-find-results")
             with gr.Column(scale=4, min_width=340):
                 article = gr.HTML(
                     '<div class="rq-muted">Open a mention to read the whole article around it.</div>',

@@ -3,22 +3,7 @@
 element.addEventListener('click', (e) => {
   const copy = e.target.closest('.rq-copy');
   if (copy) {
-    const text = copy.dataset.md;
-    const done = () => {
-      copy.textContent = 'Copied';
-      setTimeout(() => { copy.textContent = 'Copy as Markdown'; }, 1500);
-    };
-    if (navigator.clipboard && window.isSecureContext) {
-      navigator.clipboard.writeText(text).then(done);
-    } else {  // Plain http on another host: the clipboard API is not offered there.
-      const area = document.createElement('textarea');
-      area.value = text;
-      document.body.appendChild(area);
-      area.select();
-      document.execCommand('copy');
-      area.remove();
-      done();
-    }
+    copyMarkdown(copy);
     return;
   }
   const cite = e.target.closest('.rq-cite');
