@@ -7,7 +7,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, cast
 
 from .errors import RagError
 
@@ -94,6 +94,10 @@ class RetrievalSettings:
     ``reader_dir`` (:mod:`rag.read.cross_encoder`) when its best two are close: the right first quote
     more often, for about 30 ms on the questions it runs on (a third of SQuAD's on the tuning
     part). ``False``: the reader's scores alone."""
+    further_quotes: Literal["likely", "all"] = "likely"
+    """``"likely"``: after the first quote, only candidates that would be ``answered`` by
+    themselves are quoted (:meth:`rag.read.reader.Reader.further`), so ``k`` is a maximum, not a
+    quota; ``"all"``: ``k`` quotes, however unlikely the later ones."""
     missing_caps: bool = True
     """Whether a first quote that lacks what the question asks (a name, number, date or qualifier
     that neither the quote nor its context holds: :mod:`rag.read.missing`) is at most
@@ -215,6 +219,8 @@ class Settings:
         """Settings from ``RAG_CORPUS_DIR``, ``RAG_INDEX_DIR``, ``RAG_MODEL_PATH``,
         ``RAG_ALLOW_PRIVATE_URLS`` (``1`` lets the web app fetch private addresses),
         ``RAG_ENCODER_PRECISION``, ``RAG_READER_DIR`` (the answer reader's folder),
+        ``RAG_FURTHER_QUOTES`` (``all``: answers padded to ``k`` quotes, see
+        :attr:`RetrievalSettings.further_quotes`),
         ``RAG_CACHE_DIR`` (else ``$XDG_CACHE_HOME/rag-quotes``), and ``RAG_AUTH`` and
         ``RAG_API_TOKEN`` (``rag serve``'s login and bearer token)."""
         env = os.environ if env is None else env
@@ -222,14 +228,18 @@ class Settings:
         cache = env.get("RAG_CACHE_DIR") or (
             str(Path(env["XDG_CACHE_HOME"]) / "rag-quotes") if env.get("XDG_CACHE_HOME") else None
         )
+        further = env.get("RAG_FURTHER_QUOTES", "").strip() or base.retrieval.further_quotes
+        if further not in ("likely", "all"):
+            raise RagError(f"RAG_FURTHER_QUOTES must be 'likely' or 'all', not {further!r}; fix it or unset it")
+        retrieval = replace(base.retrieval, further_quotes=cast(Literal["likely", "all"], further))
+        if env.get("RAG_READER_DIR"):
+            retrieval = replace(retrieval, reader_dir=Path(env["RAG_READER_DIR"]).expanduser())
         return replace(
             base.with_dirs(env.get("RAG_CORPUS_DIR") or None, env.get("RAG_INDEX_DIR") or None),
             model_path=env.get("RAG_MODEL_PATH") or None,
             fetch=replace(base.fetch, allow_private=env.get("RAG_ALLOW_PRIVATE_URLS", "").strip() == "1"),
             encoder_precision=env.get("RAG_ENCODER_PRECISION") or base.encoder_precision,
             cache_dir=Path(cache).expanduser() if cache else base.cache_dir,
-            retrieval=replace(base.retrieval, reader_dir=Path(env["RAG_READER_DIR"]).expanduser())
-            if env.get("RAG_READER_DIR")
-            else base.retrieval,
+            retrieval=retrieval,
             serve=replace(base.serve, auth=env.get("RAG_AUTH") or None, api_token=env.get("RAG_API_TOKEN") or None),
         )

@@ -128,6 +128,7 @@ class Engine(AnalystViews):
             sources=parsed.scope.names if parsed.scope else (),
             asked=parsed.asked,
             lacks=reading.lacks,
+            further=reading.further,
         )
         return self._by_source(index, answer, parsed, reading, k, vector if grouped(parsed, by_source) else None)
 

@@ -15,7 +15,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import TypeVar
 
 from .config import RetrievalSettings
@@ -78,6 +78,7 @@ def answer_from_candidates(
     sources: tuple[str, ...] = (),
     asked: str | None = None,
     lacks: Lacks | None = None,
+    further: Collection[int] | None = None,
 ) -> Answer:
     """The answer quoting the best of ``candidates`` (best first). ``status`` and ``confidence``
     come from the reader; without them the evidence rule decides between answering and
@@ -86,7 +87,9 @@ def answer_from_candidates(
     ``sources``: the sources the question named, the only ones the candidates come from.
     ``asked``: the question as retrieval read it (a named source taken out), whose terms an
     ``"uncertain"`` answer says the first quote lacks (:func:`missing_from`; ``lacks``: what the
-    reader already found it lacks, when it judged the same quote)."""
+    reader already found it lacks, when it judged the same quote). ``further``: the only sentences
+    that may be quoted after the first quote (those the reader finds likely to answer; ``None``:
+    any, up to ``k``)."""
     if status is None:
         status = (
             "abstained" if not candidates or evidence(candidates, settings) < settings.abstain_below else "answered"
@@ -102,6 +105,8 @@ def answer_from_candidates(
         if len(chosen) >= k:
             break
         sid = cand.sentence_id
+        if chosen and further is not None and sid not in further:
+            continue  # Not likely to answer: k is a maximum, not a quota.
         if sid in covered:
             continue  # Already inside an earlier quote's span.
         last = ends.get(sid, sid)

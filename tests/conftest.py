@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -62,6 +63,13 @@ def seed_engine(tmp_path_factory: pytest.TempPathFactory, embedder: OnnxEmbedder
     engine = Engine(settings, embedder)
     engine.build()
     yield engine
+
+
+def padded(engine: Engine) -> Engine:
+    """``engine``'s collection with answers padded to ``k`` quotes (for tests of what holds for
+    every quote, however far down)."""
+    s = engine.settings
+    return Engine(replace(s, retrieval=replace(s.retrieval, further_quotes="all")), engine.embedder)
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,7 @@ import pytest
 from rag import Engine
 from rag.errors import QuestionError
 
-from .conftest import SEED_CORPUS
+from .conftest import SEED_CORPUS, padded
 
 # (question, a phrase the first quote must contain, the article it must come from)
 ANSWERABLE = [
@@ -56,7 +56,7 @@ def test_off_topic_questions_abstain(seed_engine: Engine, question: str):
 
 
 def test_quotes_are_verbatim_slices_of_the_files(seed_engine: Engine):
-    answer = seed_engine.ask("What do Trump's advisers say about Japan and South Korea?", k=8)
+    answer = padded(seed_engine).ask("What do Trump's advisers say about Japan and South Korea?", k=8)
     assert len(answer.quotes) == 8
     scores = [q.score for q in answer.quotes]
     assert scores == sorted(scores, reverse=True)
@@ -96,9 +96,10 @@ def test_no_sentence_is_quoted_twice_in_one_answer(seed_engine: Engine, question
 
 def test_larger_k_continues_the_same_ranking(seed_engine: Engine):
     question = "How did the Camp David summit change trilateral cooperation?"
-    short = seed_engine.ask(question, k=3).quotes
-    long = seed_engine.ask(question, k=10).quotes
-    assert [q.text for q in long[:3]] == [q.text for q in short]
+    for engine in (seed_engine, padded(seed_engine)):  # likely quotes only, and padded to k
+        short = engine.ask(question, k=3).quotes
+        long = engine.ask(question, k=10).quotes
+        assert [q.text for q in long[: len(short)]] == [q.text for q in short]
     assert len(long) == 10
 
 

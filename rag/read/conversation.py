@@ -182,6 +182,9 @@ class Conversation:
             best_dense=near,
             capped=judge.capped,
             lacks=judge.lacks,
+            further=None
+            if any(r.further is None for r in readings)
+            else frozenset().union(*(r.further or () for r in readings)),
         )
 
     def _remember_first(

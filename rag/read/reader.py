@@ -243,6 +243,9 @@ class Reading:
     lacks: Lacks | None = None
     """What the first quote lacks of the question (:func:`~rag.read.missing.missing_from`), as
     judged here, so the answer does not read it again; ``None``: not judged."""
+    further: frozenset[int] | None = None
+    """The sentences that may be quoted after the first quote: those likely to answer by
+    themselves (:attr:`~rag.config.RetrievalSettings.further_quotes`); ``None``: any."""
 
 
 class Reader:
@@ -299,6 +302,29 @@ class Reader:
 
     def spans_next(self, span_x: np.ndarray) -> bool:
         return bool(logistic(self.params["span"], span_x) >= self.params["span"]["threshold"])
+
+    def further(
+        self, own: np.ndarray, x: np.ndarray, features: np.ndarray, quoted: list[int], settings: RetrievalSettings
+    ) -> frozenset[int] | None:
+        """The rows after the first quote (``quoted``: its rows) that may be quoted too: each read
+        as if the quotes before it were not there and it were first (the confidence model on its
+        own score, its lead over the rest and its own features), kept when that would be
+        ``answered`` (``answered_from``). ``None``: any (``further_quotes`` is ``"all"``)."""
+        if settings.further_quotes == "all":
+            return None
+        kept, left = [], np.ones(len(own), dtype=bool)
+        left[quoted] = False
+        for row in range(1, len(own)):
+            if not left[row]:
+                continue
+            left[row] = False
+            rest = np.sort(own[left])[::-1]
+            if (
+                self.confidence(confidence_features(np.array([own[row], *rest]), x[row : row + 1], features))
+                >= self.params["answered_from"]
+            ):
+                kept.append(row)
+        return frozenset(kept)
 
     def read(
         self, index: StoredIndex, retrieved: Retrieved, settings: RetrievalSettings, named: bool = False
@@ -358,6 +384,7 @@ class Reader:
             odds = np.log(np.clip(confidence, 1e-6, 1 - 1e-6) / np.clip(1.0 - confidence, 1e-6, 1.0))
             confidence = float(1.0 / (1.0 + np.exp(-(odds + settings.missing_logit_shift))))
         capped = kind_absent or named_absent or lacking
+        further = self.further(own, x, features, quoted, settings) if len(top) else None
         return Reading(
             candidates=candidates,
             confidence=confidence,
@@ -366,4 +393,5 @@ class Reader:
             best_dense=best_dense,
             capped=capped,
             lacks=lacks,
+            further=further,
         )

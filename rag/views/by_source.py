@@ -129,6 +129,7 @@ class AnalystViews:
                     confidence=own.confidence,
                     span_ends=own.span_ends,
                     lacks=own.lacks,
+                    further=own.further,
                 )
                 if not part.abstained:
                     status = "uncertain" if part.status == "uncertain" else "answered"

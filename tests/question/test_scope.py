@@ -20,6 +20,8 @@ from rag.records import DocumentMeta
 from rag.retrieve import FEATURES, candidate_features
 from ui.render import answer_html
 
+from ..conftest import padded
+
 
 def _doc_of(engine: Engine, **meta: str) -> str:
     """The one seed document whose metadata has these values."""
@@ -82,11 +84,12 @@ def test_a_named_publisher_is_the_only_source_quoted(seed_engine: Engine):
     scope = named_scope(seed_engine._live(), question)
     assert scope is not None and scope.names == ("Chatham House",)
     assert "Chatham" not in scope.question and scope.question.startswith("What has the Trump administration")
-    answer = seed_engine.ask(question, k=5)
+    every = padded(seed_engine)  # k quotes, so that other articles come in unscoped
+    answer = every.ask(question, k=5)
     assert answer.sources == ("Chatham House",) and answer.status != "abstained"
     assert {q.doc for q in answer.quotes} == {chatham} and len(answer.quotes) == 5
     # Unscoped, the same words quote other articles too.
-    unscoped = seed_engine.ask(scope.question, k=5)
+    unscoped = every.ask(scope.question, k=5)
     assert unscoped.sources == () and {q.doc for q in unscoped.quotes} != {chatham}
     assert answer.to_dict()["sources"] == ["Chatham House"]
     note = "Quoting only from Chatham House, as asked."

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from rag import Engine, Settings
-from rag.errors import ModelError
+from rag.errors import ModelError, RagError
 from rag.evaluate.probes import reader_rows
 from rag.evaluate.squad import calibration_error
 from rag.index import StoredIndex
@@ -31,7 +31,7 @@ from rag.records import UNCERTAIN_NOTE, Answer
 from rag.retrieve import candidate_features, ranked, weights
 from ui.render import answer_html
 
-from ..conftest import SEED_CORPUS, reader_view
+from ..conftest import SEED_CORPUS, padded, reader_view
 from ..test_answers import ANSWERABLE, OFF_TOPIC
 
 
@@ -335,3 +335,26 @@ def test_in_same_passage_reads_both_neighbours_and_the_ends():
     assert in_same_passage(passage, ids, -1).tolist() == [False, True, False, True, True, False]
     assert in_same_passage(passage, ids, 1).tolist() == [True, False, True, True, False, False]
     assert in_same_passage(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), 1).tolist() == []
+
+
+def test_k_is_a_maximum_and_later_quotes_are_the_likely_ones(seed_engine: Engine):
+    """After the first quote, only sentences that would be answered by themselves are quoted (the
+    same ranking, the unlikely skipped); padded, every answer has ``k`` quotes."""
+    every = padded(seed_engine)
+    questions = [q for q, _, _ in ANSWERABLE] + ["What do Trump's advisers say about Japan and South Korea?"]
+    counts = []
+    for question in questions:
+        likely, all_five = seed_engine.ask(question, k=5), every.ask(question, k=5)
+        counts.append(len(likely.quotes))
+        assert len(all_five.quotes) == 5 and likely.quotes[0] == all_five.quotes[0]
+        shown = [q.text for q in every.ask(question, k=40).quotes]
+        assert [shown.index(q.text) for q in likely.quotes] == sorted(shown.index(q.text) for q in likely.quotes)
+        assert likely.status == all_five.status and likely.confidence == all_five.confidence
+    assert min(counts) == 1 and max(counts) > 1 and max(counts) < 5, counts
+
+
+def test_further_quotes_are_read_from_the_environment():
+    assert Settings.from_env({}).retrieval.further_quotes == "likely"
+    assert Settings.from_env({"RAG_FURTHER_QUOTES": "all"}).retrieval.further_quotes == "all"
+    with pytest.raises(RagError, match="RAG_FURTHER_QUOTES must be 'likely' or 'all'"):
+        Settings.from_env({"RAG_FURTHER_QUOTES": "some"})
