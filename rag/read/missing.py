@@ -11,7 +11,8 @@ what can *not* be done and the text says what can. :func:`missing_terms` names t
   "40%" = "40 percent");
 - dates: years, decades, months and weekdays ("2019", "the 1990s", "last August");
 - qualifiers: ordinals and superlatives ("first", "only", "largest", "third") and a negation
-  ("not", "never", "can't")
+  ("not", "never", "can't"), and a word whose opposite the quote says instead ("closed" for
+  "opened", :mod:`rag.read.opposites`)
 
 that stand neither in the quote nor in its context (the sentence before it, the passage's heading,
 the document's title; a negation only counts in the quote itself), and, where the text holds a near
@@ -48,6 +49,7 @@ from .missing_words import (
     same_word,
     tokens,
 )
+from .opposites import opposites
 
 __all__ = ["Lacks", "Missing", "missing_from", "missing_terms"]
 
@@ -262,6 +264,17 @@ def _qualifier_variant(q_toks: Sequence[Token], i: int, text: Sequence[Token], o
     return _pick(found)
 
 
+def _in_place(q_toks: Sequence[Token], i: int, quote: Sequence[Token], stems: frozenset[str]) -> str:
+    """A word of the quote with one of ``stems`` that stands where the question's word ``i`` does:
+    within three words of a word that is within three of it in the question ("opened" in "the
+    bridge was opened" for "closed the bridge"); '' if none."""
+    near = [t for t in q_toks[max(0, i - 3) : i + 4] if t is not q_toks[i] and t.low not in NOT_NAMES]
+    for k, t in enumerate(quote):
+        if t.stem in stems and any(same_word(n, u) for n in near for u in quote[max(0, k - 3) : k + 4]):
+            return t.text
+    return ""
+
+
 def _negates(toks: Sequence[Token], k: int) -> bool:
     low = toks[k].low
     if low == "no" and ((toks[k].cap and not toks[k].initial) or (k + 1 < len(toks) and toks[k + 1].low.isdigit())):
@@ -338,6 +351,14 @@ def missing_terms(question: str, quote: str, context: Sequence[str] = ()) -> tup
     for i, tok in enumerate(q_toks):
         says = _antonym(tok, quote_toks)
         if i not in used and says:
+            found.append((i, Missing(term=tok.text, text_says=says, kind="negation")))
+    opposite = opposites(stem)
+    for i, tok in enumerate(q_toks):
+        against = opposite.get(tok.stem)
+        if i in used or not against or any(same_word(tok, t) for t in text) or any(t.stem in against for t in q_toks):
+            continue  # (a question asking "male or female?" names both)
+        says = _in_place(q_toks, i, quote_toks, against)
+        if says:  # "closed the bridge" asked, "the bridge was opened" in the quote
             found.append((i, Missing(term=tok.text, text_says=says, kind="negation")))
     for item in _negation(q_toks, quote_toks):
         found.append((len(q_toks), item))

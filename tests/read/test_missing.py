@@ -105,6 +105,17 @@ REPORTED = [
         "The DB10 was the official car of the film.",
         ["unofficial (the text says official)"],
     ),
+    # A word whose opposite the quote says instead (rag.read.opposites).
+    (
+        "Who closed the bridge in 1887?",
+        "The bridge was opened in 1887 by King George IV.",
+        ["closed (the text says opened)"],
+    ),
+    (
+        "Whose wife belonged to the group?",
+        "Lucia told him her husband belonged to the group.",
+        ["wife (the text says husband)"],
+    ),
 ]
 
 
@@ -150,6 +161,12 @@ NOT_REPORTED = [
     ("Who did not agree with the plan?", "Wang and Nyima rejected the plan."),
     ("What has the government not allowed?", "Testing has been denied by the government."),
     ("When did the war end?", "The war did not end until 1945."),
+    # Opposites that a paraphrase may swap with the roles (converses), or that the question names
+    # both of; an opposite only in the context.
+    ("Which artist did Beyonce lose to?", "Beyonce was nominated, but the award was won by Beck."),
+    ("Who died shortly before they moved?", "Soon after the death of his sister, the family moved."),
+    ("Was the house for male or female students?", "The house took in male students."),
+    ("Who opened the bridge?", "King George IV did so.", "The bridge was closed in 1990 and opened again."),
     # Words of the question's form: its first word, function words, wh-words.
     ("According to reports, what did the advisers say?", "The advisers said so."),
     ("Besides Japan, who attended?", "Japan and Korea attended."),

@@ -1,0 +1,50 @@
+"""Words of opposite meaning, for :func:`rag.read.missing.missing_terms`: a question that asks with a
+word whose opposite stands in the quote, while the word itself does not, asks something the quote
+does not say ("Who *closed* the bridge in 1887?" of "The bridge was opened in 1887 by King George
+IV."). Questions written to look answerable are often made so (SQuAD 2.0's "antonym" kind).
+
+The pairs are common words of news and reference text, written by hand; they are matched by their
+Snowball stems, so inflections count ("opened", "opening"). Converse pairs are left out, since a
+paraphrase may swap them with the roles ("lost to Beck" for "won by Beck", "before" and "after",
+"buy" and "sell", comparatives). Superlatives ("largest" / "smallest")
+are qualifiers (:data:`rag.read.missing_words.QUALIFIERS`), and a negating prefix ("official" /
+"unofficial") is found without a list.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+__all__ = ["PAIRS", "opposites"]
+
+PAIRS = tuple(
+    tuple(pair.split("/"))
+    for pair in """
+    open/close accept/reject allow/ban allow/forbid allow/prohibit permit/forbid permit/ban support/oppose
+    agree/disagree approve/reject approve/veto increase/decrease increase/reduce rise/fall rise/decline
+    raise/lower grow/shrink expand/shrink expand/contract strengthen/weaken improve/worsen succeed/fail
+    success/failure enter/leave enter/exit arrive/depart arrival/departure join/leave hire/fire
+    appoint/dismiss begin/end start/end start/finish include/exclude inclusion/exclusion
+    internal/external inner/outer inside/outside domestic/foreign north/south east/west
+    northern/southern eastern/western northeast/southwest northwest/southeast upper/lower above/below
+    public/private military/civilian male/female men/women man/woman boy/girl king/queen
+    prince/princess husband/wife father/mother son/daughter brother/sister positive/negative rich/poor
+    wealthy/poor strong/weak modern/ancient alive/dead war/peace offense/defense offensive/defensive
+    hot/cold warm/cool wet/dry fast/slow true/false same/different similar/different common/rare
+    frequent/rare permanent/temporary full/empty urban/rural majority/minority maximum/minimum
+    primary/secondary create/destroy build/destroy legal/illegal formal/informal liberal/conservative
+    democratic/authoritarian
+    """.split()
+)
+"""The pairs, each word against the other."""
+
+
+def opposites(stem: Callable[[str], str]) -> dict[str, frozenset[str]]:
+    """Each word's stem, with the stems of its opposites."""
+    found: dict[str, set[str]] = {}
+    for a, b in PAIRS:
+        sa, sb = stem(a), stem(b)
+        if sa != sb:
+            found.setdefault(sa, set()).add(sb)
+            found.setdefault(sb, set()).add(sa)
+    return {k: frozenset(v) for k, v in found.items()}
