@@ -352,7 +352,7 @@ def missing_terms(question: str, quote: str, context: Sequence[str] = ()) -> tup
         says = _antonym(tok, quote_toks)
         if i not in used and says:
             found.append((i, Missing(term=tok.text, text_says=says, kind="negation")))
-    opposite = opposites(stem)
+    opposite = opposites()
     for i, tok in enumerate(q_toks):
         against = opposite.get(tok.stem)
         if i in used or not against or any(same_word(tok, t) for t in text) or any(t.stem in against for t in q_toks):

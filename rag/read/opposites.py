@@ -13,7 +13,7 @@ are qualifiers (:data:`rag.read.missing_words.QUALIFIERS`), and a negating prefi
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from functools import cache
 
 __all__ = ["PAIRS", "opposites"]
 
@@ -39,8 +39,13 @@ PAIRS = tuple(
 """The pairs, each word against the other."""
 
 
-def opposites(stem: Callable[[str], str]) -> dict[str, frozenset[str]]:
-    """Each word's stem, with the stems of its opposites."""
+@cache
+def opposites() -> dict[str, frozenset[str]]:
+    """Each word's Snowball stem, with the stems of its opposites (made once per process, with a
+    stemmer of its own: a stemmer is not safe across threads)."""
+    import Stemmer  # PyStemmer
+
+    stem = Stemmer.Stemmer("english").stemWord
     found: dict[str, set[str]] = {}
     for a, b in PAIRS:
         sa, sb = stem(a), stem(b)

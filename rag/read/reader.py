@@ -304,12 +304,19 @@ class Reader:
         return bool(logistic(self.params["span"], span_x) >= self.params["span"]["threshold"])
 
     def further(
-        self, own: np.ndarray, x: np.ndarray, features: np.ndarray, quoted: list[int], settings: RetrievalSettings
+        self,
+        top: np.ndarray,
+        own: np.ndarray,
+        x: np.ndarray,
+        features: np.ndarray,
+        quoted: list[int],
+        settings: RetrievalSettings,
     ) -> frozenset[int] | None:
-        """The rows after the first quote (``quoted``: its rows) that may be quoted too: each read
-        as if the quotes before it were not there and it were first (the confidence model on its
-        own score, its lead over the rest and its own features), kept when that would be
-        ``answered`` (``answered_from``). ``None``: any (``further_quotes`` is ``"all"``)."""
+        """The sentences of the candidates ``top`` (in the reader's order; ``own``: the reader's
+        scores, ``x``: its features) after the first quote (``quoted``: its rows) that may be quoted
+        too: each read as if the quotes before it were not there and it were first (the confidence
+        model on its own score, its lead over the rest and its own features), kept when that would
+        be ``answered`` (``answered_from``). ``None``: any (``further_quotes`` is ``"all"``)."""
         if settings.further_quotes == "all":
             return None
         kept, left = [], np.ones(len(own), dtype=bool)
@@ -323,7 +330,7 @@ class Reader:
                 self.confidence(confidence_features(np.array([own[row], *rest]), x[row : row + 1], features))
                 >= self.params["answered_from"]
             ):
-                kept.append(row)
+                kept.append(int(top[row]))
         return frozenset(kept)
 
     def read(
@@ -384,7 +391,7 @@ class Reader:
             odds = np.log(np.clip(confidence, 1e-6, 1 - 1e-6) / np.clip(1.0 - confidence, 1e-6, 1.0))
             confidence = float(1.0 / (1.0 + np.exp(-(odds + settings.missing_logit_shift))))
         capped = kind_absent or named_absent or lacking
-        further = self.further(own, x, features, quoted, settings) if len(top) else None
+        further = self.further(top, own, x, features, quoted, settings) if len(top) else None
         return Reading(
             candidates=candidates,
             confidence=confidence,

@@ -358,3 +358,18 @@ def test_further_quotes_are_read_from_the_environment():
     assert Settings.from_env({"RAG_FURTHER_QUOTES": "all"}).retrieval.further_quotes == "all"
     with pytest.raises(RagError, match="RAG_FURTHER_QUOTES must be 'likely' or 'all'"):
         Settings.from_env({"RAG_FURTHER_QUOTES": "some"})
+
+
+def test_a_later_candidate_is_kept_by_its_own_likelihood(seed_engine: Engine):
+    """``Reader.further`` names sentences (not rows): a candidate as strong as the first is kept,
+    one far below it is not, and padding keeps any."""
+    reader = seed_engine.reader()
+    assert reader is not None
+    rows, own, _ = reader_view(seed_engine, "Who is expected to serve as secretary of state?")
+    best = int(np.argmax(own))
+    x = rows.x[[best, best, best]]
+    ids = np.array([10_001, 10_002, 10_003])  # Sentence ids no row number can be mistaken for.
+    scores = np.array([own[best], own[best], own[best] - 20.0])
+    rs = seed_engine.settings.retrieval
+    assert reader.further(ids, scores, x, rows.retrieval, [0], rs) == frozenset({10_002})
+    assert reader.further(ids, scores, x, rows.retrieval, [0], replace(rs, further_quotes="all")) is None
