@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,6 +35,7 @@ __all__ = [
     "TopFeatures",
     "in_same_passage",
     "reader_features",
+    "unknown_names",
 ]
 
 QUESTION_WORDS = ("what", "which", "who", "when", "where", "why", "how_many", "how", "other")
@@ -269,3 +271,25 @@ def reader_features(index: StoredIndex, found: Retrieved, settings: RetrievalSet
         col = COLUMN[f"q_{w}"]
         x[:, col] = np.nan_to_num(x[:, col])
     return TopFeatures(order=by_linear, top=top, x=x, has_next=has_next)
+
+
+_QUESTION_NAME = re.compile(r"(?<!^)\b[A-Z][\w’'\-]*")
+
+
+def unknown_names(index: StoredIndex, question: str, doc_ids: Sequence[int]) -> list[str]:
+    """The capitalised words of ``question`` (its first word aside) that no indexed sentence
+    holds and that the documents ``doc_ids`` do not hold either (a byline or heading is in the
+    document, not among the sentences): "Australia" in "What is the capital of Australia?" asked
+    of articles that never name it. Words the lexical index drops (stop words) are skipped."""
+    unknown = []
+    texts: list[str] | None = None
+    for match in _QUESTION_NAME.finditer(question):
+        word = match.group(0)
+        terms = index.lexical.terms(word)
+        if not terms or any(index.lexical.doc_freq(t) > 0 for t in terms):
+            continue
+        if texts is None:
+            texts = [index.document_text(d) for d in dict.fromkeys(doc_ids)]
+        if not any(re.search(rf"\b{re.escape(word)}\b", t, re.I) for t in texts):
+            unknown.append(word)
+    return unknown

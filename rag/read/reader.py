@@ -16,7 +16,7 @@ It then decides three things, with small models fitted beside the ranker (``mode
   **status** (:func:`statuses`): ``"answered"``, ``"uncertain"`` (the quotes are kept, but the
   articles may not answer this directly) or ``"abstained"`` (only a question not near any
   sentence); a question asking when or how many whose first quote holds no time or amount, or
-  naming something the articles never mention (:func:`unknown_names`), is at most ``"uncertain"``;
+  naming something the articles never mention (:func:`~rag.read.features.unknown_names`), is at most ``"uncertain"``;
 - **spans**: whether a quoted sentence is a lead-in whose next sentence carries the answer, in
   which case the quote spans both (logistic regression on :func:`span_features`; and, not fitted,
   where the cross-encoder put first the sentence just before the reader's first:
@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, cast
@@ -44,7 +44,7 @@ from ..index import StoredIndex
 from ..records import Status
 from ..retrieve import Candidate, Feature, Retrieved, ranked
 from .cross_encoder import CrossEncoder, lead_in_first
-from .features import COLUMN, READER_FEATURES, in_same_passage, reader_features
+from .features import COLUMN, READER_FEATURES, in_same_passage, reader_features, unknown_names
 from .missing import Lacks, missing_from
 from .trees import TreeEnsemble
 
@@ -61,7 +61,6 @@ __all__ = [
     "logistic",
     "span_features",
     "statuses",
-    "unknown_names",
 ]
 
 CONFIDENCE_FEATURES = (
@@ -74,28 +73,6 @@ CONFIDENCE_FEATURES = (
     "top_content_coverage",
 )
 SPAN_FEATURES = ("score", "next_score", "next_minus_score", "answer_type", "next_answer_type", "length", "next_length")
-
-
-_QUESTION_NAME = re.compile(r"(?<!^)\b[A-Z][\w’'\-]*")
-
-
-def unknown_names(index: StoredIndex, question: str, doc_ids: Sequence[int]) -> list[str]:
-    """The capitalised words of ``question`` (its first word aside) that no indexed sentence
-    holds and that the documents ``doc_ids`` do not hold either (a byline or heading is in the
-    document, not among the sentences): "Australia" in "What is the capital of Australia?" asked
-    of articles that never name it. Words the lexical index drops (stop words) are skipped."""
-    unknown = []
-    texts: list[str] | None = None
-    for match in _QUESTION_NAME.finditer(question):
-        word = match.group(0)
-        terms = index.lexical.terms(word)
-        if not terms or any(index.lexical.doc_freq(t) > 0 for t in terms):
-            continue
-        if texts is None:
-            texts = [index.document_text(d) for d in dict.fromkeys(doc_ids)]
-        if not any(re.search(rf"\b{re.escape(word)}\b", t, re.I) for t in texts):
-            unknown.append(word)
-    return unknown
 
 
 def statuses(
@@ -310,14 +287,14 @@ class Reader:
         x: np.ndarray,
         features: np.ndarray,
         quoted: list[int],
-        settings: RetrievalSettings,
+        rs: RetrievalSettings,
     ) -> frozenset[int] | None:
         """The sentences of the candidates ``top`` (in the reader's order; ``own``: the reader's
         scores, ``x``: its features) after the first quote (``quoted``: its rows) that may be quoted
         too: each read as if the quotes before it were not there and it were first (the confidence
         model on its own score, its lead over the rest and its own features), kept when that would
         be ``answered`` (``answered_from``). ``None``: any (``further_quotes`` is ``"all"``)."""
-        if settings.further_quotes == "all":
+        if rs.further_quotes == "all":
             return None
         kept, left = [], np.ones(len(own), dtype=bool)
         left[quoted] = False
@@ -326,10 +303,8 @@ class Reader:
                 continue
             left[row] = False
             rest = np.sort(own[left])[::-1]
-            if (
-                self.confidence(confidence_features(np.array([own[row], *rest]), x[row : row + 1], features))
-                >= self.params["answered_from"]
-            ):
+            alone = self.confidence(confidence_features(np.array([own[row], *rest]), x[row : row + 1], features))
+            if alone >= self.params["answered_from"]:
                 kept.append(int(top[row]))
         return frozenset(kept)
 

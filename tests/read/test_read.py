@@ -18,14 +18,13 @@ from rag.evaluate.squad import calibration_error
 from rag.index import StoredIndex
 from rag.present.text import answer_text
 from rag.quote import answer_from_candidates
-from rag.read.features import QUESTION_WORDS, READER_FEATURES, in_same_passage
+from rag.read.features import QUESTION_WORDS, READER_FEATURES, in_same_passage, unknown_names
 from rag.read.reader import (
     RUNNER_UP_WITHIN,
     Reader,
     confidence_features,
     cross_encoder_text,
     joined_with_runner_up,
-    unknown_names,
 )
 from rag.records import UNCERTAIN_NOTE, Answer
 from rag.retrieve import candidate_features, ranked, weights
