@@ -33,7 +33,7 @@ PAIRS = tuple(
     hot/cold warm/cool wet/dry fast/slow true/false same/different similar/different common/rare
     frequent/rare permanent/temporary full/empty urban/rural majority/minority maximum/minimum
     primary/secondary create/destroy build/destroy legal/illegal formal/informal liberal/conservative
-    democratic/authoritarian
+    democratic/authoritarian add/remove
     """.split()
 )
 """The pairs, each word against the other."""

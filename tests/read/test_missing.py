@@ -116,6 +116,11 @@ REPORTED = [
         "Lucia told him her husband belonged to the group.",
         ["wife (the text says husband)"],
     ),
+    (
+        "What did Lee ask them to add to the resolution?",
+        "Lee asked them to remove the word from the resolution.",
+        ["add (the text says remove)"],
+    ),
 ]
 
 
