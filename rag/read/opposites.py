@@ -6,9 +6,9 @@ IV."). Questions written to look answerable are often made so (SQuAD 2.0's "anto
 The pairs are common words of news and reference text, written by hand; they are matched by their
 Snowball stems, so inflections count ("opened", "opening"). Converse pairs are left out, since a
 paraphrase may swap them with the roles ("lost to Beck" for "won by Beck", "before" and "after",
-"buy" and "sell", comparatives). Superlatives ("largest" / "smallest")
-are qualifiers (:data:`rag.read.missing_words.QUALIFIERS`), and a negating prefix ("official" /
-"unofficial") is found without a list.
+"buy" and "sell", comparatives). Superlatives ("largest" / "smallest") are qualifiers
+(:data:`rag.read.missing_words.QUALIFIERS`), and a negating prefix ("official" / "unofficial") is
+found without a list.
 """
 
 from __future__ import annotations
