@@ -56,6 +56,7 @@ __all__ = [
     "Reader",
     "Reading",
     "confidence_features",
+    "confidence_rows",
     "cross_encoder_text",
     "joined_with_runner_up",
     "logistic",
@@ -112,18 +113,25 @@ def confidence_features(scores: np.ndarray, x: np.ndarray, features: np.ndarray)
     if len(scores) == 0:
         return np.array([-10.0, 0.0, -1.0, 0.0, 0.0, 1.0, 0.0], dtype=np.float64)
     gap = float(scores[0] - scores[1]) if len(scores) > 1 else 5.0
-    return np.array(
+    return confidence_rows(np.array([scores[0]]), np.array([gap]), x[:1], features)[0]
+
+
+def confidence_rows(score: np.ndarray, gap: np.ndarray, x: np.ndarray, features: np.ndarray) -> np.ndarray:
+    """:func:`confidence_features` of several candidates at once, each read as if it were first:
+    their reader ``score``, their lead ``gap`` over the next best, their rows ``x`` of the reader's
+    features; ``features``: retrieval's features of all candidates."""
+    n = len(score)
+    return np.column_stack(
         [
-            float(scores[0]),
+            score,
             gap,
-            float(features[:, Feature.DENSE].max()),
-            float(features[:, Feature.COVERAGE].max()),
-            float(np.nan_to_num(x[0, COLUMN["idf_overlap"]])),
-            float(x[0, COLUMN["asked_type_absent"]]),
-            float(np.nan_to_num(x[0, COLUMN["content_coverage"]])),
-        ],
-        dtype=np.float64,
-    )
+            np.full(n, features[:, Feature.DENSE].max()),
+            np.full(n, features[:, Feature.COVERAGE].max()),
+            np.nan_to_num(x[:, COLUMN["idf_overlap"]]),
+            x[:, COLUMN["asked_type_absent"]],
+            np.nan_to_num(x[:, COLUMN["content_coverage"]]),
+        ]
+    ).astype(np.float64)
 
 
 def span_features(row: int, scores: np.ndarray, x: np.ndarray, ids: np.ndarray, has_next: bool) -> np.ndarray | None:
@@ -291,22 +299,21 @@ class Reader:
     ) -> frozenset[int] | None:
         """The sentences of the candidates ``top`` (in the reader's order; ``own``: the reader's
         scores, ``x``: its features) after the first quote (``quoted``: its rows) that may be quoted
-        too: each read as if the quotes before it were not there and it were first (the confidence
-        model on its own score, its lead over the rest and its own features), kept when that would
-        be ``answered`` (``answered_from``). ``None``: any (``further_quotes`` is ``"all"``)."""
+        too: each read as if the quotes and the candidates before it were not there and it were
+        first (the confidence model on its own score, its lead over the candidates after it and
+        its own features), kept when that would be ``answered`` (``answered_from``). ``None``: any
+        (``further_quotes`` is ``"all"``)."""
         if rs.further_quotes == "all":
             return None
-        kept, left = [], np.ones(len(own), dtype=bool)
-        left[quoted] = False
-        for row in range(1, len(own)):
-            if not left[row]:
-                continue
-            left[row] = False
-            rest = np.sort(own[left])[::-1]
-            alone = self.confidence(confidence_features(np.array([own[row], *rest]), x[row : row + 1], features))
-            if alone >= self.params["answered_from"]:
-                kept.append(int(top[row]))
-        return frozenset(kept)
+        rows = np.setdiff1d(np.arange(1, len(own)), quoted)
+        if not len(rows):
+            return frozenset()
+        later = own.astype(np.float64)
+        later[quoted] = -np.inf
+        after = np.append(np.maximum.accumulate(later[::-1])[::-1][1:], -np.inf)  # best of the rows after each
+        gap = np.where(np.isfinite(after[rows]), own[rows] - after[rows], 5.0)
+        alone = logistic(self.params["confidence"], confidence_rows(own[rows], gap, x[rows], features))
+        return frozenset(int(s) for s in top[rows[alone >= self.params["answered_from"]]])
 
     def read(
         self, index: StoredIndex, retrieved: Retrieved, settings: RetrievalSettings, named: bool = False
