@@ -28,7 +28,7 @@ from .ingest.corpus import add_files
 from .ingest.load import scan_corpus
 from .ingest.trash import move_to_trash, restore_from_trash, trash_dir, trashed
 from .question.record import Query, parse_question
-from .quote import answer_from_candidates
+from .quote import answer_from_reading
 from .read.conversation import Conversation
 from .read.reader import Reader, Reading
 from .records import Answer, BuildReport, DocumentMeta, DocumentState, IndexStatus
@@ -116,19 +116,14 @@ class Engine(AnalystViews):
         if vector is None and grouped(parsed, by_source):  # Read once more per source: encode it once.
             vector = self.encode_question(parsed.asked)
         reading = self._conversation.read(index, parsed.asked, parsed.previous, vector, parsed.within)
-        answer = answer_from_candidates(
+        answer = answer_from_reading(
             index,
             parsed.cleaned,
-            list(reading.candidates),
+            reading,
             k,
             rs,
-            status=reading.status,
-            confidence=reading.confidence,
-            span_ends=reading.span_ends,
             sources=parsed.scope.names if parsed.scope else (),
             asked=parsed.asked,
-            lacks=reading.lacks,
-            further=reading.further,
         )
         return self._by_source(index, answer, parsed, reading, k, vector if grouped(parsed, by_source) else None)
 
@@ -139,8 +134,7 @@ class Engine(AnalystViews):
         rs, query = self.settings.retrieval, Query.of(question)
         reader = self.reader()
         if reader is None:
-            found = tuple(retrieve(index, query, vector, rs, within=within))
-            return Reading(candidates=found, confidence=None, status=None, span_ends={})
+            return Reading.unread(retrieve(index, query, vector, rs, within=within))
         return reader.read(index, gather(index, query, vector, rs, within=within), rs, named=within is not None)
 
     def status(self) -> IndexStatus:

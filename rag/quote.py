@@ -15,18 +15,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Sequence
 from typing import TypeVar
 
 from .config import RetrievalSettings
 from .index import DocRecord, StoredIndex
 from .ingest.formats import page_at
-from .read.missing import Lacks, missing_from
-from .records import Answer, CitedPassage, Missing, Quote, Status
+from .read.missing import missing_from
+from .read.reader import Reading
+from .records import Answer, CitedPassage, Missing, Quote
 from .retrieve import Candidate
 from .text import normalize_text
 
-__all__ = ["ABSTENTION", "abstention", "answer_from_candidates", "combine_evidence", "evidence"]
+__all__ = ["ABSTENTION", "abstention", "answer_from_reading", "combine_evidence", "evidence"]
 
 T = TypeVar("T")
 
@@ -65,31 +66,28 @@ def _page(index: StoredIndex, doc: DocRecord, offset: int) -> int | None:
     return page_at(index.document_text(doc.id), offset) if doc.kind == "pdf" else None
 
 
-def answer_from_candidates(
+def answer_from_reading(
     index: StoredIndex,
     question: str,
-    candidates: Sequence[Candidate],
+    reading: Reading,
     k: int,
     settings: RetrievalSettings,
     *,
-    status: Status | None = None,
-    confidence: float | None = None,
-    span_ends: Mapping[int, int] | None = None,
     sources: tuple[str, ...] = (),
     asked: str | None = None,
-    lacks: Lacks | None = None,
-    further: Collection[int] | None = None,
 ) -> Answer:
-    """The answer quoting the best of ``candidates`` (best first). ``status`` and ``confidence``
-    come from the reader; without them the evidence rule decides between answering and
-    abstaining. ``span_ends`` maps a sentence id to the id of the sentence its quote ends with; a
-    span is cut short where an earlier quote already holds the sentence it would take in.
-    ``sources``: the sources the question named, the only ones the candidates come from.
-    ``asked``: the question as retrieval read it (a named source taken out), whose terms an
-    ``"uncertain"`` answer says the first quote lacks (:func:`missing_from`; ``lacks``: what the
-    reader already found it lacks, when it judged the same quote). ``further``: the only sentences
-    that may be quoted after the first quote (those the reader finds likely to answer; ``None``:
-    any, up to ``k``)."""
+    """The answer quoting the best of the ``reading``'s candidates (best first). Its ``status``
+    and ``confidence`` come from the reader; without them (no reader) the evidence rule decides
+    between answering and abstaining. Its ``span_ends`` map a sentence id to the id of the
+    sentence its quote ends with (a span is cut short where an earlier quote already holds the
+    sentence it would take in); its ``further`` are the only sentences that may be quoted after
+    the first quote (``None``: any, up to ``k``). ``sources``: the sources the question named, the
+    only ones the candidates come from. ``asked``: the question as retrieval read it (a named
+    source taken out), whose terms an ``"uncertain"`` answer says the first quote lacks
+    (:func:`missing_from`; the reading's ``lacks``: what the reader already found it lacks, when
+    it judged the same quote)."""
+    candidates, status, confidence = reading.candidates, reading.status, reading.confidence
+    further, lacks = reading.further, reading.lacks
     if status is None:
         status = (
             "abstained" if not candidates or evidence(candidates, settings) < settings.abstain_below else "answered"
@@ -97,7 +95,7 @@ def answer_from_candidates(
     if not candidates or status == "abstained":
         return abstention(question, confidence, sources)
 
-    ends = span_ends or {}
+    ends = reading.span_ends
     chosen: list[tuple[Candidate, int, str]] = []
     seen: set[str] = set()
     covered: set[int] = set()

@@ -24,7 +24,8 @@ from rag.embed.onnx import OnnxEmbedder
 from rag.errors import IndexLockedError, RagError
 from rag.index import IndexLock, StoredIndex, current_generation
 from rag.index import writer as index_module
-from rag.quote import answer_from_candidates
+from rag.quote import answer_from_reading
+from rag.read.reader import Reading
 from rag.retrieve import retrieve
 
 from .conftest import copy_collection, copy_seed_corpus
@@ -224,14 +225,14 @@ def test_reader_holding_an_old_generation_keeps_answering(copy: Settings):
     question = "Who is expected to serve as secretary of state?"
     vector = fake.encode([question])[0]
     rs = copy.retrieval
-    expected = answer_from_candidates(held, question, retrieve(held, question, vector, rs), 3, rs)
+    expected = answer_from_reading(held, question, Reading.unread(retrieve(held, question, vector, rs)), 3, rs)
     os.remove(copy.corpus_dir / "busan.txt")
     engine.build()
     (copy.corpus_dir / "busan.txt").write_text(NEW_ARTICLE, encoding="utf-8")
     engine.build()
     assert not held.path.exists(), "the generation the reader holds was removed from disk"
     held._texts.clear()  # Read the document texts again, from the removed database file.
-    again = answer_from_candidates(held, question, retrieve(held, question, vector, rs), 3, rs)
+    again = answer_from_reading(held, question, Reading.unread(retrieve(held, question, vector, rs)), 3, rs)
     assert again == expected and not again.abstained
 
 

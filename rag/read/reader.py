@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, cast
@@ -231,6 +231,11 @@ class Reading:
     further: frozenset[int] | None = None
     """The sentences that may be quoted after the first quote: those likely to answer by
     themselves (:attr:`~rag.config.RetrievalSettings.further_quotes`); ``None``: any."""
+
+    @classmethod
+    def unread(cls, candidates: Iterable[Candidate]) -> Reading:
+        """Candidates ranked without a reader: no status, confidence or spans."""
+        return cls(candidates=tuple(candidates), confidence=None, status=None, span_ends={})
 
 
 class Reader:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..quote import answer_from_candidates
+from ..quote import answer_from_reading
 from ..records import Answer, Quote, SourceGroup, SourceStatus
 from .dates import document_date, stated_dates
 from .find import find_mentions
@@ -119,18 +119,7 @@ class AnalystViews:
                 within = np.flatnonzero(within_doc if allowed is None else within_doc & allowed)
                 own = self._conversation.read(index, asked, question.previous, vector, within)
                 judged = "uncertain" if own.status == "abstained" and doc_id in near else own.status
-                part = answer_from_candidates(
-                    index,
-                    asked,
-                    list(own.candidates),
-                    k,
-                    rs,
-                    status=judged,
-                    confidence=own.confidence,
-                    span_ends=own.span_ends,
-                    lacks=own.lacks,
-                    further=own.further,
-                )
+                part = answer_from_reading(index, asked, replace(own, status=judged), k, rs)
                 if not part.abstained:
                     status = "uncertain" if part.status == "uncertain" else "answered"
                     quotes = with_dates(index, part.quotes)

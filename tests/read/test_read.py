@@ -17,11 +17,12 @@ from rag.evaluate.probes import reader_rows
 from rag.evaluate.squad import calibration_error
 from rag.index import StoredIndex
 from rag.present.text import answer_text
-from rag.quote import answer_from_candidates
+from rag.quote import answer_from_reading
 from rag.read.features import QUESTION_WORDS, READER_FEATURES, in_same_passage, unknown_names
 from rag.read.reader import (
     RUNNER_UP_WITHIN,
     Reader,
+    Reading,
     confidence_features,
     cross_encoder_text,
     joined_with_runner_up,
@@ -92,16 +93,9 @@ def test_spanned_quotes_are_one_verbatim_span(seed_engine: Engine):
     )
     first, nxt = lead.sentence_id, lead.sentence_id + 1
     candidates = [lead, *[c for c in candidates if c is not lead]]
-    answer = answer_from_candidates(
-        index,
-        question,
-        [*candidates[:1], *[c for c in candidates if c.sentence_id == nxt], *candidates[1:]],
-        5,
-        rs,
-        status="answered",
-        confidence=0.9,
-        span_ends={first: nxt},
-    )
+    ordered = (*candidates[:1], *[c for c in candidates if c.sentence_id == nxt], *candidates[1:])
+    reading = Reading(candidates=ordered, confidence=0.9, status="answered", span_ends={first: nxt})
+    answer = answer_from_reading(index, question, reading, 5, rs)
     quote = answer.quotes[0]
     text = (SEED_CORPUS / quote.doc).read_bytes().decode("utf-8")
     assert quote.start == index.sentence_start[first] and quote.end == index.sentence_end[nxt]
