@@ -216,6 +216,8 @@ _MONEY = frozenset("dollar dollars euro euros pound pounds yuan yen rupees rupee
 _PERCENT = frozenset("percent percentage pct".split())
 _LISTING = frozenset("what which the name list give these those other were are".split())
 """Words before a count of things the question asks to list ("What two instruments …?"), not a number it asks about."""
+_COUNT_WORDS = {"both": 2, "bilateral": 2, "trilateral": 3, "tripartite": 3}
+"""Words that hold a count a question may write as a number ("three-way ties" are "trilateral"): held, never asked."""
 _DIGITS = re.compile(r"^['’]?([$€£¥]?)((?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)(%|st|nd|rd|th|s)?$")
 
 
@@ -237,6 +239,8 @@ def numbers(toks: Sequence[Token]) -> list[Number]:
                 value += _UNITS.get(toks[j].low, 0) + _TENS.get(toks[j].low, 0)
                 j += 1
         else:
+            if tok.low in _COUNT_WORDS:
+                out.append(Number(_COUNT_WORDS[tok.low], "plain", i, i + 1, vague=True))
             i += 1
             continue
         if words and j < n and toks[j].low in _ORDINALS and value >= 20:

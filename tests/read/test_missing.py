@@ -121,6 +121,8 @@ REPORTED = [
         "Lee asked them to remove the word from the resolution.",
         ["add (the text says remove)"],
     ),
+    # A count the quote does not hold in any form.
+    ("What did the advisers say about three-way ties?", "They will advance cooperation.", ["three"]),
 ]
 
 
@@ -153,6 +155,10 @@ NOT_REPORTED = [
     ("Name four sound profiles that distort.", "Settings like Rock, Acoustic, and Bass distort."),
     ("Which one of the allies objected?", "Japan objected."),
     ("What happened in the 1990s?", "In 1995 the plan was abandoned."),
+    # A count held by a word: "trilateral", "bilateral", "both".
+    ("What did the advisers say about three-way ties?", "They will advance trilateral cooperation."),
+    ("What did the two leaders agree on?", "Both leaders agreed to meet again."),
+    ("What did the two countries sign?", "The countries signed a bilateral treaty."),
     # Names, numbers and dates in the context: the sentence before, the heading, the title.
     ("What did Yoon tell Donald Trump?", "Yoon later told him the alliance was strong.", "Yoon called Donald Trump."),
     ("What did Chopin compose in 1830?", "He composed two concertos that year.", "Frédéric Chopin", "In 1830 he left."),
