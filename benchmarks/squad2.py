@@ -1,7 +1,7 @@
 """SQuAD 2.0 figures: how the answer's status and confidence tell answers from near misses.
 
     python -m benchmarks.squad2 [--part check|tuning] [--k 3] [--v2 squad-v2.0-dev-a10.json]
-        [--squad squad-v1.1-dev-a.json] [--json OUT]
+        [--squad squad-v1.1-dev-a.json] [--sweep 0.1,0.15,0.2] [--json OUT]
 
 ``squad-v2.0-dev-a10.json`` (``../shared/eval``, CC BY-SA 4.0) holds 10 of the SQuAD v1.1 articles
 with their answerable questions and "impossible" ones, written to look answerable from the same
@@ -13,7 +13,9 @@ the share of answerable questions right first and ``answered``; the AUROC of ``c
 between answerable questions right first and impossible ones; and its calibration error (ECE)
 against "the first quote holds the answer". (``rag eval`` on the v2.0 file gives the same kinds of
 figure, with the other part's questions asked as out of corpus.) Settings come from the environment as ``rag`` reads
-them (``RAG_READER_DIR=DIR`` measures another reader folder).
+them (``RAG_READER_DIR=DIR`` measures another reader folder). ``--sweep`` adds what a higher
+``answered_from`` would do (each answer ``answered`` now and at least that confident stays
+``answered``): the trade between right answers kept ``answered`` and impossible questions not.
 """
 
 from __future__ import annotations
@@ -70,7 +72,9 @@ def asked(articles: list[Article], k: int, settings: Settings) -> Iterator[tuple
                 yield q, answer, right, seconds
 
 
-def measure(v2: Path, squad: Path, part: str, k: int, settings: Settings) -> dict[str, Any]:
+def measure(
+    v2: Path, squad: Path, part: str, k: int, settings: Settings, thresholds: tuple[float, ...] = ()
+) -> dict[str, Any]:
     articles = part_articles(v2, squad, part)
     rows: list[dict[str, Any]] = []
     latencies: list[float] = []
@@ -87,6 +91,14 @@ def measure(v2: Path, squad: Path, part: str, k: int, settings: Settings) -> dic
         )
     ans = [r for r in rows if not r["impossible"]]
     imp = [r for r in rows if r["impossible"]]
+    sweep = {
+        str(t): {
+            "answerable_right_and_answered": float(np.mean([r["right_first"] and answered(r, t) for r in ans])),
+            "impossible_not_answered": float(np.mean([not answered(r, t) for r in imp])),
+        }
+        for t in thresholds
+        if ans and imp
+    }
 
     def shares(group: list[dict[str, Any]]) -> dict[str, float]:
         return {s: float(np.mean([r["status"] == s for r in group])) if group else 0.0 for s in STATUSES}
@@ -110,7 +122,13 @@ def measure(v2: Path, squad: Path, part: str, k: int, settings: Settings) -> dic
         "ece": ece,
         "mean_quotes_answerable": float(np.mean([r["quotes"] for r in ans])) if ans else 0.0,
         "ask_p50_ms": 1000 * percentile(latencies, 0.5),
+        "sweep": sweep,
     }
+
+
+def answered(row: dict[str, Any], threshold: float) -> bool:
+    """Whether the answer of ``row`` would stay ``answered`` with ``answered_from`` raised to ``threshold``."""
+    return row["status"] == "answered" and row["confidence"] >= threshold
 
 
 def main() -> None:
@@ -119,9 +137,14 @@ def main() -> None:
     parser.add_argument("--k", type=int, default=3)
     parser.add_argument("--v2", type=Path, default=V2_DEV, help="SQuAD 2.0 file (default: ../shared/eval's).")
     parser.add_argument("--squad", type=Path, default=SQUAD_PATH, help="SQuAD v1.1 file that splits the articles.")
+    parser.add_argument("--sweep", default="", help="answered_from values to try, comma-separated: 0.1,0.15,0.2")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
-    found = measure(args.v2, args.squad, args.part, args.k, Settings.from_env())
+    try:
+        thresholds = tuple(float(t) for t in args.sweep.split(",") if t.strip())
+    except ValueError:
+        parser.error(f"--sweep takes numbers separated by commas, not {args.sweep!r}")
+    found = measure(args.v2, args.squad, args.part, args.k, Settings.from_env(), thresholds)
     print(f"SQuAD 2.0 dev, {args.part} part: {found['articles']} articles indexed together, k = {args.k}")
     print(f"{'questions':<12} {'n':>5} {'answered':>9} {'uncertain':>10} {'abstained':>10}")
     for name in ("answerable", "impossible"):
@@ -136,6 +159,10 @@ def main() -> None:
         f"AUROC of confidence (right first vs impossible) {area}; ECE {found['ece']:.3f}; "
         f"quotes per answerable answer {found['mean_quotes_answerable']:.2f}; ask p50 {found['ask_p50_ms']:.0f} ms"
     )
+    if found["sweep"]:
+        print(f"{'answered from':<14} {'answerable right and answered':>30} {'impossible not answered':>24}")
+        for t, row in found["sweep"].items():
+            print(f"{t:<14} {row['answerable_right_and_answered']:>30.1%} {row['impossible_not_answered']:>24.1%}")
     if args.json:
         args.json.write_text(json.dumps(found, indent=1), encoding="utf-8")
 
