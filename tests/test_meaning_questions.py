@@ -1,8 +1,9 @@
-"""Checks for benchmarks/data/meaning_questions.json (standard library + pytest only).
+"""Checks for benchmarks/data/meaning_questions.json and meaning_questions_fresh.json (standard
+library + pytest only).
 
 Every evidence/near span must be an exact slice of its article in corpus/, start and
-end on sentence boundaries, ids must be unique, tuning/check halves balanced, and a
-near_miss item's `missing` terms must be absent from its `near` sentence.
+end on sentence boundaries, ids must be unique, tuning/check halves balanced (the fresh set is
+all check), and a near_miss item's `missing` terms must be absent from its `near` sentence.
 """
 
 import functools
@@ -15,14 +16,16 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "benchmarks" / "data" / "meaning_questions.json"
+FRESH = ROOT / "benchmarks" / "data" / "meaning_questions_fresh.json"
+FRESH_SETS = {"paraphrase": 30, "near_miss": 15, "unanswerable": 15, "offtopic": 5}
 CORPUS = ROOT / "corpus"
 SETS = {"paraphrase": 80, "near_miss": 40, "unanswerable": 30, "offtopic": 10}
 HALVES = {"tuning", "check"}
 SENT_END = '.?!\u201d"\u2019)'
 
 
-def _load():
-    with open(DATA, encoding="utf-8") as f:
+def _load(path=DATA):
+    with open(path, encoding="utf-8") as f:
         return json.load(f)
 
 
@@ -83,7 +86,17 @@ def test_halves_balanced():
     assert sum(ctx.values()) >= 28 and min(ctx["tuning"], ctx["check"]) >= 12, ctx
 
 
-@pytest.mark.parametrize("item_id,span", list(_spans(_load())))
+def test_the_fresh_set_is_all_check_with_unique_ids():
+    data = _load(FRESH)
+    for name, n in FRESH_SETS.items():
+        assert len(data[name]) == n, name
+        assert all(item["half"] == "check" and item["question"].strip().endswith("?") for item in data[name]), name
+    ids = [item["id"] for name in FRESH_SETS for item in data[name]]
+    assert len(ids) == len(set(ids)) and not set(ids) & {i["id"] for n in SETS for i in _load()[n]}
+    assert sum(item["context_subject"] for item in data["paraphrase"]) >= 12
+
+
+@pytest.mark.parametrize("item_id,span", [*_spans(_load()), *_spans(_load(FRESH))])
 def test_span_is_exact_whole_sentence(item_id, span):
     text = _doc(span["doc"])
     s, e = span["start"], span["end"]
@@ -106,7 +119,7 @@ def test_span_is_exact_whole_sentence(item_id, span):
 
 
 def test_near_miss_missing_terms_absent_from_near():
-    for item in _load()["near_miss"]:
+    for item in _load()["near_miss"] + _load(FRESH)["near_miss"]:
         for term in item["missing"]:
             assert term.lower() in item["question"].lower(), (item["id"], term)
             assert _absent(term, item["near"]["text"]), (item["id"], term)
@@ -114,7 +127,7 @@ def test_near_miss_missing_terms_absent_from_near():
 
 def test_unanswerable_terms_absent_from_corpus():
     corpus = "\n".join(_doc(p.name) for p in sorted(CORPUS.glob("*.txt")))
-    for item in _load()["unanswerable"]:
+    for item in _load()["unanswerable"] + _load(FRESH)["unanswerable"]:
         assert item["about"] in {p.name for p in CORPUS.glob("*.txt")}, item["id"]
         for term in item["absent_terms"]:
             assert term.lower() not in corpus.lower().replace("\xa0", " "), (item["id"], term)
