@@ -10,23 +10,24 @@ what can *not* be done and the text says what can. :func:`missing_terms` names t
 - numbers: digits and number words, percentages and money ("five", "1,500", "$2 billion",
   "40%" = "40 percent");
 - dates: years, decades, months and weekdays ("2019", "the 1990s", "last August");
-- qualifiers: ordinals and superlatives ("first", "only", "largest", "third") and a negation
-  ("not", "never", "can't"), and a word whose opposite the quote says instead ("closed" for
-  "opened", :mod:`rag.read.opposites`)
+- qualifiers: ordinals and superlatives ("first", "only", "largest", "third"), a negation ("not",
+  "never", "can't", "non-"), a word whose opposite the quote says ("closed" for "opened",
+  :mod:`rag.read.opposites`)
 
 that stand neither in the quote nor in its context (the sentence before it, the passage's heading,
 the document's title; a negation only counts in the quote itself), and, where the text holds a near
 variant of one (the same name with another part, another year or month, the opposite superlative,
 the same verb without the negation), that too. Words are matched case-insensitively and by their
-Snowball stems, so plurals, possessives and inflections match ("Germans" finds "Germany"'s stem
-family, "Beyoncé's" finds "Beyonce"). A false "missing" on a right answer is worse than silence:
-every rule errs towards finding the term (see ``benchmarks/missing.py`` for the rates).
+Snowball stems, so plurals, possessives and inflections match ("Beyoncé's" finds "Beyonce"). A
+false "missing" on a right answer is worse than silence: every rule errs towards finding the term
+(see ``benchmarks/missing.py`` for the rates).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from itertools import pairwise
 from dataclasses import dataclass
 
 from ..index import StoredIndex
@@ -49,7 +50,7 @@ from .missing_words import (
     same_word,
     tokens,
 )
-from .opposites import opposites
+from .opposites import opposites, prefixed_opposite
 
 __all__ = ["Lacks", "Missing", "missing_from", "missing_terms"]
 
@@ -204,8 +205,8 @@ def _number_held(asked: Number, held: Sequence[Number]) -> bool:
 
 def _negation(q_toks: Sequence[Token], quote: Sequence[Token]) -> list[Missing]:
     """The question's negation when the quote holds none ("can not", with "the text says can" when
-    the quote has the same verb without it); the quote's negation of a verb the question asks
-    plainly ("can be used" where the quote says "cannot be used")."""
+    the quote has the same verb without it; "non-X" where the quote says X); the quote's negation
+    of a verb the question asks plainly ("can be used" where the quote says "cannot be used")."""
     negations = [k for k in range(len(q_toks)) if _negates(q_toks, k)]
     if negations:
         if any(t.low in NEGATIVE_WORDS or _negates(quote, k) for k, t in enumerate(quote)):
@@ -215,6 +216,10 @@ def _negation(q_toks: Sequence[Token], quote: Sequence[Token]) -> list[Missing]:
         term = join(q_toks[k - 1 : k + 1]) if aux and tok.low == "not" else tok.text
         says = next((t.text for t in quote if aux and t.low == aux), None)
         return [Missing(term=term, text_says=says, kind="negation")]
+    for tok, nxt in pairwise(q_toks):  # "the non-Muslim Brotherhood" of "the Muslim Brotherhood"
+        held = any(same_word(nxt, t) for t in quote) and all(t.low != "non" for t in quote)
+        if tok.low == "non" and tok.gap == "-" and held:
+            return [Missing(term=f"non-{nxt.text}", text_says=nxt.text, kind="negation")]
     for k in range(len(quote)):
         aux = _aux(quote, k) if _negates(quote, k) else ""
         after = _next_content(quote, k + 1)
@@ -226,21 +231,6 @@ def _negation(q_toks: Sequence[Token], quote: Sequence[Token]) -> list[Missing]:
                 span = quote[k - 1 if quote[k].low == "not" else k : after + 1]
                 return [Missing(term=join(q_toks[i : j + 1]), text_says=join(span), kind="negation")]
     return []
-
-
-_NEGATING_PREFIXES = ("un", "non", "dis", "in", "im", "il", "ir")
-
-
-def _antonym(tok: Token, quote: Sequence[Token]) -> str:
-    """A word of the quote that is ``tok`` with or without a negating prefix ("official" for
-    "unofficial", "unpopular" for "popular") where the quote lacks ``tok`` itself; '' if none."""
-    if not tok.low.isalpha() or len(tok.low) < 5 or tok.low in NOT_NAMES or any(same_word(tok, t) for t in quote):
-        return ""
-    for t in quote:
-        short, long = sorted((tok.low, t.low), key=len)
-        if len(short) >= 5 and any(long == p + short for p in _NEGATING_PREFIXES):
-            return t.text
-    return ""
 
 
 def _next_content(toks: Sequence[Token], start: int) -> int | None:
@@ -349,7 +339,7 @@ def missing_terms(question: str, quote: str, context: Sequence[str] = ()) -> tup
             if says:
                 found.append((i, Missing(term=tok.text, text_says=says, kind="qualifier")))
     for i, tok in enumerate(q_toks):
-        says = _antonym(tok, quote_toks)
+        says = prefixed_opposite(tok, quote_toks)
         if i not in used and says:
             found.append((i, Missing(term=tok.text, text_says=says, kind="negation")))
     opposite = opposites()

@@ -8,14 +8,17 @@ Snowball stems, so inflections count ("opened", "opening"). Converse pairs are l
 paraphrase may swap them with the roles ("lost to Beck" for "won by Beck", "before" and "after",
 "buy" and "sell", comparatives). Superlatives ("largest" / "smallest") are qualifiers
 (:data:`rag.read.missing_words.QUALIFIERS`), and a negating prefix ("official" / "unofficial") is
-found without a list.
+found without a list (:func:`prefixed_opposite`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cache
 
-__all__ = ["PAIRS", "opposites"]
+from .missing_words import NOT_NAMES, Token, same_word
+
+__all__ = ["PAIRS", "opposites", "prefixed_opposite"]
 
 PAIRS = tuple(
     tuple(pair.split("/"))
@@ -53,3 +56,18 @@ def opposites() -> dict[str, frozenset[str]]:
             found.setdefault(sa, set()).add(sb)
             found.setdefault(sb, set()).add(sa)
     return {k: frozenset(v) for k, v in found.items()}
+
+
+_NEGATING_PREFIXES = ("un", "non", "dis", "in", "im", "il", "ir")
+
+
+def prefixed_opposite(tok: Token, quote: Sequence[Token]) -> str:
+    """A word of the quote that is ``tok`` with or without a negating prefix ("official" for
+    "unofficial", "unpopular" for "popular") where the quote lacks ``tok`` itself; '' if none."""
+    if not tok.low.isalpha() or len(tok.low) < 5 or tok.low in NOT_NAMES or any(same_word(tok, t) for t in quote):
+        return ""
+    for t in quote:
+        short, long = sorted((tok.low, t.low), key=len)
+        if len(short) >= 5 and any(long == p + short for p in _NEGATING_PREFIXES):
+            return t.text
+    return ""

@@ -121,6 +121,12 @@ REPORTED = [
         "Lee asked them to remove the word from the resolution.",
         ["add (the text says remove)"],
     ),
+    # "non-" before a name the quote holds without it.
+    (
+        "When was the non-Muslim Brotherhood founded?",
+        "The Muslim Brotherhood was founded in Egypt in 1928.",
+        ["non-Muslim (the text says Muslim)"],
+    ),
     # A count the quote does not hold in any form.
     ("What did the advisers say about three-way ties?", "They will advance cooperation.", ["three"]),
 ]
@@ -155,6 +161,8 @@ NOT_REPORTED = [
     ("Name four sound profiles that distort.", "Settings like Rock, Acoustic, and Bass distort."),
     ("Which one of the allies objected?", "Japan objected."),
     ("What happened in the 1990s?", "In 1995 the plan was abandoned."),
+    # "non-" that the quote holds too.
+    ("Who opposed non-violent protest?", "Critics of non-violent protest were many."),
     # A count held by a word: "trilateral", "bilateral", "both".
     ("What did the advisers say about three-way ties?", "They will advance trilateral cooperation."),
     ("What did the two leaders agree on?", "Both leaders agreed to meet again."),
