@@ -27,8 +27,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from itertools import pairwise
 from dataclasses import dataclass
+from itertools import pairwise
 
 from ..index import StoredIndex
 from ..records import Missing, MissingKind
@@ -217,9 +217,9 @@ def _negation(q_toks: Sequence[Token], quote: Sequence[Token]) -> list[Missing]:
         says = next((t.text for t in quote if aux and t.low == aux), None)
         return [Missing(term=term, text_says=says, kind="negation")]
     for tok, nxt in pairwise(q_toks):  # "the non-Muslim Brotherhood" of "the Muslim Brotherhood"
-        held = any(same_word(nxt, t) for t in quote) and all(t.low != "non" for t in quote)
-        if tok.low == "non" and tok.gap == "-" and held:
-            return [Missing(term=f"non-{nxt.text}", text_says=nxt.text, kind="negation")]
+        if tok.low == "non" and tok.gap == "-" and all(t.low != "non" for t in quote):
+            if any(same_word(nxt, t) for t in quote):
+                return [Missing(term=f"non-{nxt.text}", text_says=nxt.text, kind="negation")]
     for k in range(len(quote)):
         aux = _aux(quote, k) if _negates(quote, k) else ""
         after = _next_content(quote, k + 1)
