@@ -50,7 +50,7 @@ from .missing_words import (
     same_word,
     tokens,
 )
-from .opposites import opposites, prefixed_opposite
+from .opposites import said_instead
 
 __all__ = ["Lacks", "Missing", "missing_from", "missing_terms"]
 
@@ -254,17 +254,6 @@ def _qualifier_variant(q_toks: Sequence[Token], i: int, text: Sequence[Token], o
     return _pick(found)
 
 
-def _in_place(q_toks: Sequence[Token], i: int, quote: Sequence[Token], stems: frozenset[str]) -> str:
-    """A word of the quote with one of ``stems`` that stands where the question's word ``i`` does:
-    within three words of a word that is within three of it in the question ("opened" in "the
-    bridge was opened" for "closed the bridge"); '' if none."""
-    near = [t for t in q_toks[max(0, i - 3) : i + 4] if t is not q_toks[i] and t.low not in NOT_NAMES]
-    for k, t in enumerate(quote):
-        if t.stem in stems and any(same_word(n, u) for n in near for u in quote[max(0, k - 3) : k + 4]):
-            return t.text
-    return ""
-
-
 def _negates(toks: Sequence[Token], k: int) -> bool:
     low = toks[k].low
     if low == "no" and ((toks[k].cap and not toks[k].initial) or (k + 1 < len(toks) and toks[k + 1].low.isdigit())):
@@ -339,16 +328,8 @@ def missing_terms(question: str, quote: str, context: Sequence[str] = ()) -> tup
             if says:
                 found.append((i, Missing(term=tok.text, text_says=says, kind="qualifier")))
     for i, tok in enumerate(q_toks):
-        says = prefixed_opposite(tok, quote_toks)
-        if i not in used and says:
-            found.append((i, Missing(term=tok.text, text_says=says, kind="negation")))
-    opposite = opposites()
-    for i, tok in enumerate(q_toks):
-        against = opposite.get(tok.stem)
-        if i in used or not against or any(same_word(tok, t) for t in text) or any(t.stem in against for t in q_toks):
-            continue  # (a question asking "male or female?" names both)
-        says = _in_place(q_toks, i, quote_toks, against)
-        if says:  # "closed the bridge" asked, "the bridge was opened" in the quote
+        says = "" if i in used else said_instead(q_toks, i, quote_toks, text)
+        if says:  # "unofficial" or "closed the bridge" asked, "official" or "the bridge was opened" quoted
             found.append((i, Missing(term=tok.text, text_says=says, kind="negation")))
     for item in _negation(q_toks, quote_toks):
         found.append((len(q_toks), item))

@@ -8,7 +8,7 @@ Snowball stems, so inflections count ("opened", "opening"). Converse pairs are l
 paraphrase may swap them with the roles ("lost to Beck" for "won by Beck", "before" and "after",
 "buy" and "sell", comparatives). Superlatives ("largest" / "smallest") are qualifiers
 (:data:`rag.read.missing_words.QUALIFIERS`), and a negating prefix ("official" / "unofficial") is
-found without a list (:func:`prefixed_opposite`).
+found without a list. :func:`said_instead` reads both.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from functools import cache
 
 from .missing_words import NOT_NAMES, Token, same_word
 
-__all__ = ["PAIRS", "opposites", "prefixed_opposite"]
+__all__ = ["PAIRS", "opposites", "said_instead"]
 
 PAIRS = tuple(
     tuple(pair.split("/"))
@@ -61,7 +61,7 @@ def opposites() -> dict[str, frozenset[str]]:
 _NEGATING_PREFIXES = ("un", "non", "dis", "in", "im", "il", "ir")
 
 
-def prefixed_opposite(tok: Token, quote: Sequence[Token]) -> str:
+def _prefixed(tok: Token, quote: Sequence[Token]) -> str:
     """A word of the quote that is ``tok`` with or without a negating prefix ("official" for
     "unofficial", "unpopular" for "popular") where the quote lacks ``tok`` itself; '' if none."""
     if not tok.low.isalpha() or len(tok.low) < 5 or tok.low in NOT_NAMES or any(same_word(tok, t) for t in quote):
@@ -71,3 +71,28 @@ def prefixed_opposite(tok: Token, quote: Sequence[Token]) -> str:
         if len(short) >= 5 and any(long == p + short for p in _NEGATING_PREFIXES):
             return t.text
     return ""
+
+
+def _in_place(q_toks: Sequence[Token], i: int, quote: Sequence[Token], stems: frozenset[str]) -> str:
+    """A word of the quote with one of ``stems`` that stands where the question's word ``i`` does:
+    within three words of a word that is within three of it in the question ("opened" in "the
+    bridge was opened" for "closed the bridge"); '' if none."""
+    near = [t for t in q_toks[max(0, i - 3) : i + 4] if t is not q_toks[i] and t.low not in NOT_NAMES]
+    for k, t in enumerate(quote):
+        if t.stem in stems and any(same_word(n, u) for n in near for u in quote[max(0, k - 3) : k + 4]):
+            return t.text
+    return ""
+
+
+def said_instead(q_toks: Sequence[Token], i: int, quote: Sequence[Token], text: Sequence[Token]) -> str:
+    """The word the ``quote`` says where the question's word ``i`` means the opposite: the same
+    word with or without a negating prefix ("official" for "unofficial"), or one of its
+    :data:`PAIRS` standing in its place ("opened" for "closed the bridge") while neither the
+    quote nor its context (``text``) holds the word itself and the question does not name both
+    ("male or female?"); '' if none."""
+    tok = q_toks[i]
+    prefixed = _prefixed(tok, quote)
+    against = opposites().get(tok.stem)
+    if prefixed or not against or any(same_word(tok, t) for t in text) or any(t.stem in against for t in q_toks):
+        return prefixed
+    return _in_place(q_toks, i, quote, against)
