@@ -113,7 +113,8 @@ class Engine(AnalystViews):
         rs = self.settings.retrieval
         parsed, index = parse_question(question, previous, rs.max_question_chars, lambda: self._live(will_encode=True))
         vector = vector if parsed.asked == parsed.cleaned else None
-        if vector is None and grouped(parsed, by_source):  # Read once more per source: encode it once.
+        by_source = grouped(parsed, by_source)
+        if vector is None and by_source:  # Read once more per source: encode it once.
             vector = self.encode_question(parsed.asked)
         reading = self._conversation.read(index, parsed.asked, parsed.previous, vector, parsed.within)
         answer = answer_from_reading(
@@ -125,7 +126,7 @@ class Engine(AnalystViews):
             sources=parsed.scope.names if parsed.scope else (),
             asked=parsed.asked,
         )
-        return self._by_source(index, answer, parsed, reading, k, vector if grouped(parsed, by_source) else None)
+        return self._by_source(index, answer, parsed, reading, k, vector if by_source else None)
 
     def _rank(self, index: StoredIndex, question: str, vector: np.ndarray, within: np.ndarray | None) -> Reading:
         """One retrieval query's candidates, best first: scored by the trained reader, or by the
